@@ -1,0 +1,87 @@
+/**
+ * Launching Debian's Chromium with the built extension loaded, pointed at the fixture server.
+ * Shared by the end-to-end tests and `npm start`.
+ */
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FixtureServer } from './fixture-server';
+
+export const CHROMIUM_CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'];
+
+export function chromiumPath(): string {
+  const found = process.env.CHROMIUM_PATH ?? CHROMIUM_CANDIDATES.find((p) => existsSync(p));
+  if (!found) throw new Error('Chromium is not installed: run `apt-get install -y chromium` (npm test and npm start do this for you as root)');
+  return found;
+}
+
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  worker: Worker;
+  extensionId: string;
+  downloadsPath: string;
+  /** Open the popup as a page acting on the given tab. */
+  openPopup(tabId: number): Promise<Page>;
+  /** The Chrome tab id of a page (read through the extension, which sees every tab it has access to). */
+  tabIdOf(page: Page): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function launchWithExtension(server: FixtureServer, opts: { headless?: boolean; dist?: string } = {}): Promise<ExtensionBrowser> {
+  const dist = resolve(opts.dist ?? 'dist');
+  if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`no built extension at ${dist}: run npm run build`);
+  const userDataDir = mkdtempSync(join(tmpdir(), 'tk-profile-'));
+  const downloadsPath = mkdtempSync(join(tmpdir(), 'tk-downloads-'));
+  const rules = server.hosts.map((h) => `MAP ${h} 127.0.0.1:${server.port}`).join(', ');
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath(),
+    headless: opts.headless ?? true,
+    acceptDownloads: true,
+    downloadsPath,
+    ignoreHTTPSErrors: true,
+    args: [
+      `--disable-extensions-except=${dist}`,
+      `--load-extension=${dist}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // No quotes inside: these are argv entries, not a shell line.
+      `--host-resolver-rules=${rules}`,
+      `--ignore-certificate-errors-spki-list=${server.certificate.spki}`,
+    ],
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const extensionId = new URL(worker.url()).host;
+  return {
+    context,
+    worker,
+    extensionId,
+    downloadsPath,
+    openPopup: async (tabId) => {
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/src/ui/popup/index.html?tab=${tabId}`);
+      return page;
+    },
+    tabIdOf: async (page) => {
+      // Bring the page to the front, then ask the extension which tab is active: this works
+      // for pages whose URL the extension may not read (hosts it has no permission for).
+      await page.bringToFront();
+      const url = page.url();
+      const id = await worker.evaluate(async (u: string) => {
+        const tabs = await chrome.tabs.query({});
+        const byUrl = tabs.find((t) => t.url === u);
+        if (byUrl?.id !== undefined) return byUrl.id;
+        const [active] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+        return active?.id ?? null;
+      }, url);
+      if (id === null) throw new Error(`no tab found for ${url}`);
+      return id;
+    },
+    close: () => context.close(),
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * WhatsApp Web adapter. Reads the open conversation of https://web.whatsapp.com/ in every
+ * layout we have evidence for (2018–2026): rows → facts (whatsapp-rows.ts), then page-wide
+ * passes that need more than one row: the day/month order, chip dates, direction and sender
+ * of continuation rows, quote links and ids for rows that have none. Selectors live in
+ * whatsapp-selectors.ts; docs/adapters.md explains the rules.
+ */
+import type { CapturedParticipant, CapturedThread } from '../shared/model';
+import { AdapterReadError } from './types';
+import type { Adapter, PageMessage, PageRead } from './types';
+import { attr, firstMatching, flatText, outermost, shortHash } from './dom';
+import { readRow } from './whatsapp-rows';
+import type { MessageFacts, RowFacts } from './whatsapp-rows';
+import { COMPOSER_LABEL, SEL, SELF_WORDS } from './whatsapp-selectors';
+import { resolveChipDates } from './whatsapp-chips';
+import type { ChipSlot, DatedPoint } from './whatsapp-chips';
+import { isoDay, resolveDayMonthOrder, resolveNumericDate, toSentAt } from './whatsapp-time';
+import type { CalendarDate, DayMonthOrder, NumericDate } from './whatsapp-time';
+
+const fail = (selector: string, what: string): AdapterReadError =>
+  new AdapterReadError('whatsapp', selector, `could not read the messages on this page: ${what}`);
+
+interface Header {
+  title: string;
+  participants: CapturedParticipant[];
+  /** The localized word the page uses for the account owner, when it shows one. */
+  selfWord: string | null;
+  composerKind: 'group' | 'direct' | null;
+}
+
+function readHeader(doc: Document): Header {
+  // First span[title] / span[dir=auto] in the header, document order (idx 71042067677).
+  const titleEl = doc.querySelector(SEL.title);
+  const title = titleEl ? (attr(titleEl, 'title') ?? flatText(titleEl)) : '';
+  if (!title) throw fail(SEL.title, `the conversation header has no title (${SEL.title})`);
+
+  let participants: CapturedParticipant[] = [];
+  let selfWord: string | null = null;
+  for (const el of Array.from(doc.querySelectorAll(SEL.headerTitled))) {
+    const names = (el.getAttribute('title') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+    const last = names[names.length - 1];
+    if (el === titleEl || names.length < 2 || last === undefined || !SELF_WORDS.includes(last)) continue;
+    participants = names.map((name) => ({ name, self: SELF_WORDS.includes(name) }));
+    selfWord = last;
+    break;
+  }
+  let composerKind: Header['composerKind'] = null;
+  for (const el of Array.from(doc.querySelectorAll(SEL.composer))) {
+    const m = COMPOSER_LABEL.exec((el.getAttribute('aria-label') ?? '').trim());
+    if (m) composerKind = m[1] ? 'group' : 'direct';
+  }
+  return { title, participants, selfWord, composerKind };
+}
+
+function threadOf(header: Header, jid: string | null): CapturedThread {
+  let kind: CapturedThread['kind'] = 'unknown';
+  if (jid?.endsWith('@g.us') || header.participants.length > 0) kind = 'group';
+  else if (jid && /@(c\.us|lid|s\.whatsapp\.net)$/.test(jid)) kind = 'direct';
+  else if (jid?.endsWith('@newsletter')) kind = 'channel';
+  else if (header.composerKind) kind = header.composerKind;
+  return {
+    threadKey: jid ?? `title:${header.title}`,
+    title: header.title,
+    kind,
+    participants: header.participants,
+  };
+}
+
+function findRows(doc: Document): Element[] {
+  const found = firstMatching(doc, SEL.rows);
+  if (!found) throw fail(SEL.rows.join(', '), `no message rows matched ${SEL.rows.join(', ')}`);
+  return outermost(found.elements);
+}
+
+/** Day/month order, chip dates and the date of every row's section (rows up to the next chip). */
+function datesOf(doc: Document, facts: RowFacts[]): { order: DayMonthOrder; sectionDate: (CalendarDate | null)[] } {
+  const numericDates: NumericDate[] = [];
+  const longChipsMonthFirst: boolean[] = [];
+  let twelveHour = false;
+  for (const f of facts) {
+    if (f.kind === 'message' && f.facts.pre) {
+      numericDates.push(f.facts.pre.date);
+      twelveHour ||= f.facts.pre.time.twelveHour;
+    }
+    if (f.kind === 'message') twelveHour ||= f.facts.visibleTime?.time.twelveHour ?? false;
+    if (f.kind === 'chip' && f.chip.kind === 'numeric') numericDates.push(f.chip.date);
+    if (f.kind === 'chip' && f.chip.kind === 'long') longChipsMonthFirst.push(f.chip.monthFirst);
+  }
+  const lang = doc.documentElement.getAttribute('lang');
+  const { order } = resolveDayMonthOrder({ numericDates, longChipsMonthFirst, lang, twelveHour });
+
+  const points: DatedPoint[] = [];
+  const chips: ChipSlot[] = [];
+  const section: number[] = []; // chip index per row, -1 before the first chip
+  let topEvidence: CalendarDate | null = null;
+  for (const [position, f] of facts.entries()) {
+    if (f.kind === 'chip') chips.push({ value: f.chip, position, evidence: null });
+    section.push(chips.length - 1);
+    const date = f.kind === 'message' && f.facts.pre ? resolveNumericDate(f.facts.pre.date, order) : null;
+    if (!date) continue;
+    points.push({ position, date });
+    const chip = chips[chips.length - 1];
+    if (chip) chip.evidence ??= date;
+    else topEvidence ??= date;
+  }
+  const chipDates = resolveChipDates(chips, points, order);
+  return { order, sectionDate: section.map((c) => (c < 0 ? topEvidence : (chipDates[c] ?? null))) };
+}
+
+function blankMessage(pageOrder: number): Omit<PageMessage, 'messageId' | 'type' | 'text'> {
+  return {
+    sender: null, fromSelf: false, sentAt: null, sentAtText: null, links: [], deleted: false,
+    edited: false, forwarded: false, quote: null, reactions: [], attachments: [], direction: null, pageOrder,
+  };
+}
+
+/** What every row's record needs from the rest of the page. */
+interface PageContext {
+  order: DayMonthOrder;
+  thread: CapturedThread;
+  /** The owner's profile name: the pre-plain-text sender of rows that show they are outgoing. */
+  selfName: string | null;
+  /** How the page names the owner ("You", "Você"). */
+  selfWord: string;
+  derivedId: (prefix: string, parts: (string | null)[]) => string;
+}
+
+/** Ids for rows without data-id: hash of what they show plus their ordinal among identical rows. */
+function idDeriver(): PageContext['derivedId'] {
+  const seen = new Map<string, number>();
+  return (prefix, parts) => {
+    const key = parts.map((p) => p ?? '').join('\u0000');
+    const ordinal = seen.get(key) ?? 0;
+    seen.set(key, ordinal + 1);
+    return `${prefix}-${shortHash(`${key}\u0000${ordinal}`)}`;
+  };
+}
+
+/**
+ * One message row as a record. `previous` is the message row before it in the same run (no
+ * chip or event between), or null.
+ */
+function toMessage(
+  m: MessageFacts,
+  day: CalendarDate | null,
+  previous: PageMessage | null,
+  ctx: PageContext,
+  pageOrder: number,
+): PageMessage {
+  const preDate = m.pre ? resolveNumericDate(m.pre.date, ctx.order) : null;
+  let sentAt: string | null = null;
+  if (m.pre && preDate) sentAt = toSentAt(preDate, m.pre.time);
+  else if (!m.pre && m.visibleTime && day) sentAt = toSentAt(day, m.visibleTime.time);
+
+  // Direction: the row's own evidence; else a pre-plain sender equal to the owner's name;
+  // else the run it continues; else incoming (outgoing rows nearly always show ticks).
+  const fromSelf =
+    m.ownDirection !== null ? m.ownDirection === 'out'
+      : m.pre && ctx.selfName !== null && m.pre.sender === ctx.selfName ? true
+        : (previous?.fromSelf ?? false);
+  const continues = previous !== null && !m.tail && m.label === null && previous.fromSelf === fromSelf;
+  const sender =
+    m.pre?.sender ??
+    (m.label !== null && !m.labelIsSelf ? m.label : null) ??
+    (continues ? previous?.sender : null) ??
+    (fromSelf ? (ctx.selfName ?? m.label ?? ctx.selfWord) : ctx.thread.kind === 'direct' ? ctx.thread.title : null);
+
+  return {
+    ...blankMessage(pageOrder),
+    messageId: m.id?.messageId ?? ctx.derivedId('msg', [sentAt ?? (day ? isoDay(day) : null), sender, m.text]),
+    type: 'message',
+    sender,
+    fromSelf,
+    sentAt,
+    sentAtText: m.pre?.bracket ?? m.visibleTime?.text ?? null,
+    text: m.text,
+    links: m.links,
+    deleted: m.deleted,
+    edited: m.edited,
+    forwarded: m.forwarded,
+    quote: m.quote ? { ...m.quote, messageId: null } : null,
+    reactions: m.reactions,
+    attachments: m.attachments,
+    direction: m.dir,
+  };
+}
+
+function read(doc: Document): PageRead {
+  if (!conversationOpen(doc)) throw fail(SEL.header, `no open conversation matched ${SEL.header}`);
+  const header = readHeader(doc);
+  const facts = findRows(doc).map(readRow);
+  const { order, sectionDate } = datesOf(doc, facts);
+  const messageFacts = facts.flatMap((f) => (f.kind === 'message' ? [f.facts] : []));
+  const ids = facts.flatMap((f) => (f.kind === 'message' ? [f.facts.id] : f.kind === 'event' ? [f.id] : []));
+  const ctx: PageContext = {
+    order,
+    thread: threadOf(header, ids.find((id) => id?.chatJid)?.chatJid ?? null),
+    selfName: messageFacts.find((m) => m.ownDirection === 'out' && m.pre)?.pre?.sender ?? null,
+    selfWord: header.selfWord ?? messageFacts.find((m) => m.labelIsSelf)?.label ?? 'You',
+    derivedId: idDeriver(),
+  };
+
+  const messages: PageMessage[] = [];
+  let previous: PageMessage | null = null; // the run of bubbles the next row may continue
+  for (const [i, f] of facts.entries()) {
+    const day = sectionDate[i] ?? null;
+    if (f.kind === 'message') {
+      previous = toMessage(f.facts, day, previous, ctx, messages.length);
+      messages.push(previous);
+    } else if (f.kind === 'event') {
+      previous = null;
+      messages.push({
+        ...blankMessage(messages.length),
+        messageId: f.id?.messageId ?? ctx.derivedId('event', [day ? isoDay(day) : null, f.text]),
+        type: 'event',
+        text: f.text,
+        links: f.links,
+        direction: f.dir,
+      });
+    } else if (f.kind === 'chip') {
+      previous = null;
+    } // 'skip' (unread divider, empty row) neither records nor breaks a run
+  }
+
+  // Rows were there but none was a message or a notice: a layout we do not know.
+  if (messages.length === 0) throw fail(SEL.messageAnchors, `no message rows matched ${SEL.messageAnchors}`);
+  linkQuotes(messages, ctx.selfWord);
+  return { thread: ctx.thread, messages };
+}
+
+const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/**
+ * The DOM carries no id for the quoted message (idx 53351297503), so match it: the nearest
+ * earlier message by the quote's author (or by the owner, when the quote says "You") whose
+ * text starts with the quoted text (a trailing "…" of a shortened quote removed).
+ */
+function linkQuotes(messages: PageMessage[], selfWord: string): void {
+  for (const [i, m] of messages.entries()) {
+    if (!m.quote) continue;
+    const prefix = squash(m.quote.text).replace(/(…|\.\.\.)$/, '').trim();
+    if (!prefix) continue;
+    const author = m.quote.author;
+    const bySelf = author !== null && (author === selfWord || SELF_WORDS.includes(author));
+    for (let j = i - 1; j >= 0; j--) {
+      const c = messages[j];
+      if (!c || c.type !== 'message') continue;
+      const authorOk = author === null || (bySelf ? c.fromSelf : c.sender === author);
+      if (authorOk && squash(c.text).startsWith(prefix)) {
+        m.quote.messageId = c.messageId;
+        break;
+      }
+    }
+  }
+}
+
+function conversationOpen(doc: Document): boolean {
+  return doc.querySelector(SEL.header) !== null;
+}
+
+export const whatsappAdapter: Adapter = {
+  id: 'whatsapp',
+  name: 'WhatsApp Web',
+  matches: ['https://web.whatsapp.com/*'],
+  matchesUrl: (url) => url.protocol === 'https:' && url.hostname === 'web.whatsapp.com',
+  conversationOpen,
+  read,
+};

@@ -1,0 +1,72 @@
+/**
+ * The background's front door. Every runtime message is checked here, in this order:
+ *   1. the SENDER: our own extension; for content messages, a top-level frame in a tab whose
+ *      URL the named adapter is responsible for; for popup messages, one of our own pages;
+ *   2. the PAYLOAD: parsed with the runtime schema for its type (unknown keys refused);
+ * and only then handed to a handler. Anything else is refused and logged.
+ */
+import type { Runtime } from 'webextension-polyfill';
+import { contentSchemas, popupSchemas, type ContentRequest, type PopupRequest } from '../shared/protocol';
+import { parse, SchemaError } from '../shared/schema';
+import { adapterById } from '../adapters/registry';
+import type { PlatformId } from '../shared/model';
+
+export type Checked =
+  | { ok: true; kind: 'content'; message: ContentRequest; tabId: number; url: string }
+  | { ok: true; kind: 'popup'; message: PopupRequest }
+  | { ok: false; reason: string };
+
+export interface ExtensionIdentity {
+  id: string;
+  /** chrome-extension://<id>/ */
+  origin: string;
+}
+
+function typeOf(message: unknown): string | null {
+  if (typeof message !== 'object' || message === null) return null;
+  const t = (message as { type?: unknown }).type;
+  return typeof t === 'string' ? t : null;
+}
+
+export function checkMessage(message: unknown, sender: Runtime.MessageSender, self: ExtensionIdentity): Checked {
+  if (sender.id !== self.id) return { ok: false, reason: `sender is not this extension (${String(sender.id)})` };
+  const type = typeOf(message);
+  if (!type) return { ok: false, reason: 'message has no type' };
+
+  if (type.startsWith('content/')) {
+    const tab = sender.tab;
+    if (!tab || tab.id === undefined || tab.id < 0) return { ok: false, reason: `${type}: not sent from a tab` };
+    if (sender.frameId !== 0) return { ok: false, reason: `${type}: not sent from the top frame` };
+    const url = sender.url ?? '';
+    if (url.startsWith(self.origin)) return { ok: false, reason: `${type}: extension pages may not send content messages` };
+    const adapterId = (message as { adapter?: unknown }).adapter;
+    const adapter = typeof adapterId === 'string' ? adapterById(adapterId as PlatformId) : undefined;
+    if (!adapter) return { ok: false, reason: `${type}: unknown adapter ${String(adapterId)}` };
+    let parsedUrl: URL;
+    try {
+      parsedUrl = new URL(url);
+    } catch {
+      return { ok: false, reason: `${type}: sender URL is missing` };
+    }
+    if (!adapter.matchesUrl(parsedUrl)) return { ok: false, reason: `${type}: a ${adapter.name} message from ${parsedUrl.origin}, which that adapter does not serve` };
+    const schema = contentSchemas[type as keyof typeof contentSchemas];
+    if (!schema) return { ok: false, reason: `unknown content message ${type}` };
+    try {
+      return { ok: true, kind: 'content', message: parse(schema, message), tabId: tab.id, url };
+    } catch (err) {
+      return { ok: false, reason: `${type}: ${err instanceof SchemaError ? err.message : String(err)}` };
+    }
+  }
+
+  if (type.startsWith('popup/')) {
+    if (!sender.url?.startsWith(self.origin)) return { ok: false, reason: `${type}: only Threadkeeper's own pages may send this` };
+    const schema = popupSchemas[type as keyof typeof popupSchemas] as ((v: unknown, p: string) => PopupRequest) | undefined;
+    if (!schema) return { ok: false, reason: `unknown popup message ${type}` };
+    try {
+      return { ok: true, kind: 'popup', message: parse(schema, message) };
+    } catch (err) {
+      return { ok: false, reason: `${type}: ${err instanceof SchemaError ? err.message : String(err)}` };
+    }
+  }
+  return { ok: false, reason: `unknown message type ${type}` };
+}

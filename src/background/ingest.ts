@@ -1,0 +1,210 @@
+/**
+ * Writing captured batches into the database. The background calls this only after the
+ * sender and the payload schema were checked (boundary.ts).
+ *
+ * Everything that awaits something other than Dexie (hashing) happens BEFORE the transaction:
+ * an IndexedDB transaction commits itself as soon as it waits on a foreign promise.
+ */
+import type { ContentBatch } from '../shared/protocol';
+import type { CapturedMessage } from '../shared/model';
+import { base64ToBytes, canonicalJson, sha256Hex } from '../shared/bytes';
+import type { MessageContent, ThreadkeeperDb, VersionKind, VersionRow } from '../db/schema';
+
+export class IngestError extends Error {
+  override name = 'IngestError';
+}
+
+export interface IngestResult {
+  threadId: string;
+  /** Messages (not events) not seen before. */
+  newMessages: number;
+  /** System events (group changes, notices) not seen before. */
+  newEvents: number;
+  newVersions: number;
+  /** True when this batch (captureId, seq) had already been committed: nothing was written. */
+  duplicateBatch: boolean;
+}
+
+export function threadIdOf(platform: string, threadKey: string): string {
+  return `${platform}:${threadKey}`;
+}
+
+export function contentOf(m: CapturedMessage): MessageContent {
+  return {
+    sender: m.sender,
+    fromSelf: m.fromSelf,
+    sentAt: m.sentAt,
+    sentAtText: m.sentAtText,
+    text: m.text,
+    links: m.links,
+    deleted: m.deleted,
+    edited: m.edited,
+    forwarded: m.forwarded,
+    quote: m.quote,
+    reactions: m.reactions,
+    attachments: m.attachments,
+    direction: m.direction,
+  };
+}
+
+/**
+ * What identifies a version. The time *as displayed* ("10:31" vs "[10:31, 28/09/2026]") and
+ * the page position are presentation, not content, so they do not make a new version.
+ */
+export async function fingerprintOf(content: MessageContent): Promise<string> {
+  const { sentAtText: _shown, sentAt: _sent, ...rest } = content;
+  return sha256Hex(canonicalJson(rest));
+}
+
+function versionKind(prev: MessageContent, next: MessageContent): VersionKind {
+  if (next.deleted && !prev.deleted) return 'deleted';
+  if (next.text !== prev.text || (next.edited && !prev.edited)) return 'edited';
+  return 'updated';
+}
+
+export async function ingestBatch(
+  db: ThreadkeeperDb,
+  batch: ContentBatch,
+  now: () => string = () => new Date().toISOString(),
+): Promise<IngestResult> {
+  const threadId = threadIdOf(batch.adapter, batch.thread.threadKey);
+
+  // 1. Check every blob's bytes against the hash the content script claims.
+  const blobs = await Promise.all(
+    batch.blobs.map(async (b) => {
+      const bytes = base64ToBytes(b.base64);
+      const actual = await sha256Hex(bytes);
+      if (actual !== b.sha256) {
+        throw new IngestError(`attachment bytes do not match their SHA-256 (${b.sha256.slice(0, 12)}…)`);
+      }
+      return { sha256: b.sha256, mediaType: b.mediaType, bytes };
+    }),
+  );
+  const blobHashes = new Set(blobs.map((b) => b.sha256));
+
+  // 2. Fingerprint every message's content.
+  const incoming = await Promise.all(
+    batch.messages.map(async (m) => {
+      const content = contentOf(m);
+      return { m, content, fingerprint: await fingerprintOf(content) };
+    }),
+  );
+
+  const at = now();
+  return db.transaction(
+    'rw',
+    [db.threads, db.messages, db.versions, db.attachments, db.captures],
+    async () => {
+      const capture = await db.captures.get(batch.captureId);
+      if (!capture) throw new IngestError(`unknown capture ${batch.captureId}`);
+      if (capture.status !== 'running') throw new IngestError(`capture ${batch.captureId} is already ${capture.status}`);
+      if (capture.appliedSeqs.includes(batch.seq)) {
+        return { threadId, newMessages: 0, newEvents: 0, newVersions: 0, duplicateBatch: true };
+      }
+
+      // Thread: create, or refresh title and add newly seen participants (never drop any).
+      const existingThread = await db.threads.get(threadId);
+      if (!existingThread) {
+        await db.threads.add({
+          id: threadId,
+          platform: batch.adapter,
+          threadKey: batch.thread.threadKey,
+          title: batch.thread.title,
+          kind: batch.thread.kind,
+          participants: batch.thread.participants,
+          firstCapturedAt: at,
+          lastCapturedAt: at,
+        });
+      } else {
+        const known = new Set(existingThread.participants.map((p) => `${p.self}|${p.name}`));
+        const added = batch.thread.participants.filter((p) => !known.has(`${p.self}|${p.name}`));
+        await db.threads.update(threadId, {
+          title: batch.thread.title || existingThread.title,
+          kind: batch.thread.kind === 'unknown' ? existingThread.kind : batch.thread.kind,
+          participants: [...existingThread.participants, ...added],
+          lastCapturedAt: at,
+        });
+      }
+
+      // Attachment bytes, once per hash.
+      for (const b of blobs) {
+        if (!(await db.attachments.get(b.sha256))) {
+          await db.attachments.add({ sha256: b.sha256, mediaType: b.mediaType, size: b.bytes.length, bytes: b.bytes, firstSeenAt: at });
+        }
+      }
+
+      let newMessages = 0;
+      let newEvents = 0;
+      let newVersions = 0;
+      let attachmentsMissing = 0;
+      let attachmentCount = 0;
+      for (const { m, content, fingerprint } of incoming) {
+        // A reference that claims bytes we never received would be a silent gap: refuse it.
+        for (const a of content.attachments) {
+          attachmentCount++;
+          if (a.sha256 === null) {
+            attachmentsMissing++;
+          } else if (!blobHashes.has(a.sha256) && !(await db.attachments.get(a.sha256))) {
+            throw new IngestError(`message ${m.messageId} refers to attachment bytes that were not sent`);
+          }
+        }
+        const key: [string, string] = [threadId, m.messageId];
+        const existing = await db.messages.get(key);
+        if (!existing) {
+          await db.messages.add({
+            threadId,
+            messageId: m.messageId,
+            type: m.type,
+            sentAt: m.sentAt,
+            firstSeenAt: at,
+            lastSeenAt: at,
+            firstPageOrder: m.pageOrder,
+            firstCaptureId: batch.captureId,
+            versionCount: 1,
+            latestFingerprint: fingerprint,
+          });
+          await db.versions.add({ threadId, messageId: m.messageId, version: 1, kind: 'original', observedAt: at, captureId: batch.captureId, fingerprint, content });
+          if (m.type === 'message') newMessages++;
+          else newEvents++;
+          continue;
+        }
+        if (existing.latestFingerprint === fingerprint) {
+          await db.messages.update(key, { lastSeenAt: at });
+          continue;
+        }
+        const prev = (await db.versions.where('[threadId+messageId+version]').equals([threadId, m.messageId, existing.versionCount]).first()) as VersionRow | undefined;
+        if (!prev) throw new IngestError(`version ${existing.versionCount} of message ${m.messageId} is missing`);
+        const version = existing.versionCount + 1;
+        await db.versions.add({
+          threadId,
+          messageId: m.messageId,
+          version,
+          kind: versionKind(prev.content, content),
+          observedAt: at,
+          captureId: batch.captureId,
+          fingerprint,
+          // A deleted message no longer shows its sender or time on some pages; keep what we knew.
+          content: { ...content, sender: content.sender ?? prev.content.sender, sentAt: content.sentAt ?? prev.content.sentAt },
+        });
+        await db.messages.update(key, { versionCount: version, latestFingerprint: fingerprint, lastSeenAt: at, sentAt: existing.sentAt ?? m.sentAt });
+        newVersions++;
+      }
+
+      const messagesInBatch = batch.messages.filter((m) => m.type === 'message').length;
+      await db.captures.update(batch.captureId, {
+        threadId,
+        appliedSeqs: [...capture.appliedSeqs, batch.seq],
+        counts: {
+          messages: capture.counts.messages + messagesInBatch,
+          events: capture.counts.events + (batch.messages.length - messagesInBatch),
+          newMessages: capture.counts.newMessages + newMessages,
+          newEvents: capture.counts.newEvents + newEvents,
+          newVersions: capture.counts.newVersions + newVersions,
+          attachments: capture.counts.attachments + attachmentCount,
+          attachmentsMissing: capture.counts.attachmentsMissing + attachmentsMissing,
+        },
+      });
+      return { threadId, newMessages, newEvents, newVersions, duplicateBatch: false };
+    },
+  );
+}

@@ -1,0 +1,335 @@
+/**
+ * Verifies a Threadkeeper bag given its files (already unzipped: paths as inside the ZIP,
+ * `<bagName>/...`). Platform-neutral, no I/O: the CLI (cli/verify.ts) unzips with
+ * cli/zip-reader.ts; the extension could pass JSZip output.
+ *
+ * Checks, in order (docs/verifying.md explains each to a records officer):
+ *  1. exactly one top-level folder, nothing beside it;
+ *  2. bagit.txt is exactly BagIt 1.0 / UTF-8;
+ *  3. manifest-sha512.txt: well-formed lines, no duplicates, paths inside data/, every
+ *     listed file present with the right SHA-512, every file under data/ listed;
+ *  4. bag-info.txt: well-formed, Payload-Oxum present once and equal to the payload's
+ *     octets.streams;
+ *  5. tagmanifest-sha512.txt lists exactly bagit.txt, bag-info.txt and manifest-sha512.txt
+ *     with the right hashes;
+ *  6. no other tag files besides signature.jws;
+ *  7. signature.jws is a valid ES256 detached JWS over the tagmanifest bytes, and (when a
+ *     key is pinned) its key thumbprint equals the pin;
+ *  8. every data/threads/<slug>/thread.json parses and its attachments exist.
+ *
+ * Problems name the file as it appears in the ZIP; '' means the archive as a whole.
+ */
+import { verifyDetached, bufferSource } from './jws';
+
+/**
+ * RFC 8493 section 2.1.1. Same constant as bag-writer.ts BAGIT_TXT; repeated here so the
+ * verifier (and the CLI bundle) does not pull in the writer and jszip. The writer tests
+ * verify written bags with this module, so the two cannot drift apart unnoticed.
+ */
+const BAGIT_TXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n';
+
+export interface VerifyProblem {
+  /** Path inside the ZIP (e.g. 'bag/manifest-sha512.txt'); '' for the archive as a whole. */
+  file: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  bagName: string | null;
+  /**
+   * RFC 7638 thumbprint of the key embedded in signature.jws, when its header was readable
+   * (also when the signature then failed: it says which key was claimed).
+   */
+  keyThumbprint: string | null;
+  problems: VerifyProblem[];
+  summary: { threads: number; messages: number; attachments: number } | null;
+}
+
+const TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha512.txt'] as const;
+const KNOWN_ROOT_FILES = new Set<string>([...TAG_FILES, 'tagmanifest-sha512.txt', 'signature.jws']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function hex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function sha512Hex(bytes: Uint8Array): Promise<string> {
+  return hex(await globalThis.crypto.subtle.digest('SHA-512', bufferSource(bytes)));
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Decodes UTF-8 text, or returns null when the bytes are not valid UTF-8 or start with a BOM. */
+function decodeText(bytes: Uint8Array): string | null {
+  try {
+    const text = utf8.decode(bytes);
+    return text.startsWith('\uFEFF') ? null : text;
+  } catch {
+    return null;
+  }
+}
+
+/** Why a bag-relative path is unsafe, or null. */
+function relativePathProblem(path: string): string | null {
+  if (path === '') return 'empty path';
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.startsWith('~')) return 'absolute path';
+  if (path.includes('\\')) return 'backslash in path';
+  for (const seg of path.split('/')) {
+    if (seg === '') return 'empty path segment';
+    if (seg === '.' || seg === '..') return `"${seg}" segment`;
+  }
+  return null;
+}
+
+/** RFC 8493 section 2.1.3: only CR, LF and % are percent-encoded in manifest paths. */
+function decodeManifestPath(path: string): string {
+  return path.replace(/%(0[AaDd]|25)/g, (_m, code: string) => String.fromCharCode(parseInt(code, 16)));
+}
+
+interface ManifestEntry {
+  path: string;
+  hash: string;
+}
+
+/** Parses `<hex>  <path>` lines (RFC 8493 section 2.1.3). Problems are pushed, good lines returned. */
+function parseManifest(text: string, algHexLength: number, file: string, problems: VerifyProblem[]): ManifestEntry[] {
+  const entries: ManifestEntry[] = [];
+  if (text === '') {
+    problems.push({ file, message: 'manifest is empty' });
+    return entries;
+  }
+  if (!text.endsWith('\n')) problems.push({ file, message: 'last line does not end with a line feed' });
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const seen = new Set<string>();
+  lines.forEach((line, i) => {
+    const m = new RegExp(`^([0-9a-fA-F]{${algHexLength}})[ \\t]+(\\S.*)$`).exec(line);
+    if (!m) {
+      problems.push({ file, message: `line ${i + 1} is not "<sha512>  <path>"` });
+      return;
+    }
+    const path = decodeManifestPath(m[2]!);
+    if (seen.has(path)) {
+      problems.push({ file, message: `line ${i + 1}: ${path} is listed more than once` });
+      return;
+    }
+    seen.add(path);
+    entries.push({ path, hash: m[1]!.toLowerCase() });
+  });
+  return entries;
+}
+
+/** Parses bag-info.txt into ordered [label, value] pairs (continuation lines folded with a space). */
+function parseBagInfo(text: string, file: string, problems: VerifyProblem[]): [string, string][] {
+  const tags: [string, string][] = [];
+  if (text !== '' && !text.endsWith('\n')) problems.push({ file, message: 'last line does not end with a line feed' });
+  const lines = text.split(/\r\n|\r|\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((line, i) => {
+    if (/^[ \t]/.test(line)) {
+      const last = tags[tags.length - 1];
+      if (!last) problems.push({ file, message: `line ${i + 1} is a continuation line with nothing to continue` });
+      else last[1] += ` ${line.trim()}`;
+      return;
+    }
+    const m = /^([^:\s][^:]*?)[ \t]*:[ \t]*(.*)$/.exec(line);
+    if (!m) {
+      problems.push({ file, message: `line ${i + 1} is not "Label: value"` });
+      return;
+    }
+    tags.push([m[1]!, m[2]!.trim()]);
+  });
+  return tags;
+}
+
+export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedKey?: string }): Promise<VerifyReport> {
+  const problems: VerifyProblem[] = [];
+  const report = (bagName: string | null, keyThumbprint: string | null, summary: VerifyReport['summary']): VerifyReport => ({
+    ok: problems.length === 0,
+    bagName,
+    keyThumbprint,
+    problems,
+    summary,
+  });
+
+  // 1. One top-level folder. Keys ending in '/' are directory markers and carry nothing.
+  const paths = [...files.keys()].filter((p) => !p.endsWith('/')).sort();
+  if (paths.length === 0) {
+    problems.push({ file: '', message: 'archive holds no files' });
+    return report(null, null, null);
+  }
+  const roots = new Set(paths.map((p) => (p.includes('/') ? p.slice(0, p.indexOf('/')) : '')));
+  const loose = paths.filter((p) => !p.includes('/'));
+  for (const p of loose) problems.push({ file: p, message: 'file outside the bag folder' });
+  roots.delete('');
+  if (roots.size !== 1) {
+    problems.push({
+      file: '',
+      message: roots.size === 0 ? 'no bag folder: expected one top-level folder' : `expected one top-level folder, found ${roots.size}: ${[...roots].sort().join(', ')}`,
+    });
+    return report(null, null, null);
+  }
+  const bagName = [...roots][0]!;
+  const prefix = `${bagName}/`;
+  const inBag = new Map<string, Uint8Array>();
+  for (const p of paths) {
+    if (!p.startsWith(prefix)) continue;
+    inBag.set(p.slice(prefix.length), files.get(p)!);
+  }
+  const at = (rel: string) => `${prefix}${rel}`;
+
+  // 2. bagit.txt
+  const bagit = inBag.get('bagit.txt');
+  if (!bagit) problems.push({ file: at('bagit.txt'), message: 'missing' });
+  else if (!bytesEqual(bagit, new TextEncoder().encode(BAGIT_TXT))) {
+    problems.push({ file: at('bagit.txt'), message: 'must be exactly "BagIt-Version: 1.0" and "Tag-File-Character-Encoding: UTF-8" lines' });
+  }
+
+  // 3. Payload manifest.
+  const payloadPaths = [...inBag.keys()].filter((p) => p.startsWith('data/'));
+  const manifestBytes = inBag.get('manifest-sha512.txt');
+  if (!manifestBytes) problems.push({ file: at('manifest-sha512.txt'), message: 'missing: no payload checksums' });
+  else {
+    const text = decodeText(manifestBytes);
+    if (text === null) problems.push({ file: at('manifest-sha512.txt'), message: 'not UTF-8 text (or has a byte-order mark)' });
+    else {
+      const listed = new Set<string>();
+      for (const entry of parseManifest(text, 128, at('manifest-sha512.txt'), problems)) {
+        const unsafe = relativePathProblem(entry.path);
+        if (unsafe || !entry.path.startsWith('data/')) {
+          problems.push({ file: at('manifest-sha512.txt'), message: `${entry.path}: listed path is outside data/ (${unsafe ?? 'not under data/'})` });
+          continue;
+        }
+        listed.add(entry.path);
+        const bytes = inBag.get(entry.path);
+        if (!bytes) problems.push({ file: at(entry.path), message: 'listed in manifest-sha512.txt but missing from the bag' });
+        else if ((await sha512Hex(bytes)) !== entry.hash) problems.push({ file: at(entry.path), message: 'SHA-512 does not match manifest-sha512.txt (file changed)' });
+      }
+      for (const p of payloadPaths) {
+        if (!listed.has(p)) problems.push({ file: at(p), message: 'payload file not listed in manifest-sha512.txt (added after signing?)' });
+      }
+    }
+  }
+
+  // 4. bag-info.txt and Payload-Oxum.
+  const bagInfo = inBag.get('bag-info.txt');
+  if (!bagInfo) problems.push({ file: at('bag-info.txt'), message: 'missing' });
+  else {
+    const text = decodeText(bagInfo);
+    if (text === null) problems.push({ file: at('bag-info.txt'), message: 'not UTF-8 text (or has a byte-order mark)' });
+    else {
+      const oxums = parseBagInfo(text, at('bag-info.txt'), problems).filter(([l]) => l.toLowerCase() === 'payload-oxum');
+      const octets = payloadPaths.reduce((n, p) => n + inBag.get(p)!.length, 0);
+      const actual = `${octets}.${payloadPaths.length}`;
+      if (oxums.length === 0) problems.push({ file: at('bag-info.txt'), message: 'Payload-Oxum is missing' });
+      else if (oxums.length > 1) problems.push({ file: at('bag-info.txt'), message: 'Payload-Oxum appears more than once' });
+      else if (!/^\d+\.\d+$/.test(oxums[0]![1])) problems.push({ file: at('bag-info.txt'), message: `Payload-Oxum ${JSON.stringify(oxums[0]![1])} is not octets.streams` });
+      else if (oxums[0]![1] !== actual) problems.push({ file: at('bag-info.txt'), message: `Payload-Oxum says ${oxums[0]![1]} but data/ holds ${actual} (octets.files)` });
+    }
+  }
+
+  // 5. Tag manifest.
+  const tagManifest = inBag.get('tagmanifest-sha512.txt');
+  if (!tagManifest) problems.push({ file: at('tagmanifest-sha512.txt'), message: 'missing: tag files are not covered by the signature' });
+  else {
+    const text = decodeText(tagManifest);
+    if (text === null) problems.push({ file: at('tagmanifest-sha512.txt'), message: 'not UTF-8 text (or has a byte-order mark)' });
+    else {
+      const entries = parseManifest(text, 128, at('tagmanifest-sha512.txt'), problems);
+      const byPath = new Map(entries.map((e) => [e.path, e.hash]));
+      for (const e of entries) {
+        if (!(TAG_FILES as readonly string[]).includes(e.path)) {
+          problems.push({ file: at('tagmanifest-sha512.txt'), message: `lists ${e.path}, which is not one of ${TAG_FILES.join(', ')}` });
+        }
+      }
+      for (const name of TAG_FILES) {
+        const want = byPath.get(name);
+        const bytes = inBag.get(name);
+        if (want === undefined) problems.push({ file: at('tagmanifest-sha512.txt'), message: `does not list ${name}` });
+        else if (bytes && (await sha512Hex(bytes)) !== want) problems.push({ file: at(name), message: 'SHA-512 does not match tagmanifest-sha512.txt (file changed)' });
+      }
+    }
+  }
+
+  // 6. Nothing else beside data/ and the known tag files.
+  for (const p of inBag.keys()) {
+    if (p.startsWith('data/') || KNOWN_ROOT_FILES.has(p)) continue;
+    problems.push({ file: at(p), message: 'unexpected file: not part of a Threadkeeper bag and not covered by the signature' });
+  }
+
+  // 7. Signature.
+  let keyThumbprint: string | null = null;
+  const sigBytes = inBag.get('signature.jws');
+  if (!sigBytes) problems.push({ file: at('signature.jws'), message: 'missing: the bag is unsigned' });
+  else if (tagManifest) {
+    let jws = decodeText(sigBytes);
+    // Tolerate one trailing LF (editors add it); anything else fails base64url decoding.
+    if (jws !== null && jws.endsWith('\n')) jws = jws.slice(0, -1);
+    if (jws === null) problems.push({ file: at('signature.jws'), message: 'not UTF-8 text' });
+    else {
+      const result = await verifyDetached(jws, tagManifest);
+      keyThumbprint = result.thumbprint;
+      if (!result.ok) {
+        // A failed ECDSA check cannot say which side changed: name both files.
+        const message = result.error?.startsWith('signature does not match')
+          ? 'signature does not match tagmanifest-sha512.txt: one of the two files was changed after signing (or the signature was not made by the embedded key)'
+          : (result.error ?? 'signature invalid');
+        problems.push({ file: at('signature.jws'), message });
+      }
+      const pinned = opts?.pinnedKey;
+      if (pinned !== undefined && (result.kid ?? result.thumbprint) !== pinned) {
+        problems.push({ file: at('signature.jws'), message: `signed by key ${result.thumbprint ?? result.kid ?? '(unknown)'}, not the expected key ${pinned}` });
+      }
+    }
+  }
+
+  // 8. Threads.
+  const summary = { threads: 0, messages: 0, attachments: 0 };
+  for (const p of payloadPaths) {
+    const m = /^data\/threads\/([^/]+)\/thread\.json$/.exec(p);
+    if (!m) continue;
+    summary.threads++;
+    const folder = `data/threads/${m[1]!}/`;
+    const text = decodeText(inBag.get(p)!);
+    let thread: unknown;
+    try {
+      if (text === null) throw new Error('not UTF-8');
+      thread = JSON.parse(text);
+    } catch {
+      problems.push({ file: at(p), message: 'thread.json is not valid JSON' });
+      continue;
+    }
+    const t = thread as { messages?: unknown; attachments?: unknown } | null;
+    if (typeof t !== 'object' || t === null || !Array.isArray(t.messages)) {
+      problems.push({ file: at(p), message: 'thread.json has no "messages" array' });
+    } else {
+      summary.messages += t.messages.filter((msg: unknown) => typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'message').length;
+    }
+    if (typeof t !== 'object' || t === null || !Array.isArray(t.attachments)) {
+      problems.push({ file: at(p), message: 'thread.json has no "attachments" array' });
+      continue;
+    }
+    t.attachments.forEach((a: unknown, i: number) => {
+      const path = typeof a === 'object' && a !== null ? (a as { path?: unknown }).path : undefined;
+      if (path === null) return;
+      if (typeof path !== 'string') {
+        problems.push({ file: at(p), message: `attachments[${i}].path must be a string or null` });
+        return;
+      }
+      const unsafe = relativePathProblem(path);
+      if (unsafe) {
+        problems.push({ file: at(p), message: `attachments[${i}].path ${JSON.stringify(path)} is not inside the thread folder (${unsafe})` });
+        return;
+      }
+      summary.attachments++;
+      if (!inBag.has(folder + path)) problems.push({ file: at(folder + path), message: `attachment listed in ${p} is missing from the bag` });
+    });
+  }
+
+  return report(bagName, keyThumbprint, summary);
+}

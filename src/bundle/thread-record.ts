@@ -1,0 +1,223 @@
+/**
+ * Turns the database rows of one thread into the files of its folder in the bag:
+ * thread.json (the canonical record), transcript.html, messages.csv and the attachments.
+ * Pure: same rows in, same bytes out. The JSON shape is documented in docs/bundle-format.md
+ * and pinned by docs/thread.schema.json.
+ */
+import type { AttachmentRow, CaptureRow, MessageContent, MessageRow, ThreadRow, VersionRow } from '../db/schema';
+import type { CapturedAttachmentRef } from '../shared/model';
+import { renderTranscript } from './transcript';
+import { renderMessagesCsv } from './csv';
+
+export const THREAD_FORMAT = 'threadkeeper-thread';
+export const THREAD_FORMAT_VERSION = 1;
+
+export interface ThreadRows {
+  thread: ThreadRow;
+  messages: MessageRow[];
+  versions: VersionRow[];
+  attachments: Map<string, AttachmentRow>;
+  captures: CaptureRow[];
+}
+
+export interface RecordAttachment {
+  /** Path relative to the thread folder, or null when the bytes could not be had. */
+  path: string | null;
+  sha256: string | null;
+  mediaType: string | null;
+  size: number | null;
+  kind: CapturedAttachmentRef['kind'];
+  /** The name the page showed (untrusted; never used as a file name). */
+  originalName: string | null;
+  thumbnail: boolean;
+  missingReason: string | null;
+  /** Messages (by id) that carry this attachment. */
+  messageIds: string[];
+}
+
+export interface RecordVersion extends MessageContent {
+  version: number;
+  kind: VersionRow['kind'];
+  observedAt: string;
+  captureId: string;
+}
+
+export interface RecordMessage extends MessageContent {
+  id: string;
+  type: 'message' | 'event';
+  firstSeenAt: string;
+  lastSeenAt: string;
+  /** Every observed version, oldest first; the fields above repeat the newest. */
+  versions: RecordVersion[];
+}
+
+export interface ThreadRecord {
+  format: typeof THREAD_FORMAT;
+  formatVersion: typeof THREAD_FORMAT_VERSION;
+  thread: {
+    id: string;
+    platform: string;
+    threadKey: string;
+    title: string;
+    kind: ThreadRow['kind'];
+    firstCapturedAt: string;
+    lastCapturedAt: string;
+  };
+  participants: ThreadRow['participants'];
+  messages: RecordMessage[];
+  attachments: RecordAttachment[];
+  captures: {
+    id: string;
+    mode: CaptureRow['mode'];
+    status: CaptureRow['status'];
+    startedAt: string;
+    finishedAt: string | null;
+    pageUrl: string;
+    adapter: string;
+    extensionVersion: string;
+    browser: string;
+    reachedBeginning: boolean;
+    incompleteReason: string | null;
+    error: string | null;
+    counts: CaptureRow['counts'];
+  }[];
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'image/svg+xml': 'svg',
+  'image/heic': 'heic', 'video/mp4': 'mp4', 'video/webm': 'webm', 'video/quicktime': 'mov',
+  'audio/ogg': 'ogg', 'audio/mpeg': 'mp3', 'audio/mp4': 'm4a', 'audio/webm': 'weba', 'audio/wav': 'wav',
+  'application/pdf': 'pdf', 'text/plain': 'txt', 'application/zip': 'zip',
+  'application/msword': 'doc', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.ms-excel': 'xls', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.ms-powerpoint': 'ppt', 'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
+};
+
+/** A generated ASCII file name: never derived from scraped text (no `%`, no control characters). */
+export function attachmentFileName(sha256: string, mediaType: string): string {
+  const base = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return `attachments/${sha256.slice(0, 16)}.${EXTENSIONS[base] ?? 'bin'}`;
+}
+
+function epoch(iso: string | null): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+/**
+ * Page order of first sight, then send time. A message without a usable time (an event row)
+ * takes the time of the message before it, so sorting by time never tears it from its place.
+ */
+export function orderMessages(messages: MessageRow[], captureOrder: Map<string, number>): MessageRow[] {
+  const seen = [...messages].sort(
+    (a, b) =>
+      (captureOrder.get(a.firstCaptureId) ?? 0) - (captureOrder.get(b.firstCaptureId) ?? 0) ||
+      a.firstPageOrder - b.firstPageOrder ||
+      (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0),
+  );
+  let last = Number.NEGATIVE_INFINITY;
+  const keyed = seen.map((m, i) => {
+    const t = epoch(m.sentAt);
+    if (t !== null) last = t;
+    return { m, t: t ?? last, i };
+  });
+  keyed.sort((a, b) => a.t - b.t || a.i - b.i);
+  return keyed.map((k) => k.m);
+}
+
+export function buildThreadRecord(rows: ThreadRows): ThreadRecord {
+  const captures = [...rows.captures].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : 1));
+  const captureOrder = new Map(captures.map((c, i) => [c.id, i]));
+  const versionsByMessage = new Map<string, VersionRow[]>();
+  for (const v of rows.versions) {
+    const list = versionsByMessage.get(v.messageId) ?? [];
+    list.push(v);
+    versionsByMessage.set(v.messageId, list);
+  }
+
+  const attachmentIndex = new Map<string, RecordAttachment>();
+  const missing: RecordAttachment[] = [];
+  const messages: RecordMessage[] = orderMessages(rows.messages, captureOrder).map((m) => {
+    const versions = (versionsByMessage.get(m.messageId) ?? []).sort((a, b) => a.version - b.version);
+    const latest = versions[versions.length - 1];
+    if (!latest) throw new Error(`message ${m.messageId} has no versions`);
+    for (const v of versions) {
+      for (const a of v.content.attachments) {
+        if (a.sha256 && rows.attachments.has(a.sha256)) {
+          const stored = rows.attachments.get(a.sha256)!;
+          const entry = attachmentIndex.get(a.sha256) ?? {
+            path: attachmentFileName(a.sha256, stored.mediaType),
+            sha256: a.sha256,
+            mediaType: stored.mediaType,
+            size: stored.size,
+            kind: a.kind,
+            originalName: a.originalName,
+            thumbnail: a.thumbnail,
+            missingReason: null,
+            messageIds: [],
+          };
+          if (!entry.messageIds.includes(m.messageId)) entry.messageIds.push(m.messageId);
+          attachmentIndex.set(a.sha256, entry);
+        } else if (v === latest) {
+          missing.push({
+            path: null, sha256: a.sha256, mediaType: a.mediaType, size: a.size, kind: a.kind,
+            originalName: a.originalName, thumbnail: a.thumbnail,
+            missingReason: a.missingReason ?? 'bytes not kept', messageIds: [m.messageId],
+          });
+        }
+      }
+    }
+    return {
+      id: m.messageId,
+      type: m.type,
+      firstSeenAt: m.firstSeenAt,
+      lastSeenAt: m.lastSeenAt,
+      ...latest.content,
+      versions: versions.map((v) => ({ version: v.version, kind: v.kind, observedAt: v.observedAt, captureId: v.captureId, ...v.content })),
+    };
+  });
+
+  const attachments = [...attachmentIndex.values()].sort((a, b) => (a.path! < b.path! ? -1 : 1));
+  return {
+    format: THREAD_FORMAT,
+    formatVersion: THREAD_FORMAT_VERSION,
+    thread: {
+      id: rows.thread.id,
+      platform: rows.thread.platform,
+      threadKey: rows.thread.threadKey,
+      title: rows.thread.title,
+      kind: rows.thread.kind,
+      firstCapturedAt: rows.thread.firstCapturedAt,
+      lastCapturedAt: rows.thread.lastCapturedAt,
+    },
+    participants: rows.thread.participants,
+    messages,
+    attachments: [...attachments, ...missing],
+    captures: captures.map((c) => ({
+      id: c.id, mode: c.mode, status: c.status, startedAt: c.startedAt, finishedAt: c.finishedAt,
+      pageUrl: c.pageUrl, adapter: c.adapter, extensionVersion: c.extensionVersion, browser: c.browser,
+      reachedBeginning: c.reachedBeginning, incompleteReason: c.incompleteReason, error: c.error, counts: c.counts,
+    })),
+  };
+}
+
+export interface ThreadFiles {
+  record: ThreadRecord;
+  /** Paths relative to the thread folder. */
+  files: { path: string; bytes: Uint8Array<ArrayBufferLike> }[];
+}
+
+export async function renderThreadFiles(rows: ThreadRows): Promise<ThreadFiles> {
+  const record = buildThreadRecord(rows);
+  const enc = new TextEncoder();
+  const files: ThreadFiles['files'] = [
+    { path: 'thread.json', bytes: enc.encode(JSON.stringify(record, null, 2) + '\n') },
+    { path: 'transcript.html', bytes: enc.encode(await renderTranscript(record)) },
+    { path: 'messages.csv', bytes: enc.encode(renderMessagesCsv(record)) },
+  ];
+  for (const a of record.attachments) {
+    if (a.path && a.sha256) files.push({ path: a.path, bytes: rows.attachments.get(a.sha256)!.bytes });
+  }
+  return { record, files };
+}

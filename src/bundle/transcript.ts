@@ -1,0 +1,119 @@
+/**
+ * transcript.html: the human-readable copy of a thread. Self-contained and inert: no script,
+ * no external loads, a CSP that allows nothing but its own hashed stylesheet, and every
+ * scraped string escaped. Attachments are named with links to the files beside it.
+ */
+import type { RecordMessage, ThreadRecord } from './thread-record';
+import { escapeHtml as e } from './escape';
+import { bytesToBase64 } from '../shared/bytes';
+
+const STYLE = `
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:52rem;color:#111;padding:0 1rem}
+header{border-bottom:2px solid #0b5d5b;margin-bottom:1rem}
+h1{font-size:1.4rem;margin:.2rem 0}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;font-size:.9rem}
+dl.meta dt{font-weight:600}
+ol.messages{list-style:none;padding:0}
+li.msg{border:1px solid #ccd;border-radius:.4rem;padding:.5rem .7rem;margin:.5rem 0;break-inside:avoid}
+li.msg.self{background:#eef8f0}
+li.event{color:#555;font-style:italic;text-align:center;border:none}
+.who{font-weight:600}
+.when{color:#555;font-size:.85rem;margin-left:.5rem}
+.text{white-space:pre-wrap;overflow-wrap:anywhere;margin:.3rem 0}
+.quote{border-left:3px solid #0b5d5b;padding-left:.5rem;color:#333;font-size:.9rem}
+.mark{display:inline-block;font-size:.75rem;font-weight:700;text-transform:uppercase;border:1px solid currentColor;border-radius:.2rem;padding:0 .3rem;margin-left:.4rem}
+.mark.deleted{color:#a00}.mark.edited{color:#a60}
+.history{font-size:.85rem;color:#333;border-top:1px dashed #aaa;margin-top:.4rem;padding-top:.3rem}
+.attachments,.reactions,.links{font-size:.9rem}
+.id{color:#777;font-size:.75rem;font-family:ui-monospace,monospace}
+@media print{body{margin:0;max-width:none}a{color:inherit}}
+`;
+
+async function styleHash(): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(STYLE));
+  return `sha256-${bytesToBase64(new Uint8Array(digest))}`;
+}
+
+function when(m: { sentAt: string | null; sentAtText: string | null }): string {
+  if (m.sentAt) return `<time datetime="${e(m.sentAt)}">${e(m.sentAt)}</time>${m.sentAtText ? ` <span class="shown">(shown as ${e(m.sentAtText)})</span>` : ''}`;
+  return m.sentAtText ? `<span class="shown">shown as ${e(m.sentAtText)}</span>` : 'time not shown';
+}
+
+function renderMessage(m: RecordMessage, record: ThreadRecord): string {
+  if (m.type === 'event') {
+    return `<li class="msg event" id="m-${e(m.id)}">${e(m.text)} <span class="when">${when(m)}</span></li>`;
+  }
+  const marks: string[] = [];
+  if (m.deleted) marks.push('<span class="mark deleted">deleted by sender</span>');
+  if (m.edited || m.versions.some((v) => v.kind === 'edited')) marks.push('<span class="mark edited">edited</span>');
+  if (m.forwarded) marks.push('<span class="mark">forwarded</span>');
+  const parts = [
+    `<div><span class="who">${e(m.sender ?? 'unknown sender')}</span>${m.fromSelf ? ' (account owner)' : ''}<span class="when">${when(m)}</span>${marks.join('')}</div>`,
+  ];
+  if (m.quote) {
+    const target = m.quote.messageId ? ` (reply to message ${e(m.quote.messageId)})` : '';
+    parts.push(`<div class="quote">Replying to ${e(m.quote.author ?? 'unknown')}${target}: <span class="text">${e(m.quote.text)}</span></div>`);
+  }
+  parts.push(`<div class="text" dir="auto">${e(m.text)}</div>`);
+  if (m.links.length) parts.push(`<div class="links">Links: ${m.links.map((l) => `<code>${e(l)}</code>`).join(', ')}</div>`);
+  if (m.attachments.length) {
+    const items = m.attachments.map((a) => {
+      const stored = a.sha256 ? record.attachments.find((r) => r.sha256 === a.sha256 && r.path) : undefined;
+      const label = `${e(a.kind)}${a.originalName ? ` “${e(a.originalName)}”` : ''}${a.thumbnail ? ' (thumbnail only)' : ''}`;
+      return stored?.path
+        ? `<li><a href="${e(stored.path)}">${label}</a> <span class="id">${e(stored.mediaType ?? '')}, ${stored.size} bytes, sha256 ${e(stored.sha256 ?? '')}</span></li>`
+        : `<li>${label}: not preserved (${e(a.missingReason ?? 'bytes not kept')})</li>`;
+    });
+    parts.push(`<div class="attachments">Attachments:<ul>${items.join('')}</ul></div>`);
+  }
+  if (m.reactions.length) {
+    parts.push(`<div class="reactions">Reactions: ${m.reactions.map((r) => `${e(r.emoji)} ${r.count}`).join(', ')}</div>`);
+  }
+  const earlier = m.versions.slice(0, -1);
+  if (earlier.length) {
+    parts.push(
+      `<div class="history">Earlier versions kept:<ol>${earlier
+        .map((v) => `<li>${e(v.kind)}, observed ${e(v.observedAt)}${v.deleted ? ' (deleted)' : ''}: <span class="text">${e(v.text)}</span></li>`)
+        .join('')}</ol></div>`,
+    );
+  }
+  parts.push(`<div class="id">message id ${e(m.id)}</div>`);
+  return `<li class="msg${m.fromSelf ? ' self' : ''}" id="m-${e(m.id)}">${parts.join('')}</li>`;
+}
+
+export async function renderTranscript(record: ThreadRecord): Promise<string> {
+  const messages = record.messages.filter((m) => m.type === 'message').length;
+  const participants = record.participants.map((p) => e(p.name) + (p.self ? ' (account owner)' : '')).join(', ') || 'not shown';
+  const captures = record.captures
+    .map((c) => `<li>${e(c.startedAt)} – ${e(c.status)}${c.incompleteReason ? `: ${e(c.incompleteReason)}` : ''}; page ${e(c.pageUrl)}; ${e(c.adapter)} adapter; Threadkeeper ${e(c.extensionVersion)}; ${e(c.browser)}</li>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src '${await styleHash()}'; img-src 'none'; form-action 'none'; base-uri 'none'">
+<meta name="referrer" content="no-referrer">
+<title>${e(record.thread.title)} – Threadkeeper transcript</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${e(record.thread.title)}</h1>
+<dl class="meta">
+<dt>Messenger</dt><dd>${e(record.thread.platform)}</dd>
+<dt>Conversation</dt><dd><code>${e(record.thread.threadKey)}</code> (${e(record.thread.kind)})</dd>
+<dt>Participants</dt><dd>${participants}</dd>
+<dt>Messages</dt><dd>${messages}</dd>
+<dt>Captured</dt><dd><ul>${captures}</ul></dd>
+</dl>
+<p>Times are shown as ISO 8601 with the capturing browser's UTC offset; the page showed minutes only. The signed record is <code>thread.json</code> beside this file.</p>
+</header>
+<main>
+<ol class="messages">
+${record.messages.map((m) => renderMessage(m, record)).join('\n')}
+</ol>
+</main>
+</body>
+</html>
+`;
+}

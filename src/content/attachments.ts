@@ -1,0 +1,52 @@
+/**
+ * Reading attachment bytes in the page. `blob:` URLs are short-lived and belong to the page,
+ * so the content script reads them at capture time. Failures are recorded as reasons, never
+ * dropped: the message keeps an attachment entry saying why its bytes are missing.
+ */
+import type { PageAttachment } from '../adapters/types';
+import type { CapturedAttachmentRef } from '../shared/model';
+import { sha256Hex } from '../shared/bytes';
+import { LIMITS } from '../shared/protocol';
+
+export interface ReadBlob {
+  sha256: string;
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
+/** Only the page's own short-lived URLs are read: no network fetches on the user's behalf. */
+function readable(url: string): boolean {
+  return url.startsWith('blob:') || url.startsWith('data:');
+}
+
+export async function readAttachment(
+  a: PageAttachment,
+  fetchImpl: typeof fetch = fetch,
+): Promise<{ ref: CapturedAttachmentRef; blob: ReadBlob | null }> {
+  const base = { kind: a.kind, originalName: a.originalName, thumbnail: a.thumbnail };
+  const missing = (reason: string) => ({
+    ref: { ...base, mediaType: a.mediaType, sha256: null, size: null, missingReason: reason },
+    blob: null,
+  });
+  if (!a.sourceUrl) return missing(a.missingReason ?? 'not downloaded in the page');
+  if (!readable(a.sourceUrl)) return missing('the page only links to it (not downloaded in the page)');
+  let bytes: Uint8Array;
+  let mediaType: string;
+  try {
+    const res = await fetchImpl(a.sourceUrl);
+    if (!res.ok) return missing(`the page could not provide it (HTTP ${res.status})`);
+    const blob = await res.blob();
+    if (blob.size > LIMITS.blobBytesPerBatch) {
+      return missing(`too large to capture in this version (${Math.round(blob.size / 1048576)} MB)`);
+    }
+    bytes = new Uint8Array(await blob.arrayBuffer());
+    mediaType = blob.type || a.mediaType || 'application/octet-stream';
+  } catch {
+    return missing('expired: the page no longer holds it');
+  }
+  const sha256 = await sha256Hex(bytes);
+  return {
+    ref: { ...base, mediaType, sha256, size: bytes.length, missingReason: null },
+    blob: { sha256, mediaType, bytes },
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * The extension's database: one Dexie schema, versioned. Only the background service worker
+ * writes to it (extension origin, never the page's storage).
+ *
+ * Rules that keep records safe:
+ *  - primary keys never change in place: a thread is `platform:threadKey`, a message is
+ *    [threadId+messageId] where messageId is the platform's own id;
+ *  - `versions` is append-only: a message whose content changed gets version n+1, nothing is
+ *    overwritten; the unique index [threadId+messageId+version] makes a double write fail;
+ *  - attachments are stored once, keyed by the SHA-256 of their bytes.
+ *
+ * Every schema version ever shipped stays listed in SCHEMA_VERSIONS with its upgrade, and
+ * test/unit/db-migrations.test.ts opens databases seeded in each older shape with this code.
+ */
+import Dexie, { type EntityTable } from 'dexie';
+import type { CapturedMessage, CapturedParticipant, PlatformId } from '../shared/model';
+
+export const DB_NAME = 'threadkeeper';
+
+export interface ThreadRow {
+  /** `${platform}:${threadKey}` */
+  id: string;
+  platform: PlatformId;
+  threadKey: string;
+  title: string;
+  kind: 'group' | 'direct' | 'channel' | 'unknown';
+  /** Every participant ever seen in the header, first-seen order (never shrinks). */
+  participants: CapturedParticipant[];
+  firstCapturedAt: string;
+  lastCapturedAt: string;
+}
+
+/** What a version holds: everything about a message that can change after it was sent. */
+export type MessageContent = Omit<CapturedMessage, 'messageId' | 'type' | 'pageOrder'>;
+
+export interface MessageRow {
+  threadId: string;
+  messageId: string;
+  type: 'message' | 'event';
+  /** From the first observation; the send time does not change. */
+  sentAt: string | null;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  /** Position on the page the first time it was seen, for a stable order among equal times. */
+  firstPageOrder: number;
+  /** The capture that first saw it. */
+  firstCaptureId: string;
+  versionCount: number;
+  /** Fingerprint of the newest version (SHA-256 of its canonical content). */
+  latestFingerprint: string;
+}
+
+export type VersionKind = 'original' | 'edited' | 'deleted' | 'updated';
+
+export interface VersionRow {
+  id?: number;
+  threadId: string;
+  messageId: string;
+  /** 1 for the first observation, then 2, 3, ... */
+  version: number;
+  kind: VersionKind;
+  observedAt: string;
+  captureId: string;
+  fingerprint: string;
+  content: MessageContent;
+}
+
+export interface AttachmentRow {
+  sha256: string;
+  mediaType: string;
+  size: number;
+  bytes: Uint8Array;
+  firstSeenAt: string;
+}
+
+export type CaptureStatus = 'running' | 'complete' | 'incomplete' | 'failed';
+
+export interface CaptureRow {
+  id: string;
+  threadId: string | null;
+  tabId: number;
+  pageUrl: string;
+  adapter: PlatformId;
+  mode: 'manual' | 'auto';
+  startedAt: string;
+  finishedAt: string | null;
+  status: CaptureStatus;
+  /** Whether the capture reached the beginning of the conversation. */
+  reachedBeginning: boolean;
+  /** Plain words for why the capture is not the whole conversation (or why it failed). */
+  incompleteReason: string | null;
+  error: string | null;
+  extensionVersion: string;
+  browser: string;
+  /** Batch sequence numbers already committed (a re-sent batch is acknowledged, not re-counted). */
+  appliedSeqs: number[];
+  counts: {
+    messages: number;
+    events: number;
+    newMessages: number;
+    newEvents: number;
+    newVersions: number;
+    attachments: number;
+    attachmentsMissing: number;
+  };
+}
+
+export interface SigningKeyRow {
+  id: 'device';
+  /** Private key is non-extractable; the public key is exported as JWK below. */
+  pair: CryptoKeyPair;
+  publicJwk: JsonWebKey;
+  thumbprint: string;
+  createdAt: string;
+}
+
+export interface ExportRow {
+  id?: number;
+  at: string;
+  bagName: string;
+  fileName: string;
+  sha256: string;
+  keyThumbprint: string;
+  threadIds: string[];
+  messages: number;
+  attachments: number;
+  downloadId: number | null;
+}
+
+export interface AuditRow {
+  seq?: number;
+  at: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export type ThreadkeeperDb = Dexie & {
+  threads: EntityTable<ThreadRow, 'id'>;
+  messages: Dexie.Table<MessageRow, [string, string]>;
+  versions: EntityTable<VersionRow, 'id'>;
+  attachments: EntityTable<AttachmentRow, 'sha256'>;
+  captures: EntityTable<CaptureRow, 'id'>;
+  signingKeys: EntityTable<SigningKeyRow, 'id'>;
+  exports: EntityTable<ExportRow, 'id'>;
+  audit: EntityTable<AuditRow, 'seq'>;
+};
+
+/** Every version ever shipped, oldest first. Never edit a shipped entry: add a new one. */
+export const SCHEMA_VERSIONS: { version: number; stores: Record<string, string>; upgrade?: (tx: import('dexie').Transaction) => Promise<void> }[] = [
+  {
+    version: 1,
+    stores: {
+      threads: 'id, platform, lastCapturedAt',
+      messages: '[threadId+messageId], threadId, sentAt',
+      versions: '++id, &[threadId+messageId+version], [threadId+messageId], threadId, captureId',
+      attachments: 'sha256',
+      captures: 'id, threadId, tabId, startedAt, status',
+      signingKeys: 'id',
+      exports: '++id, at, sha256',
+      audit: '++seq, at, action',
+    },
+  },
+];
+
+export function openDb(name = DB_NAME, indexedDB?: IDBFactory, keyRange?: typeof IDBKeyRange): ThreadkeeperDb {
+  const db = new Dexie(name, indexedDB && keyRange ? { indexedDB, IDBKeyRange: keyRange } : undefined) as ThreadkeeperDb;
+  for (const v of SCHEMA_VERSIONS) {
+    const declared = db.version(v.version).stores(v.stores);
+    if (v.upgrade) declared.upgrade(v.upgrade);
+  }
+  return db;
+}

@@ -1,0 +1,191 @@
+/**
+ * The whole runtime protocol of the extension, in one place.
+ *
+ * Three directions, each a discriminated union with a direction prefix:
+ *   content/*  content script  → background   (untrusted: scraped data; validated by schema)
+ *   popup/*    extension pages → background   (own origin only; validated by schema too)
+ *   bg/*       background      → content script
+ *
+ * The background checks the SENDER first (src/background/boundary.ts), then parses the payload
+ * with the schemas below, and only then touches the database.
+ */
+import type { CapturedMessage, CapturedThread, PlatformId } from './model';
+import {
+  arr,
+  bool,
+  int,
+  literal,
+  nullable,
+  obj,
+  str,
+  type Infer,
+  type Schema,
+} from './schema';
+
+// Limits: generous for real chats (a message may be a megabyte-long paste) but bounded, so a
+// hostile page cannot make the service worker allocate without end.
+export const LIMITS = {
+  textChars: 4 * 1024 * 1024,
+  shortChars: 4096,
+  messagesPerBatch: 500,
+  /** Bytes of attachment content in one batch (base64 decoded). Chrome caps a message at 64 MiB. */
+  blobBytesPerBatch: 24 * 1024 * 1024,
+  attachmentsPerMessage: 100,
+  participants: 10_000,
+} as const;
+
+const PLATFORMS = ['whatsapp'] as const satisfies readonly PlatformId[];
+const platformId: Schema<PlatformId> = literal(...PLATFORMS);
+const short = str({ max: LIMITS.shortChars });
+const sha256Hex = str({ pattern: /^[0-9a-f]{64}$/ });
+
+const threadSchema: Schema<CapturedThread> = obj({
+  threadKey: str({ min: 1, max: 1024 }),
+  title: short,
+  kind: literal('group', 'direct', 'channel', 'unknown'),
+  participants: arr(obj({ name: short, self: bool }), { max: LIMITS.participants }),
+});
+
+const attachmentRefSchema = obj({
+  kind: literal('image', 'video', 'audio', 'document', 'sticker', 'other'),
+  originalName: nullable(short),
+  mediaType: nullable(str({ max: 255 })),
+  sha256: nullable(sha256Hex),
+  size: nullable(int({ min: 0 })),
+  missingReason: nullable(short),
+  thumbnail: bool,
+});
+
+const messageSchema: Schema<CapturedMessage> = obj({
+  messageId: str({ min: 1, max: 512 }),
+  type: literal('message', 'event'),
+  sender: nullable(short),
+  fromSelf: bool,
+  sentAt: nullable(
+    str({ pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/ }),
+  ),
+  sentAtText: nullable(short),
+  text: str({ max: LIMITS.textChars }),
+  links: arr(str({ max: 8192 }), { max: 1000 }),
+  deleted: bool,
+  edited: bool,
+  forwarded: bool,
+  quote: nullable(obj({ author: nullable(short), text: str({ max: LIMITS.textChars }), messageId: nullable(str({ max: 512 })) })),
+  reactions: arr(obj({ emoji: str({ min: 1, max: 64 }), count: int({ min: 0 }) }), { max: 500 }),
+  attachments: arr(attachmentRefSchema, { max: LIMITS.attachmentsPerMessage }),
+  direction: nullable(literal('ltr', 'rtl', 'auto')),
+  pageOrder: int({ min: 0 }),
+});
+
+/** Attachment bytes travel beside the messages, once per SHA-256, base64-encoded (runtime messaging is JSON). */
+const blobSchema = obj({
+  sha256: sha256Hex,
+  mediaType: str({ max: 255 }),
+  base64: str({ max: Math.ceil((LIMITS.blobBytesPerBatch * 4) / 3) + 4 }),
+});
+
+// ---------------------------------------------------------------- content → background
+
+export const contentBatchSchema = obj({
+  type: literal('content/batch'),
+  captureId: str({ min: 1, max: 64 }),
+  adapter: platformId,
+  /** Sequence number within the capture; a re-sent batch has the same number. */
+  seq: int({ min: 0 }),
+  thread: threadSchema,
+  messages: arr(messageSchema, { max: LIMITS.messagesPerBatch }),
+  blobs: arr(blobSchema, { max: 1000 }),
+});
+export type ContentBatch = Infer<typeof contentBatchSchema>;
+
+export const contentSchemas = {
+  'content/batch': contentBatchSchema,
+} as const;
+export type ContentRequest = ContentBatch;
+
+export interface BatchAck {
+  ok: true;
+  seq: number;
+  /** Messages in this batch not seen before. */
+  newMessages: number;
+  /** New versions of messages already kept (edits, deletions, changed reactions). */
+  newVersions: number;
+}
+
+// ---------------------------------------------------------------- popup → background
+
+const tabId = int({ min: 0 });
+export const popupSchemas = {
+  'popup/status': obj({ type: literal('popup/status'), tabId }),
+  'popup/preserve': obj({ type: literal('popup/preserve'), tabId }),
+  'popup/progress': obj({ type: literal('popup/progress'), tabId }),
+  'popup/export': obj({ type: literal('popup/export'), threadId: str({ min: 1, max: 2048 }) }),
+  'popup/key-info': obj({ type: literal('popup/key-info') }),
+} as const;
+export type PopupRequest = { [K in keyof typeof popupSchemas]: Infer<(typeof popupSchemas)[K]> }[keyof typeof popupSchemas];
+
+/** What the popup learns about a tab. */
+export type TabStatus =
+  | { kind: 'unsupported'; url: string | null }
+  | { kind: 'no-content-script'; adapter: PlatformId; adapterName: string }
+  | {
+      kind: 'messenger';
+      adapter: PlatformId;
+      adapterName: string;
+      conversationOpen: boolean;
+      thread: { threadId: string; title: string; participants: number } | null;
+      /** Set when the adapter cannot read an open conversation (changed layout). */
+      readError: { selector: string; message: string } | null;
+      stored: { messages: number; attachments: number } | null;
+    };
+
+export interface CaptureSummary {
+  captureId: string;
+  threadId: string;
+  threadTitle: string;
+  messages: number;
+  events: number;
+  attachments: number;
+  attachmentsMissing: number;
+  newMessages: number;
+  newVersions: number;
+}
+
+export type PreserveResult =
+  | { ok: true; summary: CaptureSummary }
+  | { ok: false; error: string; selector?: string; captureId?: string };
+
+export interface CaptureProgress {
+  status: 'running' | 'complete' | 'failed' | 'incomplete';
+  messages: number;
+  newMessages: number;
+}
+
+export type ExportResult =
+  | { ok: true; fileName: string; bagName: string; sha256: string; keyThumbprint: string; messages: number; attachments: number }
+  | { ok: false; error: string };
+
+export interface KeyInfo {
+  thumbprint: string;
+  createdAt: string;
+}
+
+// ---------------------------------------------------------------- background → content
+
+export type BackgroundToContent =
+  | { type: 'bg/probe' }
+  | { type: 'bg/preserve'; captureId: string };
+
+export type ProbeResult =
+  | {
+      ok: true;
+      adapter: PlatformId;
+      conversationOpen: boolean;
+      thread: CapturedThread | null;
+      readError: { selector: string; message: string } | null;
+    }
+  | { ok: false; error: string };
+
+export type ContentPreserveResult =
+  | { ok: true; threadKey: string; batches: number; messages: number; attachmentsRead: number; attachmentsMissing: number }
+  | { ok: false; error: string; selector?: string };

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { Runtime } from 'webextension-polyfill';
+import { checkMessage } from '../../src/background/boundary';
+import { batch, message } from './factories';
+
+const self = { id: 'ext-id', origin: 'chrome-extension://ext-id/' };
+const fromWhatsApp = (over: Partial<Runtime.MessageSender> = {}): Runtime.MessageSender => ({
+  id: 'ext-id',
+  url: 'https://web.whatsapp.com/',
+  frameId: 0,
+  tab: { id: 7, index: 0, highlighted: false, active: true, pinned: false, incognito: false },
+  ...over,
+});
+const good = batch('c1', 0, [message('A')]);
+
+describe('checkMessage: sender first, then schema', () => {
+  it('accepts a well-formed batch from our content script on WhatsApp Web', () => {
+    const r = checkMessage(good, fromWhatsApp(), self);
+    expect(r).toMatchObject({ ok: true, kind: 'content', tabId: 7 });
+  });
+
+  it.each([
+    ['another extension', { id: 'other' }, /not this extension/],
+    ['a tab whose URL the adapter does not serve', { url: 'https://evil.example/' }, /does not serve/],
+    ['a look-alike host', { url: 'https://web.whatsapp.com.evil.example/' }, /does not serve/],
+    ['plain http', { url: 'http://web.whatsapp.com/' }, /does not serve/],
+    ['a sub-frame', { frameId: 3 }, /top frame/],
+    ['no tab', { tab: undefined }, /not sent from a tab/],
+    ['our own extension page', { url: 'chrome-extension://ext-id/src/ui/popup/index.html' }, /extension pages/],
+  ])('refuses a content message from %s', (_label, over, reason) => {
+    const r = checkMessage(good, fromWhatsApp(over as Partial<Runtime.MessageSender>), self);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(reason);
+  });
+
+  it('refuses payloads that fail the schema, naming the field', () => {
+    const withExtra = { ...good, messages: [{ ...message('A'), injected: '<script>' }] };
+    const r1 = checkMessage(withExtra, fromWhatsApp(), self);
+    expect(!r1.ok && r1.reason).toMatch(/messages\[0\]: unexpected key "injected"/);
+    const badTime = { ...good, messages: [message('A', { sentAt: 'yesterday' })] };
+    const r2 = checkMessage(badTime, fromWhatsApp(), self);
+    expect(!r2.ok && r2.reason).toMatch(/messages\[0\]\.sentAt/);
+    const badHash = { ...good, blobs: [{ sha256: 'xyz', mediaType: 'image/png', base64: '' }] };
+    expect(checkMessage(badHash, fromWhatsApp(), self).ok).toBe(false);
+    expect(checkMessage({ ...good, adapter: 'slack' }, fromWhatsApp(), self).ok).toBe(false);
+    expect(checkMessage({ type: 'content/write-anything' , adapter: 'whatsapp' }, fromWhatsApp(), self).ok).toBe(false);
+    expect(checkMessage('hello', fromWhatsApp(), self).ok).toBe(false);
+  });
+
+  it('accepts popup requests only from our own pages', () => {
+    const popup = { id: 'ext-id', url: 'chrome-extension://ext-id/src/ui/popup/index.html?tab=3' };
+    expect(checkMessage({ type: 'popup/status', tabId: 3 }, popup, self)).toMatchObject({ ok: true, kind: 'popup' });
+    expect(checkMessage({ type: 'popup/status', tabId: 3 }, fromWhatsApp(), self).ok).toBe(false);
+    expect(checkMessage({ type: 'popup/status', tabId: 'all' }, popup, self).ok).toBe(false);
+    expect(checkMessage({ type: 'popup/delete-everything' }, popup, self).ok).toBe(false);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it, vi } from 'vitest';
+import { planBatches } from '../../src/content/batches';
+import { readAttachment } from '../../src/content/attachments';
+import { sendUntilAcked } from '../../src/content/runner';
+import { batch, message } from './factories';
+
+vi.mock('webextension-polyfill', () => ({ default: { runtime: { sendMessage: vi.fn(), onMessage: { addListener: vi.fn() }, id: 'x' } } }));
+
+const ref = (sha: string) => ({ kind: 'image' as const, originalName: null, mediaType: 'image/png', sha256: sha, size: 10, missingReason: null, thumbnail: false });
+
+describe('planBatches', () => {
+  it('bounds messages per batch and keeps page order', () => {
+    const msgs = Array.from({ length: 450 }, (_, i) => message(`m${i}`, { pageOrder: i }));
+    const planned = planBatches(msgs, new Map(), { messages: 200, bytes: 1000 });
+    expect(planned.map((p) => p.messages.length)).toEqual([200, 200, 50]);
+    expect(planned.flatMap((p) => p.messages.map((m) => m.messageId))).toEqual(msgs.map((m) => m.messageId));
+  });
+
+  it('sends each attachment once, with the first message that uses it, and splits on bytes', () => {
+    const blob = (sha: string, size: number) => ({ sha256: sha, mediaType: 'image/png', bytes: new Uint8Array(size) });
+    const blobs = new Map([['a'.repeat(64), blob('a'.repeat(64), 600)], ['b'.repeat(64), blob('b'.repeat(64), 600)]]);
+    const msgs = [
+      message('m1', { attachments: [ref('a'.repeat(64))] }),
+      message('m2', { attachments: [ref('a'.repeat(64))] }),
+      message('m3', { attachments: [ref('b'.repeat(64))] }),
+    ];
+    const planned = planBatches(msgs, blobs, { messages: 200, bytes: 1000 });
+    expect(planned.map((p) => [p.messages.map((m) => m.messageId), p.blobs.map((b) => b.sha256[0])])).toEqual([
+      [['m1', 'm2'], ['a']],
+      [['m3'], ['b']],
+    ]);
+  });
+});
+
+describe('readAttachment', () => {
+  it('reads blob bytes and hashes them', async () => {
+    const fake = (async () => new Response(new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' }))) as unknown as typeof fetch;
+    const { ref: r, blob } = await readAttachment({ kind: 'image', originalName: null, mediaType: null, missingReason: null, thumbnail: false, sourceUrl: 'blob:https://web.whatsapp.com/1' }, fake);
+    expect(r).toMatchObject({ mediaType: 'image/png', size: 3, sha256: '039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81', missingReason: null });
+    expect(blob!.bytes.length).toBe(3);
+  });
+
+  it('records why bytes are missing instead of dropping the attachment', async () => {
+    const failing = (async () => { throw new TypeError('Failed to fetch'); }) as unknown as typeof fetch;
+    const base = { kind: 'document' as const, originalName: 'minutes.pdf', mediaType: null, missingReason: null, thumbnail: false };
+    expect((await readAttachment({ ...base, sourceUrl: 'blob:https://web.whatsapp.com/gone' }, failing)).ref.missingReason).toMatch(/expired/);
+    expect((await readAttachment({ ...base, sourceUrl: null }, failing)).ref).toMatchObject({ sha256: null, originalName: 'minutes.pdf', missingReason: 'not downloaded in the page' });
+    expect((await readAttachment({ ...base, sourceUrl: 'https://cdn.example/file.pdf' }, failing)).ref.missingReason).toMatch(/only links/);
+  });
+});
+
+describe('sendUntilAcked', () => {
+  it('re-sends the same batch after the worker drops it, until acknowledged', async () => {
+    const b = batch('c1', 4, [message('A')]);
+    const seen: number[] = [];
+    let calls = 0;
+    const ack = await sendUntilAcked(b, async (m) => {
+      seen.push(m.seq);
+      if (++calls < 3) throw new Error('Could not establish connection. Receiving end does not exist.');
+      return { ok: true, seq: 4, newMessages: 1, newVersions: 0 };
+    });
+    expect(ack.seq).toBe(4);
+    expect(seen).toEqual([4, 4, 4]);
+  });
+
+  it('stops at once when the background refuses (e.g. storage full)', async () => {
+    const b = batch('c1', 0, [message('A')]);
+    await expect(sendUntilAcked(b, async () => ({ ok: false, error: 'the browser has no more storage space' }))).rejects.toThrow(/no more storage/);
+  });
+});

@@ -1,0 +1,103 @@
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openDb, type CaptureRow, type ThreadkeeperDb } from '../../src/db/schema';
+import { ingestBatch, IngestError } from '../../src/background/ingest';
+import { bytesToBase64, sha256Hex } from '../../src/shared/bytes';
+import { batch, message } from './factories';
+
+let db: ThreadkeeperDb;
+let n = 0;
+
+function capture(id: string): CaptureRow {
+  return {
+    id, threadId: null, tabId: 1, pageUrl: 'https://web.whatsapp.com/', adapter: 'whatsapp', mode: 'manual',
+    startedAt: new Date().toISOString(), finishedAt: null, status: 'running', reachedBeginning: false,
+    incompleteReason: null, error: null, extensionVersion: '0.1.0', browser: 'test', appliedSeqs: [],
+    counts: { messages: 0, events: 0, newMessages: 0, newEvents: 0, newVersions: 0, attachments: 0, attachmentsMissing: 0 },
+  };
+}
+
+beforeEach(async () => {
+  db = openDb(`ingest-${n++}`);
+  await db.captures.bulkAdd([capture('c1'), capture('c2'), capture('c3')]);
+});
+
+describe('ingestBatch', () => {
+  it('stores new messages with one original version each', async () => {
+    const event = message('E', { type: 'event', sender: null, text: 'Ana added Bo', pageOrder: 2 });
+    const r = await ingestBatch(db, batch('c1', 0, [message('A'), message('B', { pageOrder: 1 }), event]));
+    expect(r).toMatchObject({ threadId: 'whatsapp:120363025246125244@g.us', newMessages: 2, newEvents: 1, newVersions: 0 });
+    expect(await db.messages.count()).toBe(3);
+    const versions = await db.versions.toArray();
+    expect(versions.map((v) => [v.messageId, v.version, v.kind])).toEqual([['A', 1, 'original'], ['B', 1, 'original'], ['E', 1, 'original']]);
+    expect((await db.captures.get('c1'))!.counts).toMatchObject({ messages: 2, events: 1, newMessages: 2, newEvents: 1 });
+  });
+
+  it('capturing the same thread twice adds nothing', async () => {
+    await ingestBatch(db, batch('c1', 0, [message('A'), message('B')]));
+    const again = await ingestBatch(db, batch('c2', 0, [message('A', { sentAtText: '10:30 AM' }), message('B')]));
+    expect(again).toMatchObject({ newMessages: 0, newVersions: 0 });
+    expect(await db.versions.count()).toBe(2);
+  });
+
+  it('an edited message gets a new version; the original text is kept', async () => {
+    await ingestBatch(db, batch('c1', 0, [message('A', { text: 'meet at 3' })]));
+    const r = await ingestBatch(db, batch('c2', 0, [message('A', { text: 'meet at 4', edited: true })]));
+    expect(r.newVersions).toBe(1);
+    const versions = await db.versions.where('[threadId+messageId]').equals(['whatsapp:120363025246125244@g.us', 'A']).sortBy('version');
+    expect(versions.map((v) => [v.version, v.kind, v.content.text])).toEqual([[1, 'original', 'meet at 3'], [2, 'edited', 'meet at 4']]);
+    expect((await db.messages.get(['whatsapp:120363025246125244@g.us', 'A']))!.versionCount).toBe(2);
+  });
+
+  it('a deleted message gets a "deleted" version and the original survives', async () => {
+    await ingestBatch(db, batch('c1', 0, [message('A', { text: 'the permit number is 42' })]));
+    await ingestBatch(db, batch('c2', 0, [message('A', { text: 'This message was deleted', deleted: true, sender: null })]));
+    const versions = await db.versions.orderBy('id').toArray();
+    expect(versions.map((v) => [v.kind, v.content.text])).toEqual([['original', 'the permit number is 42'], ['deleted', 'This message was deleted']]);
+    // The sender the page no longer shows is carried over from what we knew.
+    expect(versions[1]!.content.sender).toBe('Ana');
+  });
+
+  it('a re-sent batch (same capture, same sequence number) is acknowledged but not counted twice', async () => {
+    const b = batch('c1', 0, [message('A')]);
+    await ingestBatch(db, b);
+    const again = await ingestBatch(db, b);
+    expect(again.duplicateBatch).toBe(true);
+    expect((await db.captures.get('c1'))!.counts.messages).toBe(1);
+  });
+
+  it('stores attachment bytes once by SHA-256, checking the hash', async () => {
+    const bytes = new Uint8Array([137, 80, 78, 71, 1, 2, 3]);
+    const sha = await sha256Hex(bytes);
+    const ref = { kind: 'image' as const, originalName: null, mediaType: 'image/png', sha256: sha, size: bytes.length, missingReason: null, thumbnail: false };
+    const blobs = [{ sha256: sha, mediaType: 'image/png', base64: bytesToBase64(bytes) }];
+    await ingestBatch(db, batch('c1', 0, [message('A', { attachments: [ref] })], { blobs }));
+    await ingestBatch(db, batch('c2', 0, [message('B', { attachments: [ref] })], { blobs }));
+    expect(await db.attachments.count()).toBe(1);
+    expect(Array.from((await db.attachments.get(sha))!.bytes)).toEqual(Array.from(bytes));
+
+    const lying = [{ sha256: 'a'.repeat(64), mediaType: 'image/png', base64: bytesToBase64(bytes) }];
+    await expect(ingestBatch(db, batch('c3', 0, [message('C')], { blobs: lying }))).rejects.toThrow(IngestError);
+  });
+
+  it('refuses a message that claims attachment bytes that never arrived', async () => {
+    const ref = { kind: 'image' as const, originalName: null, mediaType: 'image/png', sha256: 'b'.repeat(64), size: 3, missingReason: null, thumbnail: false };
+    await expect(ingestBatch(db, batch('c1', 0, [message('A', { attachments: [ref] })]))).rejects.toThrow(/were not sent/);
+    expect(await db.messages.count()).toBe(0);
+  });
+
+  it('refuses batches for unknown or finished captures, writing nothing', async () => {
+    await expect(ingestBatch(db, batch('nope', 0, [message('A')]))).rejects.toThrow(/unknown capture/);
+    await db.captures.update('c1', { status: 'complete' });
+    await expect(ingestBatch(db, batch('c1', 0, [message('A')]))).rejects.toThrow(/already complete/);
+    expect(await db.messages.count()).toBe(0);
+  });
+
+  it('never shrinks the participant list', async () => {
+    await ingestBatch(db, batch('c1', 0, [message('A')]));
+    await ingestBatch(db, batch('c2', 0, [message('B')], { thread: { threadKey: '120363025246125244@g.us', title: 'Permits 2', kind: 'group', participants: [{ name: 'Bo', self: false }] } }));
+    const t = await db.threads.get('whatsapp:120363025246125244@g.us');
+    expect(t!.title).toBe('Permits 2');
+    expect(t!.participants.map((p) => p.name)).toEqual(['Ana', 'You', 'Bo']);
+  });
+});

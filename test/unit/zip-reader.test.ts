@@ -1,0 +1,371 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { crc32 as zlibCrc32, deflateRawSync, constants as zc } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import JSZip from 'jszip';
+import { readZip, readZipFile, crc32, crc32Js, ZipError } from '../../cli/zip-reader';
+
+const enc = new TextEncoder();
+
+/** One entry of a hand-built archive; every field can be set wrong on purpose. */
+interface RawEntry {
+  name: string | Uint8Array;
+  data?: Uint8Array;
+  method?: number;
+  /** Bytes stored for the entry; defaults to `data` deflated (method 8) or as is (method 0). */
+  stored?: Uint8Array;
+  crc?: number;
+  uncompressedSize?: number;
+  flags?: number;
+  /** Unix mode in the high 16 bits; default regular file 0644. */
+  mode?: number;
+  dosAttrs?: number;
+  extra?: Uint8Array;
+  localName?: string;
+  localExtra?: Uint8Array;
+  /** Override the local header offset written in the central directory. */
+  localOffset?: number;
+}
+
+/**
+ * A minimal ZIP writer written for these tests (independent of the reader and of JSZip), so
+ * malformed archives can be made byte by byte without allocating what they claim to hold.
+ */
+function buildZip(entries: RawEntry[], opts: { count?: number; comment?: string; gapBeforeCd?: number; duplicateCentral?: number } = {}): Uint8Array {
+  const chunks: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = typeof e.name === 'string' ? Buffer.from(e.name, 'utf8') : Buffer.from(e.name);
+    const data = Buffer.from(e.data ?? new Uint8Array());
+    const method = e.method ?? 8;
+    const stored = e.stored ? Buffer.from(e.stored) : method === 8 ? deflateRawSync(data) : data;
+    const crc = e.crc ?? zlibCrc32(data);
+    const usize = e.uncompressedSize ?? data.length;
+    const flags = e.flags ?? 0x0800;
+    const extra = Buffer.from(e.extra ?? new Uint8Array());
+    const localName = e.localName === undefined ? name : Buffer.from(e.localName, 'utf8');
+    const localExtra = Buffer.from(e.localExtra ?? e.extra ?? new Uint8Array());
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(flags, 6);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(0, 10);
+    local.writeUInt16LE(0x2821, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(stored.length, 18);
+    local.writeUInt32LE(usize, 22);
+    local.writeUInt16LE(localName.length, 26);
+    local.writeUInt16LE(localExtra.length, 28);
+    const cd = Buffer.alloc(46);
+    cd.writeUInt32LE(0x02014b50, 0);
+    cd.writeUInt16LE(0x0314, 4); // made by Unix
+    cd.writeUInt16LE(20, 6);
+    cd.writeUInt16LE(flags, 8);
+    cd.writeUInt16LE(method, 10);
+    cd.writeUInt16LE(0, 12);
+    cd.writeUInt16LE(0x2821, 14);
+    cd.writeUInt32LE(crc, 16);
+    cd.writeUInt32LE(stored.length, 20);
+    cd.writeUInt32LE(usize, 24);
+    cd.writeUInt16LE(name.length, 28);
+    cd.writeUInt16LE(extra.length, 30);
+    cd.writeUInt16LE(0, 32);
+    cd.writeUInt16LE(0, 34);
+    cd.writeUInt16LE(0, 36);
+    cd.writeUInt32LE((((e.mode ?? 0o100644) << 16) | (e.dosAttrs ?? 0)) >>> 0, 38);
+    cd.writeUInt32LE(e.localOffset ?? offset, 42);
+    chunks.push(local, localName, localExtra, stored);
+    central.push(Buffer.concat([cd, name, extra]));
+    offset += local.length + localName.length + localExtra.length + stored.length;
+  }
+  if (opts.duplicateCentral !== undefined) central.push(central[opts.duplicateCentral]!);
+  if (opts.gapBeforeCd) {
+    chunks.push(Buffer.alloc(opts.gapBeforeCd));
+    offset += opts.gapBeforeCd;
+  }
+  const cdBytes = Buffer.concat(central);
+  const comment = Buffer.from(opts.comment ?? '');
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(opts.count ?? central.length, 8);
+  eocd.writeUInt16LE(opts.count ?? central.length, 10);
+  eocd.writeUInt32LE(cdBytes.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  eocd.writeUInt16LE(comment.length, 20);
+  return new Uint8Array(Buffer.concat([...chunks, cdBytes, eocd, comment]));
+}
+
+/** Extra field bytes: id, size, body. */
+function extraField(id: number, body: Uint8Array): Uint8Array {
+  const b = Buffer.alloc(4 + body.length);
+  b.writeUInt16LE(id, 0);
+  b.writeUInt16LE(body.length, 2);
+  Buffer.from(body).copy(b, 4);
+  return b;
+}
+function unicodePath(name: string, headerName: string): Uint8Array {
+  const body = Buffer.alloc(5);
+  body.writeUInt8(1, 0);
+  body.writeUInt32LE(zlibCrc32(Buffer.from(headerName)), 1);
+  return extraField(0x7075, Buffer.concat([body, Buffer.from(name, 'utf8')]));
+}
+
+/**
+ * A raw DEFLATE stream that inflates to `mib` MiB of zeros while occupying about 1 KiB per
+ * MiB: one sync-flushed compressed MiB repeated, then a final empty fixed-Huffman block.
+ */
+function zeroBomb(mib: number): Uint8Array {
+  const chunk = deflateRawSync(Buffer.alloc(1024 * 1024), { finishFlush: zc.Z_SYNC_FLUSH });
+  const parts: Buffer[] = [];
+  for (let i = 0; i < mib; i++) parts.push(chunk);
+  parts.push(Buffer.from([0x03, 0x00]));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+function expectZipError(fn: () => unknown, why: RegExp): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, `expected a ZipError matching ${why}`).toBeInstanceOf(ZipError);
+  const message = (caught as Error).message;
+  expect(message).toMatch(why);
+  expect(message).not.toMatch(/\n/);
+}
+
+const file = (name: string, text = `content of ${name}`): RawEntry => ({ name, data: enc.encode(text) });
+
+describe('readZip', () => {
+  it('reads a hand-built archive (the builder is sound, so the failures below mean something)', () => {
+    const zip = buildZip([file('bag/a.txt'), { ...file('bag/b.bin', 'stored'), method: 0 }, { name: 'bag/', mode: 0o040755, dosAttrs: 0x10 }]);
+    const { files, directories } = readZip(zip);
+    expect([...files.keys()]).toEqual(['bag/a.txt', 'bag/b.bin']);
+    expect(new TextDecoder().decode(files.get('bag/a.txt'))).toBe('content of bag/a.txt');
+    expect(new TextDecoder().decode(files.get('bag/b.bin'))).toBe('stored');
+    expect(directories).toEqual(['bag/']);
+  });
+
+  it('reads what JSZip writes, identically to JSZip', async () => {
+    const z = new JSZip();
+    z.file('bag/x.json', '{"a":1}', { compression: 'DEFLATE', createFolders: false });
+    z.file('bag/y.bin', new Uint8Array(3000).map((_, i) => i * 7), { compression: 'STORE', createFolders: false });
+    z.file('bag/empty.txt', '', { createFolders: false });
+    const bytes = await z.generateAsync({ type: 'uint8array', platform: 'UNIX' });
+    const { files } = readZip(bytes);
+    for (const name of ['bag/x.json', 'bag/y.bin', 'bag/empty.txt']) {
+      expect(Buffer.from(files.get(name)!).equals(Buffer.from(await z.file(name)!.async('uint8array'))), name).toBe(true);
+    }
+  });
+
+  it('reads an Info-ZIP `zip -r` archive with directory entries and extra fields, when zip is installed', () => {
+    if (spawnSync('zip', ['-v']).error) return; // no Info-ZIP here
+    const dir = mkdtempSync(join(tmpdir(), 'tk-zip-'));
+    try {
+      mkdirSync(join(dir, 'bag/data'), { recursive: true });
+      writeFileSync(join(dir, 'bag/bagit.txt'), 'hello\n');
+      writeFileSync(join(dir, 'bag/data/x.txt'), 'x'.repeat(5000));
+      const r = spawnSync('zip', ['-qr', 'out.zip', 'bag'], { cwd: dir });
+      expect(r.status).toBe(0);
+      const { files, directories } = readZipFile(join(dir, 'out.zip'));
+      expect([...files.keys()].sort()).toEqual(['bag/bagit.txt', 'bag/data/x.txt']);
+      expect(directories.sort()).toEqual(['bag/', 'bag/data/']);
+      expect(new TextDecoder().decode(files.get('bag/data/x.txt'))).toBe('x'.repeat(5000));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('computes CRC-32 like zlib', () => {
+    for (const s of ['', 'a', 'abc', 'The quick brown fox', '\u00e9\u{1F600}']) {
+      expect(crc32(enc.encode(s))).toBe(zlibCrc32(Buffer.from(s)));
+      // The fallback for Node releases before 20.15, which lack zlib.crc32.
+      expect(crc32Js(enc.encode(s))).toBe(zlibCrc32(Buffer.from(s)));
+    }
+    expect(crc32Js(enc.encode('123456789'))).toBe(0xcbf43926); // the standard check value
+  });
+
+  describe('refuses names that escape or confuse', () => {
+    const cases: [string | Uint8Array, RegExp][] = [
+      ['../evil', /"\.\." segment escapes/],
+      ['bag/../../evil', /"\.\." segment escapes/],
+      ['/etc/passwd', /absolute path/],
+      ['C:/Windows/evil', /drive letter/],
+      ['c:evil', /drive letter/],
+      ['bag\\..\\evil', /backslash/],
+      ['bag//x', /empty path segment/],
+      ['./bag/x', /"\." segment/],
+      ['bag/x\u0000.txt', /control character/],
+      ['bag/x\u001b[2J.txt', /control character/],
+      [new Uint8Array([0x62, 0xff, 0x2f, 0x78]), /not valid UTF-8/],
+    ];
+    for (const [name, why] of cases) {
+      it(typeof name === 'string' ? JSON.stringify(name) : 'invalid UTF-8', () => {
+        expectZipError(() => readZip(buildZip([file('bag/ok.txt'), { name, data: enc.encode('x') }])), why);
+      });
+    }
+
+    it('a Unicode Path extra field that names another file, in the central or local header', () => {
+      expectZipError(() => readZip(buildZip([{ ...file('bag/ok.txt'), extra: unicodePath('../evil', 'bag/ok.txt') }])), /Unicode Path extra field names a different file/);
+      expectZipError(() => readZip(buildZip([{ ...file('bag/ok.txt'), localExtra: unicodePath('../evil', 'bag/ok.txt') }])), /Unicode Path/);
+      // A matching one is fine.
+      expect(readZip(buildZip([{ ...file('bag/ok.txt'), extra: unicodePath('bag/ok.txt', 'bag/ok.txt') }])).files.size).toBe(1);
+    });
+
+    it('a local header that names a different file than the central directory', () => {
+      expectZipError(() => readZip(buildZip([{ ...file('bag/ok.txt'), localName: 'bag/no.txt' }])), /local header names a different file/);
+    });
+  });
+
+  describe('refuses non-regular entries', () => {
+    const types: [number, RegExp][] = [
+      [0o120777, /a symbolic link is not allowed/],
+      [0o010644, /a FIFO is not allowed/],
+      [0o020644, /a character device/],
+      [0o060644, /a block device/],
+      [0o140644, /a socket/],
+    ];
+    for (const [mode, why] of types) {
+      it(`mode ${mode.toString(8)}`, () => {
+        expectZipError(() => readZip(buildZip([{ name: 'bag/link', data: enc.encode('/etc/passwd'), mode }])), why);
+      });
+    }
+    it('directory entries that carry data or disagree with their mode', () => {
+      expectZipError(() => readZip(buildZip([{ name: 'bag/', data: enc.encode('x'), mode: 0o040755 }])), /directory entry carries data/);
+      expectZipError(() => readZip(buildZip([{ name: 'bag/dir', mode: 0o040755 }])), /entry type and name disagree/);
+      expectZipError(() => readZip(buildZip([{ name: 'bag/dir/', mode: 0o100644 }])), /entry type and name disagree/);
+    });
+  });
+
+  describe('refuses duplicates', () => {
+    it('exact', () => {
+      expectZipError(() => readZip(buildZip([file('bag/a.txt', 'one'), file('bag/a.txt', 'two')])), /"bag\/a.txt": duplicate entry/);
+    });
+    it('by case', () => {
+      expectZipError(() => readZip(buildZip([file('bag/A.txt'), file('bag/a.txt')])), /duplicate of "bag\/A.txt"/);
+    });
+    it('by Unicode normalisation', () => {
+      expectZipError(() => readZip(buildZip([file('bag/caf\u00e9.txt'), file('bag/cafe\u0301.txt')])), /differ only by case, normalisation/);
+    });
+    it('by trailing dots or spaces, which Windows drops', () => {
+      expectZipError(() => readZip(buildZip([file('bag/a.txt'), file('bag/a.txt.')])), /duplicate of "bag\/a.txt" \(names differ only by case, normalisation or trailing dots\/spaces\)/);
+      expectZipError(() => readZip(buildZip([file('bag/d/x'), file('bag/d /x')])), /duplicate of "bag\/d\/x"/);
+    });
+    it('a file that is also a folder', () => {
+      expectZipError(() => readZip(buildZip([file('bag/a'), file('bag/a/b.txt')])), /"bag\/a" is a file and cannot also be a folder/);
+    });
+    it('one central entry listed twice (overlapping data)', () => {
+      expectZipError(() => readZip(buildZip([file('bag/a.txt'), file('bag/b.txt')], { duplicateCentral: 0 })), /duplicate entry/);
+    });
+  });
+
+  it('refuses encrypted entries and unknown compression methods', () => {
+    expectZipError(() => readZip(buildZip([{ ...file('bag/a.txt'), flags: 0x0801 }])), /encrypted entries are not supported/);
+    expectZipError(() => readZip(buildZip([{ ...file('bag/a.txt'), flags: 0x0841 }])), /encrypted/);
+    expectZipError(() => readZip(buildZip([{ ...file('bag/a.txt'), method: 12, stored: enc.encode('BZh') }])), /unsupported compression method 12/);
+  });
+
+  it('refuses a CRC-32 mismatch and damaged compressed data', () => {
+    expectZipError(() => readZip(buildZip([{ ...file('bag/a.txt'), crc: 1234 }])), /"bag\/a.txt": CRC-32 mismatch/);
+    const zip = buildZip([{ ...file('bag/a.txt', 'hello hello hello'), method: 0 }]);
+    zip[30 + 'bag/a.txt'.length]! ^= 1; // first stored byte
+    expectZipError(() => readZip(zip), /CRC-32 mismatch/);
+    expectZipError(() => readZip(buildZip([{ ...file('bag/a.txt'), stored: new Uint8Array([0xff, 0xff, 0xff]) }])), /corrupt compressed data|inflates to/);
+  });
+
+  it('refuses every truncation of a valid archive', () => {
+    const zip = buildZip([file('bag/a.txt'), file('bag/b.txt'), { name: 'bag/', mode: 0o040755 }]);
+    expect(readZip(zip).files.size).toBe(2);
+    for (let cut = 0; cut < zip.length; cut++) {
+      expectZipError(() => readZip(zip.subarray(0, cut)), /truncated|not a ZIP|empty file/);
+    }
+  });
+
+  it('refuses trailing bytes after the end record, and offsets past the end of the file', () => {
+    const zip = buildZip([file('bag/a.txt')]);
+    expectZipError(() => readZip(Buffer.concat([zip, Buffer.from('junk')])), /end of central directory record not found/);
+    expectZipError(() => readZip(buildZip([{ ...file('bag/a.txt'), localOffset: 0x7fffffff }])), /"bag\/a.txt": local header offset 2147483647 lies beyond the data area/);
+    // Central directory offset beyond the file.
+    const far = Buffer.from(buildZip([file('bag/a.txt')]));
+    far.writeUInt32LE(0x10000000, far.length - 6);
+    expectZipError(() => readZip(far), /truncated or damaged ZIP: central directory runs past/);
+    expectZipError(() => readZip(enc.encode('not a zip at all, just text')), /not a ZIP archive/);
+    expectZipError(() => readZip(new Uint8Array()), /empty file/);
+  });
+
+  it('refuses unreferenced bytes between entries or before the central directory', () => {
+    const a = buildZip([file('bag/a.txt')]);
+    const localLen = 30 + 'bag/a.txt'.length + deflateRawSync(enc.encode('content of bag/a.txt')).length;
+    expectZipError(() => readZip(buildZip([file('bag/a.txt'), { ...file('bag/b.txt'), localOffset: localLen + 5 }])), /"bag\/b.txt": unreferenced bytes before this entry \(5 bytes/);
+    expectZipError(() => readZip(buildZip([file('bag/a.txt')], { gapBeforeCd: 7 })), /7 unreferenced bytes before the central directory/);
+    expect(readZip(a).files.size).toBe(1);
+  });
+
+  describe('zip bombs and size limits', () => {
+    it('stops a 2 GiB stream of zeros that declares 100 bytes as soon as it passes 100 bytes', () => {
+      const bomb = zeroBomb(2048);
+      expect(bomb.length).toBeLessThan(4 * 1024 * 1024); // ~2 MiB that would inflate to 2 GiB
+      const zip = buildZip([{ name: 'bag/data/zeros.txt', stored: bomb, crc: 0, uncompressedSize: 100 }]);
+      const t0 = Date.now();
+      expectZipError(() => readZip(zip), /"bag\/data\/zeros.txt": inflates to more than its declared 100 bytes \(zip bomb\?\)/);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    });
+
+    it('refuses an entry declaring more than the per-entry limit before inflating anything', () => {
+      const zip = buildZip([{ name: 'bag/data/huge.bin', stored: zeroBomb(1), crc: 0, uncompressedSize: 0xfffffffe }]);
+      expectZipError(() => readZip(zip), /declared size 4294967294 bytes exceeds the per-entry limit of 2147483648/);
+      expectZipError(() => readZip(buildZip([{ name: 'bag/a', stored: zeroBomb(1), crc: 0, uncompressedSize: 1024 * 1024 }]), { maxEntryBytes: 1000 }), /per-entry limit of 1000/);
+    });
+
+    it('refuses a declared total over the limit', () => {
+      const big = { stored: zeroBomb(1), crc: 0, uncompressedSize: 1024 * 1024 * 1024 + 1 };
+      // Three entries of just over 1 GiB each: every one is under 2 GiB, together over... 3 GiB < 4 GiB.
+      expect(() => readZip(buildZip([{ name: 'bag/a', ...big }, { name: 'bag/b', ...big }, { name: 'bag/c', ...big }]))).toThrow(/inflates to/);
+      expectZipError(
+        () => readZip(buildZip([{ name: 'bag/a', ...big }, { name: 'bag/b', ...big }, { name: 'bag/c', ...big }, { name: 'bag/d', ...big }])),
+        /"bag\/d": declared total size exceeds the limit of 4294967296 bytes/,
+      );
+      expectZipError(() => readZip(buildZip([file('bag/a.txt'), file('bag/b.txt')]), { maxTotalBytes: 30 }), /declared total size exceeds the limit of 30/);
+    });
+
+    it('refuses an entry that inflates to less than it declares', () => {
+      expectZipError(() => readZip(buildZip([{ ...file('bag/a.txt', 'short'), uncompressedSize: 1000 }])), /inflates to 5 bytes, but declares 1000/);
+      expectZipError(() => readZip(buildZip([{ ...file('bag/a.txt', 'short'), method: 0, uncompressedSize: 1000 }])), /stored entry with different/);
+    });
+
+    it('refuses more entries than the limit', () => {
+      const entries = Array.from({ length: 5 }, (_, i) => file(`bag/${i}.txt`));
+      expect(readZip(buildZip(entries), { maxEntries: 5 }).files.size).toBe(5);
+      expectZipError(() => readZip(buildZip(entries), { maxEntries: 4 }), /too many entries: 5 \(limit 4\)/);
+    });
+  });
+
+  it('says clearly that ZIP64 is not supported', () => {
+    expectZipError(() => readZip(buildZip([file('bag/a.txt')], { count: 0xffff })), /ZIP64 archives are not supported/);
+    expectZipError(() => readZip(buildZip([{ ...file('bag/a.txt'), extra: extraField(0x0001, new Uint8Array(16)) }])), /ZIP64 entries are not supported/);
+  });
+});
+
+describe('readZipFile', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tk-zipfile-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads a file and reports unreadable paths in one line', () => {
+    writeFileSync(join(dir, 'ok.zip'), buildZip([file('bag/a.txt')]));
+    expect(readZipFile(join(dir, 'ok.zip')).files.size).toBe(1);
+    expectZipError(() => readZipFile(join(dir, 'missing.zip')), /^no such file$/);
+    expectZipError(() => readZipFile(dir), /is a directory/);
+    writeFileSync(join(dir, 'empty.zip'), new Uint8Array());
+    expectZipError(() => readZipFile(join(dir, 'empty.zip')), /empty file/);
+  });
+});

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+import preact from '@preact/preset-vite';
+
+// Unit and adapter tests: fast, no browser. End-to-end tests live in vitest.e2e.config.ts.
+export default defineConfig({
+  plugins: [preact()],
+  test: {
+    include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx', 'test/adapters/**/*.test.ts'],
+    setupFiles: ['test/setup-timezone.ts'],
+  },
+});

@@ -41,6 +41,19 @@ export class AdapterReadError extends Error {
   }
 }
 
+/**
+ * What the content runner needs to scroll a conversation back to its beginning. The adapter
+ * only points at elements; the runner does the scrolling and clicking.
+ */
+export interface HistoryNavigation {
+  /** The element that scrolls the message list (null when the layout has none we recognise). */
+  scroller(doc: Document): HTMLElement | null;
+  /** A control that loads older history when clicked (WhatsApp's "get older messages" banner), or null. */
+  olderHistoryControl(doc: Document): HTMLElement | null;
+  /** True when the page shows the very start of the conversation (nothing older exists). */
+  atBeginning(doc: Document): boolean;
+}
+
 export interface Adapter {
   id: PlatformId;
   /** Human name shown in the popup, e.g. "WhatsApp Web". */
@@ -56,4 +69,12 @@ export interface Adapter {
    * but the adapter's selectors find nothing they must find.
    */
   read(doc: Document): PageRead;
+  /** Scroll-back support (issue #3); adapters without it capture what is loaded. */
+  history?: HistoryNavigation;
+  /**
+   * Hosts (besides the page's own blob:/data: URLs) whose https attachment URLs the content
+   * runner may read at capture time, e.g. Discord's expiring CDN links. Reads stay subject to
+   * the page's CORS rules.
+   */
+  attachmentHosts?: readonly string[];
 }

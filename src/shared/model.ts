@@ -7,8 +7,9 @@
  * is shown (popup, transcript) and never interpreted as markup.
  */
 
-/** A messenger we have an adapter for. */
-export type PlatformId = 'whatsapp';
+/** Every messenger we have (or are building) an adapter for. */
+export const PLATFORM_IDS = ['whatsapp', 'telegram', 'slack', 'teams', 'discord', 'googlechat', 'messenger', 'element'] as const;
+export type PlatformId = (typeof PLATFORM_IDS)[number];
 
 /** The conversation an adapter sees. */
 export interface CapturedThread {

@@ -9,7 +9,7 @@
  * The background checks the SENDER first (src/background/boundary.ts), then parses the payload
  * with the schemas below, and only then touches the database.
  */
-import type { CapturedMessage, CapturedThread, PlatformId } from './model';
+import { PLATFORM_IDS, type CapturedMessage, type CapturedThread, type PlatformId } from './model';
 import {
   arr,
   bool,
@@ -34,8 +34,7 @@ export const LIMITS = {
   participants: 10_000,
 } as const;
 
-const PLATFORMS = ['whatsapp'] as const satisfies readonly PlatformId[];
-const platformId: Schema<PlatformId> = literal(...PLATFORMS);
+const platformId: Schema<PlatformId> = literal(...PLATFORM_IDS);
 const short = str({ max: LIMITS.shortChars });
 const sha256Hex = str({ pattern: /^[0-9a-f]{64}$/ });
 

@@ -1,7 +1,11 @@
 /** Shared steps of the end-to-end tests. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { ExtensionBrowser } from '../../scripts/lib/browser';
 import type { Worker } from 'playwright-core';
 
 const run = promisify(execFile);
@@ -28,4 +32,43 @@ export async function verifyCli(...args: string[]): Promise<{ code: number; stdo
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+
+export interface PreservedAndExported {
+  /** The popup's result line after Preserve thread, e.g. "Kept: 12 messages, 1 attachment, 12 new. …" */
+  preserved: string;
+  /** The popup's line after Export bundle. */
+  exported: string;
+  /** The bundle copied out of the browser's downloads. */
+  bundlePath: string;
+  /** The key thumbprint the popup showed. */
+  keyThumbprint: string;
+  popup: Page;
+}
+
+/**
+ * What every messenger's end-to-end test does: open the popup on the messenger tab, click
+ * Preserve thread, then Export bundle, and copy the downloaded ZIP out. `downloadsBefore` is
+ * how many downloads the browser already finished (0 in a fresh browser).
+ */
+export async function preserveAndExport(browser: ExtensionBrowser, chat: Page, downloadsBefore = 0): Promise<PreservedAndExported> {
+  const popup = await browser.openPopup(await browser.tabIdOf(chat));
+  await popup.getByRole('button', { name: 'Preserve thread' }).click();
+  const kept = popup.getByTestId('preserve-result').or(popup.getByTestId('preserve-error'));
+  await kept.waitFor({ timeout: 30_000 });
+  const preserved = (await kept.textContent()) ?? '';
+  if (!(await popup.getByTestId('preserve-result').isVisible())) throw new Error(`Preserve thread failed: ${preserved}`);
+  await popup.getByRole('button', { name: 'Export bundle' }).click();
+  const done = popup.getByTestId('export-result').or(popup.getByTestId('export-error'));
+  await done.waitFor({ timeout: 30_000 });
+  const exported = (await done.textContent()) ?? '';
+  if (!(await popup.getByTestId('export-result').isVisible())) throw new Error(`Export bundle failed: ${exported}`);
+  const downloads = await completedDownloads(browser.worker, downloadsBefore + 1);
+  const last = downloads[downloads.length - 1]!;
+  if (last.state !== 'complete') throw new Error(`download ${last.state}: ${last.error ?? ''}`);
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'tk-bundle-')), 'bundle.zip');
+  copyFileSync(last.filename, bundlePath);
+  const keyThumbprint = (await popup.getByTestId('export-result').locator('code').nth(1).textContent()) ?? '';
+  return { preserved, exported, bundlePath, keyThumbprint, popup };
 }

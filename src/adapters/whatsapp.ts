@@ -13,6 +13,7 @@ import { readRow } from './whatsapp-rows';
 import type { MessageFacts, RowFacts } from './whatsapp-rows';
 import { COMPOSER_LABEL, SEL, SELF_WORDS } from './whatsapp-selectors';
 import { resolveChipDates } from './whatsapp-chips';
+import { whatsappHistory } from './whatsapp-history';
 import type { ChipSlot, DatedPoint } from './whatsapp-chips';
 import { isoDay, resolveDayMonthOrder, resolveNumericDate, toSentAt } from './whatsapp-time';
 import type { CalendarDate, DayMonthOrder, NumericDate } from './whatsapp-time';
@@ -265,4 +266,5 @@ export const whatsappAdapter: Adapter = {
   matchesUrl: (url) => url.protocol === 'https:' && url.hostname === 'web.whatsapp.com',
   conversationOpen,
   read,
+  history: whatsappHistory,
 };

@@ -49,7 +49,7 @@ export function checkMessage(message: unknown, sender: Runtime.MessageSender, se
       return { ok: false, reason: `${type}: sender URL is missing` };
     }
     if (!adapter.matchesUrl(parsedUrl)) return { ok: false, reason: `${type}: a ${adapter.name} message from ${parsedUrl.origin}, which that adapter does not serve` };
-    const schema = contentSchemas[type as keyof typeof contentSchemas];
+    const schema = contentSchemas[type as keyof typeof contentSchemas] as ((v: unknown, p: string) => ContentRequest) | undefined;
     if (!schema) return { ok: false, reason: `unknown content message ${type}` };
     try {
       return { ok: true, kind: 'content', message: parse(schema, message), tabId: tab.id, url };

@@ -1,14 +1,13 @@
 /** What the background does for each checked message. */
 import browser from 'webextension-polyfill';
 import type {
+  AutoStartAnswer,
   BackgroundToContent,
   BatchAck,
-  CaptureProgress,
-  ContentPreserveResult,
   ContentRequest,
   ExportResult,
   PopupRequest,
-  PreserveResult,
+  PreserveStart,
   ProbeResult,
   TabStatus,
 } from '../shared/protocol';
@@ -19,10 +18,7 @@ import { exportThreads } from './export';
 import { getSigningKey, signerFor } from './signing-key';
 import { loadSettings } from './settings';
 import { bytesToBase64 } from '../shared/bytes';
-import type { CaptureRow } from '../db/schema';
-
-export const VISIBLE_ONLY_REASON =
-  'only the messages loaded on the page were captured (scrolling back through the whole history is not implemented yet)';
+import { cancel, recordEnd, recordProgress, runningCapture, startAuto, startManual, view } from './captures';
 
 function describeError(err: unknown): string {
   if (err instanceof DOMException && err.name === 'QuotaExceededError') {
@@ -47,7 +43,7 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
     return { kind: 'no-content-script', adapter: adapter.id, adapterName: adapter.name };
   }
   if (!probe.ok) {
-    return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: true, thread: null, readError: { selector: '', message: probe.error }, stored: null };
+    return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: true, thread: null, readError: { selector: '', message: probe.error }, stored: null, autoCapturing: false };
   }
   let thread: Extract<TabStatus, { kind: 'messenger' }>['thread'] = null;
   let stored: Extract<TabStatus, { kind: 'messenger' }>['stored'] = null;
@@ -61,79 +57,15 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
       stored = { messages, attachments: hashes.size };
     }
   }
-  return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: probe.conversationOpen, thread, readError: probe.readError, stored };
+  const autoCapturing = Boolean(await runningCapture(tabId, 'auto'));
+  return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: probe.conversationOpen, thread, readError: probe.readError, stored, autoCapturing };
 }
 
-async function preserve(tabId: number): Promise<PreserveResult> {
+async function preserve(tabId: number): Promise<PreserveStart> {
   const tab = await browser.tabs.get(tabId);
   const adapter = adapterForUrl(tab.url);
   if (!adapter || !tab.url) return { ok: false, error: 'this tab is not a supported messenger' };
-  const capture: CaptureRow = {
-    id: crypto.randomUUID(),
-    threadId: null,
-    tabId,
-    pageUrl: tab.url,
-    adapter: adapter.id,
-    mode: 'manual',
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    status: 'running',
-    reachedBeginning: false,
-    incompleteReason: null,
-    error: null,
-    extensionVersion: browser.runtime.getManifest().version,
-    browser: navigator.userAgent,
-    appliedSeqs: [],
-    counts: { messages: 0, events: 0, newMessages: 0, newEvents: 0, newVersions: 0, attachments: 0, attachmentsMissing: 0 },
-  };
-  await db.captures.add(capture);
-  await audit('capture-started', { captureId: capture.id, pageUrl: capture.pageUrl, adapter: adapter.id, mode: 'manual' });
-
-  let result: ContentPreserveResult;
-  try {
-    result = await sendToTab<ContentPreserveResult>(tabId, { type: 'bg/preserve', captureId: capture.id });
-  } catch (err) {
-    result = { ok: false, error: `the ${adapter.name} tab stopped answering (${describeError(err)}); reload it and try again` };
-  }
-  const finished = (await db.captures.get(capture.id))!;
-  const error = result.ok ? null : result.error;
-  const update: Partial<CaptureRow> = {
-    finishedAt: new Date().toISOString(),
-    // A capture that stopped part-way keeps every acknowledged batch and says it is incomplete.
-    status: error === null ? 'incomplete' : finished.appliedSeqs.length > 0 ? 'incomplete' : 'failed',
-    reachedBeginning: false,
-    incompleteReason: error === null ? VISIBLE_ONLY_REASON : `stopped: ${error}`,
-    error,
-  };
-  await db.captures.update(capture.id, update);
-  await audit('capture-finished', { captureId: capture.id, threadId: finished.threadId, status: update.status, counts: finished.counts, error: update.error });
-  if (!result.ok) return { ok: false, error: result.error, selector: result.selector, captureId: capture.id };
-  const thread = finished.threadId ? await db.threads.get(finished.threadId) : undefined;
-  if (!thread || finished.counts.messages + finished.counts.events === 0) {
-    // Never report an empty capture as a success.
-    await db.captures.update(capture.id, { status: 'failed', error: 'no messages were read from the page' });
-    return { ok: false, error: 'could not read any messages on this page', captureId: capture.id };
-  }
-  return {
-    ok: true,
-    summary: {
-      captureId: capture.id,
-      threadId: thread.id,
-      threadTitle: thread.title,
-      messages: finished.counts.messages,
-      events: finished.counts.events,
-      attachments: finished.counts.attachments - finished.counts.attachmentsMissing,
-      attachmentsMissing: finished.counts.attachmentsMissing,
-      newMessages: finished.counts.newMessages,
-      newVersions: finished.counts.newVersions,
-    },
-  };
-}
-
-/** The newest capture of a tab, for the popup's progress line. */
-async function progress(tabId: number): Promise<CaptureProgress | null> {
-  const c = await db.captures.where('tabId').equals(tabId).reverse().sortBy('startedAt').then((rows) => rows[0]);
-  return c ? { status: c.status, messages: c.counts.messages, newMessages: c.counts.newMessages } : null;
+  return startManual(tabId, tab.url, adapter);
 }
 
 async function exportBundle(threadId: string): Promise<ExportResult> {
@@ -187,7 +119,9 @@ export async function handlePopup(message: PopupRequest): Promise<unknown> {
     case 'popup/preserve':
       return preserve(message.tabId);
     case 'popup/progress':
-      return progress(message.tabId);
+      return view(message.tabId);
+    case 'popup/cancel':
+      return { ok: await cancel(message.tabId) };
     case 'popup/export':
       return exportBundle(message.threadId);
     case 'popup/key-info': {
@@ -197,12 +131,16 @@ export async function handlePopup(message: PopupRequest): Promise<unknown> {
   }
 }
 
-export async function handleContent(message: ContentRequest, tabId: number, url: string): Promise<BatchAck | { ok: false; error: string }> {
+type ContentAnswer = BatchAck | AutoStartAnswer | { ok: boolean; error?: string };
+
+export async function handleContent(message: ContentRequest, tabId: number, url: string): Promise<ContentAnswer> {
+  const adapter = adapterForUrl(url);
+  if (!adapter || adapter.id !== message.adapter) return { ok: false, error: 'the page does not match the adapter' };
   switch (message.type) {
     case 'content/batch': {
       const capture = await db.captures.get(message.captureId);
       if (!capture || capture.tabId !== tabId) return { ok: false, error: 'this capture was not started for this tab' };
-      if (adapterForUrl(url)?.id !== capture.adapter) return { ok: false, error: 'the page changed since the capture started' };
+      if (capture.adapter !== adapter.id) return { ok: false, error: 'the page changed since the capture started' };
       try {
         const r = await ingestBatch(db, message);
         return { ok: true, seq: message.seq, newMessages: r.newMessages, newVersions: r.newVersions };
@@ -211,6 +149,15 @@ export async function handleContent(message: ContentRequest, tabId: number, url:
         await audit('batch-refused', { captureId: message.captureId, seq: message.seq, error });
         return { ok: false, error };
       }
+    }
+    case 'content/progress':
+      await recordProgress(message, tabId);
+      return { ok: true };
+    case 'content/capture-end':
+      return { ok: await recordEnd(message, tabId) };
+    case 'content/auto-start': {
+      const captureId = await startAuto(tabId, url, adapter);
+      return captureId ? { ok: true, auto: true, captureId } : { ok: true, auto: false };
     }
   }
 }

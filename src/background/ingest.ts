@@ -48,12 +48,14 @@ export function contentOf(m: CapturedMessage): MessageContent {
 }
 
 /**
- * What identifies a version. The time *as displayed* ("10:31" vs "[10:31, 28/09/2026]") and
- * the page position are presentation, not content, so they do not make a new version.
+ * What identifies a version. The time *as displayed* ("10:31" vs "[10:31, 28/09/2026]"), the
+ * page position, and which earlier message a quote was matched to (the adapter can only match
+ * quotes whose original is on screen at the same time; the bundle writer links the rest) are
+ * presentation or our own derivation, not content, so they do not make a new version.
  */
 export async function fingerprintOf(content: MessageContent): Promise<string> {
-  const { sentAtText: _shown, sentAt: _sent, ...rest } = content;
-  return sha256Hex(canonicalJson(rest));
+  const { sentAtText: _shown, sentAt: _sent, quote, ...rest } = content;
+  return sha256Hex(canonicalJson({ ...rest, quote: quote && { author: quote.author, text: quote.text } }));
 }
 
 function versionKind(prev: MessageContent, next: MessageContent): VersionKind {

@@ -7,6 +7,8 @@ import browser, { type Runtime } from 'webextension-polyfill';
 import { checkMessage } from './boundary';
 import { handleContent, handlePopup } from './handlers';
 import { audit, db } from './context';
+import { reconcile, tabGone } from './captures';
+import { onSettingsChanged } from './auto-settings';
 
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
   const checked = checkMessage(message, sender, { id: browser.runtime.id, origin: browser.runtime.getURL('') });
@@ -18,5 +20,19 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
   return checked.kind === 'content' ? handleContent(checked.message, checked.tabId, checked.url) : handlePopup(checked.message);
 });
 
-// Open the database early so a schema upgrade runs before the first capture needs it.
-void db.open().catch((err: unknown) => console.error('Threadkeeper could not open its database', err));
+// A capture whose tab closes or reloads ends there, keeping every acknowledged batch.
+browser.tabs.onRemoved.addListener((tabId) => void tabGone(tabId, 'closed'));
+browser.tabs.onUpdated.addListener((tabId, change) => {
+  if (change.status === 'loading' && change.url === undefined) void tabGone(tabId, 'navigated');
+});
+
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && changes.settings) void onSettingsChanged(changes.settings.oldValue, changes.settings.newValue);
+});
+
+// Open the database early so a schema upgrade runs before the first capture needs it, then
+// close captures left running by a browser that was shut down mid-capture.
+void db
+  .open()
+  .then(() => reconcile())
+  .catch((err: unknown) => console.error('Threadkeeper could not open its database', err));

@@ -1,21 +1,30 @@
 /** Settings kept in chrome.storage.local, read with defaults and repaired on load. */
 import browser from 'webextension-polyfill';
+import { PLATFORM_IDS, type PlatformId } from '../shared/model';
 
 export interface Settings {
   sourceOrganization: string;
   contactName: string;
   contactEmail: string;
+  /** Messengers captured automatically as their pages render (issue #3). */
+  autoCapture: PlatformId[];
 }
 
-export const DEFAULT_SETTINGS: Settings = { sourceOrganization: '', contactName: '', contactEmail: '' };
+export const DEFAULT_SETTINGS: Settings = { sourceOrganization: '', contactName: '', contactEmail: '', autoCapture: [] };
 
-/** Keeps known string fields, trims them, drops anything else: a bad stored value never breaks export. */
+const TEXT_FIELDS = ['sourceOrganization', 'contactName', 'contactEmail'] as const;
+
+/** Keeps known fields of the right type, drops anything else: a bad stored value never breaks export. */
 export function repairSettings(raw: unknown): Settings {
-  const out: Settings = { ...DEFAULT_SETTINGS };
+  const out: Settings = { ...DEFAULT_SETTINGS, autoCapture: [] };
   if (raw && typeof raw === 'object') {
-    for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) {
-      const v = (raw as Record<string, unknown>)[key];
+    const r = raw as Record<string, unknown>;
+    for (const key of TEXT_FIELDS) {
+      const v = r[key];
       if (typeof v === 'string') out[key] = v.trim().slice(0, 512);
+    }
+    if (Array.isArray(r.autoCapture)) {
+      out.autoCapture = PLATFORM_IDS.filter((id) => (r.autoCapture as unknown[]).includes(id));
     }
   }
   return out;

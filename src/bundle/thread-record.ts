@@ -126,6 +126,32 @@ export function orderMessages(messages: MessageRow[], captureOrder: Map<string, 
   return keyed.map((k) => k.m);
 }
 
+const SELF_WORDS = ['You', 'Você', 'Tú'];
+const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/**
+ * Quotes the page could not link (their original was not on screen in the same read) are
+ * matched here against the whole thread: the nearest earlier message by the quoted author whose
+ * text starts with the quoted text. The page never gives the quoted message's id.
+ */
+export function linkQuotes(messages: RecordMessage[], selfNames: string[]): void {
+  for (const [i, m] of messages.entries()) {
+    if (!m.quote || m.quote.messageId !== null) continue;
+    const prefix = squash(m.quote.text).replace(/(…|\.\.\.)$/, '').trim();
+    if (!prefix) continue;
+    const author = m.quote.author;
+    const bySelf = author !== null && (SELF_WORDS.includes(author) || selfNames.includes(author));
+    for (let j = i - 1; j >= 0; j--) {
+      const c = messages[j]!;
+      if (c.type !== 'message') continue;
+      if ((author === null || (bySelf ? c.fromSelf : c.sender === author)) && squash(c.text).startsWith(prefix)) {
+        m.quote = { ...m.quote, messageId: c.id };
+        break;
+      }
+    }
+  }
+}
+
 export function buildThreadRecord(rows: ThreadRows): ThreadRecord {
   const captures = [...rows.captures].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : 1));
   const captureOrder = new Map(captures.map((c, i) => [c.id, i]));
@@ -178,6 +204,7 @@ export function buildThreadRecord(rows: ThreadRows): ThreadRecord {
     };
   });
 
+  linkQuotes(messages, rows.thread.participants.filter((p) => p.self).map((p) => p.name));
   const attachments = [...attachmentIndex.values()].sort((a, b) => (a.path! < b.path! ? -1 : 1));
   return {
     format: THREAD_FORMAT,

@@ -14,14 +14,24 @@ export interface ReadBlob {
   bytes: Uint8Array;
 }
 
-/** Only the page's own short-lived URLs are read: no network fetches on the user's behalf. */
-function readable(url: string): boolean {
-  return url.startsWith('blob:') || url.startsWith('data:');
+/**
+ * Only the page's own short-lived URLs, and https URLs on hosts the adapter names (e.g.
+ * Discord's expiring CDN links), are read: no other network fetches on the user's behalf.
+ */
+function readable(url: string, hosts: readonly string[]): boolean {
+  if (url.startsWith('blob:') || url.startsWith('data:')) return true;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && hosts.includes(u.hostname);
+  } catch {
+    return false;
+  }
 }
 
 export async function readAttachment(
   a: PageAttachment,
   fetchImpl: typeof fetch = fetch,
+  hosts: readonly string[] = [],
 ): Promise<{ ref: CapturedAttachmentRef; blob: ReadBlob | null }> {
   const base = { kind: a.kind, originalName: a.originalName, thumbnail: a.thumbnail };
   const missing = (reason: string) => ({
@@ -29,11 +39,11 @@ export async function readAttachment(
     blob: null,
   });
   if (!a.sourceUrl) return missing(a.missingReason ?? 'not downloaded in the page');
-  if (!readable(a.sourceUrl)) return missing('the page only links to it (not downloaded in the page)');
+  if (!readable(a.sourceUrl, hosts)) return missing('the page only links to it (not downloaded in the page)');
   let bytes: Uint8Array;
   let mediaType: string;
   try {
-    const res = await fetchImpl(a.sourceUrl);
+    const res = await fetchImpl(a.sourceUrl, { credentials: 'omit' });
     if (!res.ok) return missing(`the page could not provide it (HTTP ${res.status})`);
     const blob = await res.blob();
     if (blob.size > LIMITS.blobBytesPerBatch) {

@@ -1,20 +1,28 @@
 /**
  * The content runner: the only part of the content script with a life cycle. It answers the
- * background's probes, runs the page's adapter when asked to preserve, reads attachment
- * bytes, and sends batches until each is acknowledged (the service worker may be stopped and
- * restarted at any moment; an unacknowledged batch is re-sent, and the background ignores a
- * batch it already committed).
+ * background's probes, runs whole-history captures and auto-capture, and sends batches until
+ * each is acknowledged (the service worker may be stopped and restarted at any moment; an
+ * unacknowledged batch is re-sent, and the background ignores a batch it already committed).
+ * One AbortController per page session: a navigation or a cancel stops everything it owns.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { adapterForUrl } from '../adapters/registry';
 import { AdapterReadError, type Adapter } from '../adapters/types';
-import type { BackgroundToContent, BatchAck, ContentBatch, ContentPreserveResult, ProbeResult } from '../shared/protocol';
-import type { CapturedMessage } from '../shared/model';
-import { bytesToBase64 } from '../shared/bytes';
-import { readAttachment, type ReadBlob } from './attachments';
-import { planBatches } from './batches';
+import type {
+  AutoStartAnswer,
+  BackgroundToContent,
+  BatchAck,
+  CaptureLimits,
+  ContentBatch,
+  ContentPreserveStart,
+  ContentRequest,
+  ProbeResult,
+} from '../shared/protocol';
+import { CaptureSession } from './capture-session';
+import { scrollBack } from './scroll-back';
+import { startAutoCapture } from './auto-capture';
 
-const RETRIES = 6;
+const RETRIES = 8;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -42,6 +50,24 @@ export async function sendUntilAcked(batch: ContentBatch, send: (m: ContentBatch
   throw new Error(`Threadkeeper's background stopped answering (${lastError})`);
 }
 
+/** Fire-and-forget messages (progress) are best effort; the capture does not depend on them. */
+function tell(message: ContentRequest): Promise<unknown> {
+  return browser.runtime.sendMessage(message).catch(() => undefined);
+}
+
+/** The end of a capture must arrive: retried like a batch. */
+async function tellEnd(message: Extract<ContentRequest, { type: 'content/capture-end' }>): Promise<void> {
+  for (let attempt = 0; attempt < RETRIES; attempt++) {
+    try {
+      const r = (await browser.runtime.sendMessage(message)) as { ok?: boolean } | undefined;
+      if (r?.ok) return;
+    } catch {
+      /* worker restarting */
+    }
+    await sleep(150 * 2 ** attempt);
+  }
+}
+
 function probe(adapter: Adapter): ProbeResult {
   const conversationOpen = adapter.conversationOpen(document);
   if (!conversationOpen) return { ok: true, adapter: adapter.id, conversationOpen, thread: null, readError: null };
@@ -56,52 +82,62 @@ function probe(adapter: Adapter): ProbeResult {
   }
 }
 
-async function preserve(adapter: Adapter, captureId: string): Promise<ContentPreserveResult> {
+const captures = new Map<string, AbortController>();
+
+function startPreserve(adapter: Adapter, captureId: string, limits: CaptureLimits, page: AbortSignal): ContentPreserveStart {
   if (!adapter.conversationOpen(document)) return { ok: false, error: `no ${adapter.name} conversation is open in this tab` };
-  let read;
   try {
-    read = adapter.read(document);
+    // Fail fast, before anything runs, when the layout cannot be read at all.
+    if (adapter.read(document).messages.length === 0) return { ok: false, error: 'could not read the messages on this page' };
   } catch (err) {
     if (err instanceof AdapterReadError) return { ok: false, error: err.message, selector: err.selector };
-    throw err;
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
-  if (read.messages.length === 0) return { ok: false, error: 'could not read the messages on this page' };
-
-  const blobs = new Map<string, ReadBlob>();
-  let attachmentsRead = 0;
-  let attachmentsMissing = 0;
-  const messages: CapturedMessage[] = [];
-  for (const m of read.messages) {
-    const attachments = [];
-    for (const a of m.attachments) {
-      const { ref, blob } = await readAttachment(a);
-      if (blob) {
-        blobs.set(blob.sha256, blob);
-        attachmentsRead++;
-      } else attachmentsMissing++;
-      attachments.push(ref);
-    }
-    messages.push({ ...m, attachments });
-  }
-
-  const planned = planBatches(messages, blobs);
-  for (const [seq, p] of planned.entries()) {
-    await sendUntilAcked({
-      type: 'content/batch',
-      captureId,
-      adapter: adapter.id,
-      seq,
-      thread: read.thread,
-      messages: p.messages,
-      blobs: p.blobs.map((b) => ({ sha256: b.sha256, mediaType: b.mediaType, base64: bytesToBase64(b.bytes) })),
+  const controller = new AbortController();
+  page.addEventListener('abort', () => controller.abort(), { once: true });
+  captures.set(captureId, controller);
+  const session = new CaptureSession(adapter, captureId, (b) => sendUntilAcked(b));
+  void (async () => {
+    const result = await scrollBack(adapter, session, {
+      signal: controller.signal,
+      limits,
+      progress: (phase) => void tell({ type: 'content/progress', captureId, adapter: adapter.id, phase, sent: session.acknowledged, oldestSentAt: session.oldestSentAt }),
     });
-  }
-  return { ok: true, threadKey: read.thread.threadKey, batches: planned.length, messages: messages.length, attachmentsRead, attachmentsMissing };
+    captures.delete(captureId);
+    await tellEnd({ type: 'content/capture-end', captureId, adapter: adapter.id, reason: result.reason, detail: result.detail, selector: result.selector });
+  })();
+  return { ok: true };
 }
 
-export function startRunner(): void {
-  const adapter = adapterForUrl(location.href);
+let auto: AbortController | null = null;
+
+async function maybeAutoCapture(adapter: Adapter, page: AbortSignal): Promise<void> {
+  if (auto && !auto.signal.aborted) return;
+  let answer: AutoStartAnswer;
+  try {
+    answer = (await browser.runtime.sendMessage({ type: 'content/auto-start', adapter: adapter.id } satisfies ContentRequest)) as AutoStartAnswer;
+  } catch {
+    return;
+  }
+  if (!answer.ok || !answer.auto) return;
+  auto = new AbortController();
+  const stop = auto;
+  page.addEventListener('abort', () => stop.abort(), { once: true });
+  const session = new CaptureSession(adapter, answer.captureId, (b) => sendUntilAcked(b));
+  startAutoCapture(adapter, session, {
+    signal: stop.signal,
+    onError: (err) => {
+      console.warn('Threadkeeper auto-capture:', err);
+      // A refusal from the background (storage full, capture closed) stops auto mode: never pretend.
+      if (err instanceof Error && !(err instanceof AdapterReadError)) stop.abort();
+    },
+  });
+}
+
+export function startRunner(adapter: Adapter | undefined = adapterForUrl(location.href)): void {
   if (!adapter) return;
+  const page = new AbortController();
+  addEventListener('pagehide', () => page.abort(), { once: true });
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     // Only our own background talks to us (a page cannot use runtime messaging at all).
     if (sender.id !== browser.runtime.id || sender.tab) return undefined;
@@ -110,9 +146,17 @@ export function startRunner(): void {
       case 'bg/probe':
         return Promise.resolve(probe(adapter));
       case 'bg/preserve':
-        return preserve(adapter, m.captureId).catch((err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }) as ContentPreserveResult);
+        return Promise.resolve(startPreserve(adapter, m.captureId, m.limits, page.signal));
+      case 'bg/auto':
+        if (m.enabled) void maybeAutoCapture(adapter, page.signal);
+        else auto?.abort();
+        return Promise.resolve({ ok: true });
+      case 'bg/cancel':
+        captures.get(m.captureId)?.abort();
+        return Promise.resolve({ ok: captures.has(m.captureId) });
       default:
         return undefined;
     }
   });
+  void maybeAutoCapture(adapter, page.signal);
 }

@@ -92,6 +92,14 @@ export interface CaptureRow {
   error: string | null;
   extensionVersion: string;
   browser: string;
+  /** What a running capture is doing now (reading, scrolling, loading history, paused in a hidden tab). */
+  phase: 'reading' | 'scrolling' | 'loading-history' | 'paused-hidden' | null;
+  /** The oldest send time reached so far. */
+  oldestSentAt: string | null;
+  /** Why it ended, as a code (see EndReason in protocol.ts); null while running. */
+  endReason: string | null;
+  /** The selector that failed, when the layout could not be read. */
+  selector: string | null;
   /** Batch sequence numbers already committed (a re-sent batch is acknowledged, not re-counted). */
   appliedSeqs: number[];
   counts: {

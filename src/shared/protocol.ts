@@ -73,7 +73,8 @@ const messageSchema: Schema<CapturedMessage> = obj({
   reactions: arr(obj({ emoji: str({ min: 1, max: 64 }), count: int({ min: 0 }) }), { max: 500 }),
   attachments: arr(attachmentRefSchema, { max: LIMITS.attachmentsPerMessage }),
   direction: nullable(literal('ltr', 'rtl', 'auto')),
-  pageOrder: int({ min: 0 }),
+  // Relative order within a capture; scroll-back assigns older messages smaller (even negative) numbers.
+  pageOrder: int(),
 });
 
 /** Attachment bytes travel beside the messages, once per SHA-256, base64-encoded (runtime messaging is JSON). */
@@ -97,10 +98,48 @@ export const contentBatchSchema = obj({
 });
 export type ContentBatch = Infer<typeof contentBatchSchema>;
 
+/** Why a capture stopped. `beginning` is the only one that means "the whole conversation". */
+export const END_REASONS = ['beginning', 'visible-only', 'cancelled', 'history-refused', 'timed-out', 'tab-hidden', 'budget', 'layout-changed', 'error'] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+const captureId = str({ min: 1, max: 64 });
+
+export const contentProgressSchema = obj({
+  type: literal('content/progress'),
+  captureId,
+  adapter: platformId,
+  phase: literal('reading', 'scrolling', 'loading-history', 'paused-hidden'),
+  /** Messages this capture has sent and had acknowledged so far. */
+  sent: int({ min: 0 }),
+  /** The oldest send time reached so far (ISO 8601), if any. */
+  oldestSentAt: nullable(str({ max: 64 })),
+});
+
+export const contentEndSchema = obj({
+  type: literal('content/capture-end'),
+  captureId,
+  adapter: platformId,
+  reason: literal(...END_REASONS),
+  /** Plain words for the user when the reason is not `beginning`. */
+  detail: nullable(str({ max: LIMITS.shortChars })),
+  selector: nullable(str({ max: LIMITS.shortChars })),
+});
+
+/** Auto mode: the content script asks for a capture record for this page session. */
+export const contentAutoStartSchema = obj({
+  type: literal('content/auto-start'),
+  adapter: platformId,
+});
+
 export const contentSchemas = {
   'content/batch': contentBatchSchema,
+  'content/progress': contentProgressSchema,
+  'content/capture-end': contentEndSchema,
+  'content/auto-start': contentAutoStartSchema,
 } as const;
-export type ContentRequest = ContentBatch;
+export type ContentProgress = Infer<typeof contentProgressSchema>;
+export type ContentEnd = Infer<typeof contentEndSchema>;
+export type ContentRequest = { [K in keyof typeof contentSchemas]: Infer<(typeof contentSchemas)[K]> }[keyof typeof contentSchemas];
 
 export interface BatchAck {
   ok: true;
@@ -111,12 +150,16 @@ export interface BatchAck {
   newVersions: number;
 }
 
+/** The background's answer to content/auto-start. */
+export type AutoStartAnswer = { ok: true; auto: false } | { ok: true; auto: true; captureId: string } | { ok: false; error: string };
+
 // ---------------------------------------------------------------- popup → background
 
 const tabId = int({ min: 0 });
 export const popupSchemas = {
   'popup/status': obj({ type: literal('popup/status'), tabId }),
   'popup/preserve': obj({ type: literal('popup/preserve'), tabId }),
+  'popup/cancel': obj({ type: literal('popup/cancel'), tabId }),
   'popup/progress': obj({ type: literal('popup/progress'), tabId }),
   'popup/export': obj({ type: literal('popup/export'), threadId: str({ min: 1, max: 2048 }) }),
   'popup/key-info': obj({ type: literal('popup/key-info') }),
@@ -136,29 +179,31 @@ export type TabStatus =
       /** Set when the adapter cannot read an open conversation (changed layout). */
       readError: { selector: string; message: string } | null;
       stored: { messages: number; attachments: number } | null;
+      /** True while this tab is captured automatically (auto-capture on). */
+      autoCapturing: boolean;
     };
 
-export interface CaptureSummary {
+/** A manual capture as the popup shows it: running (with live progress) or finished. */
+export interface CaptureView {
   captureId: string;
-  threadId: string;
-  threadTitle: string;
+  status: 'running' | 'complete' | 'failed' | 'incomplete';
+  phase: ContentProgress['phase'] | null;
+  threadTitle: string | null;
+  threadId: string | null;
   messages: number;
   events: number;
   attachments: number;
   attachmentsMissing: number;
   newMessages: number;
   newVersions: number;
+  oldestSentAt: string | null;
+  reachedBeginning: boolean;
+  /** Plain words: why it stopped before the beginning, or why it failed. */
+  reason: string | null;
+  selector: string | null;
 }
 
-export type PreserveResult =
-  | { ok: true; summary: CaptureSummary }
-  | { ok: false; error: string; selector?: string; captureId?: string };
-
-export interface CaptureProgress {
-  status: 'running' | 'complete' | 'failed' | 'incomplete';
-  messages: number;
-  newMessages: number;
-}
+export type PreserveStart = { ok: true; captureId: string } | { ok: false; error: string; selector?: string };
 
 export type ExportResult =
   | { ok: true; fileName: string; bagName: string; sha256: string; keyThumbprint: string; messages: number; attachments: number }
@@ -171,9 +216,22 @@ export interface KeyInfo {
 
 // ---------------------------------------------------------------- background → content
 
+/** Limits of one whole-history capture (documented in docs/capture.md). */
+export interface CaptureLimits {
+  /** Stop when the top is reached and nothing older arrives for this long. */
+  idleTimeoutMs: number;
+  /** Stop (saying so) when the tab stays hidden this long. */
+  hiddenTimeoutMs: number;
+  /** Stop (saying how far it got) after this long in all. */
+  maxDurationMs: number;
+}
+
 export type BackgroundToContent =
   | { type: 'bg/probe' }
-  | { type: 'bg/preserve'; captureId: string };
+  | { type: 'bg/preserve'; captureId: string; limits: CaptureLimits }
+  | { type: 'bg/cancel'; captureId: string }
+  /** Auto-capture was turned on or off for this messenger (settings changed). */
+  | { type: 'bg/auto'; enabled: boolean };
 
 export type ProbeResult =
   | {
@@ -185,6 +243,5 @@ export type ProbeResult =
     }
   | { ok: false; error: string };
 
-export type ContentPreserveResult =
-  | { ok: true; threadKey: string; batches: number; messages: number; attachmentsRead: number; attachmentsMissing: number }
-  | { ok: false; error: string; selector?: string };
+/** The content script's immediate answer to bg/preserve: the capture runs on after it. */
+export type ContentPreserveStart = { ok: true } | { ok: false; error: string; selector?: string };

@@ -1,6 +1,7 @@
 /** Builders for test data shaped like what the WhatsApp adapter sends. */
 import type { CapturedMessage, CapturedThread } from '../../src/shared/model';
 import type { ContentBatch } from '../../src/shared/protocol';
+import type { CaptureRow } from '../../src/db/schema';
 
 export const thread: CapturedThread = {
   threadKey: '120363025246125244@g.us',
@@ -33,4 +34,16 @@ export function message(id: string, over: Partial<CapturedMessage> = {}): Captur
 
 export function batch(captureId: string, seq: number, messages: CapturedMessage[], over: Partial<ContentBatch> = {}): ContentBatch {
   return { type: 'content/batch', captureId, adapter: 'whatsapp', seq, thread, messages, blobs: [], ...over };
+}
+
+/** A running manual capture record, as the background creates one. */
+export function captureRow(id: string, over: Partial<CaptureRow> = {}): CaptureRow {
+  return {
+    id, threadId: null, tabId: 1, pageUrl: 'https://web.whatsapp.com/', adapter: 'whatsapp', mode: 'manual',
+    startedAt: new Date().toISOString(), finishedAt: null, status: 'running', reachedBeginning: false,
+    incompleteReason: null, error: null, extensionVersion: '0.1.0', browser: 'Chrome/156 test', appliedSeqs: [],
+    phase: 'reading', oldestSentAt: null, endReason: null, selector: null,
+    counts: { messages: 0, events: 0, newMessages: 0, newEvents: 0, newVersions: 0, attachments: 0, attachmentsMissing: 0 },
+    ...over,
+  };
 }

@@ -1,25 +1,16 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openDb, type CaptureRow, type ThreadkeeperDb } from '../../src/db/schema';
+import { openDb, type ThreadkeeperDb } from '../../src/db/schema';
 import { ingestBatch, IngestError } from '../../src/background/ingest';
 import { bytesToBase64, sha256Hex } from '../../src/shared/bytes';
-import { batch, message } from './factories';
+import { batch, captureRow, message } from './factories';
 
 let db: ThreadkeeperDb;
 let n = 0;
 
-function capture(id: string): CaptureRow {
-  return {
-    id, threadId: null, tabId: 1, pageUrl: 'https://web.whatsapp.com/', adapter: 'whatsapp', mode: 'manual',
-    startedAt: new Date().toISOString(), finishedAt: null, status: 'running', reachedBeginning: false,
-    incompleteReason: null, error: null, extensionVersion: '0.1.0', browser: 'test', appliedSeqs: [],
-    counts: { messages: 0, events: 0, newMessages: 0, newEvents: 0, newVersions: 0, attachments: 0, attachmentsMissing: 0 },
-  };
-}
-
 beforeEach(async () => {
   db = openDb(`ingest-${n++}`);
-  await db.captures.bulkAdd([capture('c1'), capture('c2'), capture('c3')]);
+  await db.captures.bulkAdd([captureRow('c1'), captureRow('c2'), captureRow('c3')]);
 });
 
 describe('ingestBatch', () => {

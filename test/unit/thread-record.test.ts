@@ -9,26 +9,17 @@ import { loadThreadRows } from '../../src/background/export';
 import { attachmentFileName, buildThreadRecord, renderThreadFiles } from '../../src/bundle/thread-record';
 import { csvCell } from '../../src/bundle/csv';
 import { bytesToBase64, sha256Hex } from '../../src/shared/bytes';
-import { batch, message } from './factories';
+import { batch, captureRow, message } from './factories';
 
 let db: ThreadkeeperDb;
 const threadId = 'whatsapp:120363025246125244@g.us';
 const png = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 9, 9]);
 let pngSha: string;
 
-function capture(id: string, startedAt: string) {
-  return {
-    id, threadId: null, tabId: 1, pageUrl: 'https://web.whatsapp.com/', adapter: 'whatsapp' as const, mode: 'manual' as const,
-    startedAt, finishedAt: null, status: 'running' as const, reachedBeginning: false, incompleteReason: null, error: null,
-    extensionVersion: '0.1.0', browser: 'Chrome/156 test', appliedSeqs: [],
-    counts: { messages: 0, events: 0, newMessages: 0, newEvents: 0, newVersions: 0, attachments: 0, attachmentsMissing: 0 },
-  };
-}
-
 beforeAll(async () => {
   db = openDb('thread-record');
   pngSha = await sha256Hex(png);
-  await db.captures.bulkAdd([capture('c1', '2026-10-01T10:00:00.000Z'), capture('c2', '2026-10-02T10:00:00.000Z')]);
+  await db.captures.bulkAdd([captureRow('c1', { startedAt: '2026-10-01T10:00:00.000Z' }), captureRow('c2', { startedAt: '2026-10-02T10:00:00.000Z' })]);
   const image = { kind: 'image' as const, originalName: 'site plan.png', mediaType: 'image/png', sha256: pngSha, size: png.length, missingReason: null, thumbnail: false };
   const doc = { kind: 'document' as const, originalName: '../../etc/passwd', mediaType: null, sha256: null, size: null, missingReason: 'not downloaded in the page', thumbnail: false };
   await ingestBatch(db, batch('c1', 0, [

@@ -6,6 +6,8 @@ import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { DEFAULT_SETTINGS, repairSettings, type Settings } from '../../background/settings';
 import type { KeyInfo } from '../../shared/protocol';
+import { adapters } from '../../adapters/registry';
+import type { PlatformId } from '../../shared/model';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -20,7 +22,7 @@ export function Options() {
     void (browser.runtime.sendMessage({ type: 'popup/key-info' }) as Promise<KeyInfo>).then(setKey).catch(() => setKey(null));
   }, []);
 
-  const field = (name: keyof Settings, label: string, type: 'text' | 'email' = 'text') => (
+  const field = (name: 'sourceOrganization' | 'contactName' | 'contactEmail', label: string, type: 'text' | 'email' = 'text') => (
     <>
       <label for={name}>{label}</label>
       {type === 'email' ? (
@@ -45,6 +47,14 @@ export function Options() {
     setSaved('Saved. New bundles will carry these details.');
   };
 
+  const toggleAuto = async (id: PlatformId, on: boolean) => {
+    const { settings: raw } = await browser.storage.local.get('settings');
+    const current = repairSettings(raw);
+    const autoCapture = on ? [...new Set([...current.autoCapture, id])] : current.autoCapture.filter((x) => x !== id);
+    await browser.storage.local.set({ settings: { ...current, autoCapture } });
+    setSettings({ ...settings, autoCapture });
+  };
+
   return (
     <main class="options">
       <h1>Threadkeeper settings</h1>
@@ -59,6 +69,27 @@ export function Options() {
         {error && <p class="error" role="alert">{error}</p>}
         {saved && <p class="result" role="status">{saved}</p>}
       </form>
+      <h2>Automatic capture</h2>
+      <p>
+        With automatic capture on, Threadkeeper keeps every message of that messenger as it appears on screen, with no
+        click — so messages in a disappearing-messages chat are kept before they vanish. The toolbar badge shows{' '}
+        <strong>REC</strong> on tabs being captured.
+      </p>
+      <ul class="switches">
+        {adapters.map((a) => (
+          <li key={a.id}>
+            <label class="switch">
+              <input
+                type="checkbox"
+                role="switch"
+                checked={settings.autoCapture.includes(a.id)}
+                onChange={(e) => void toggleAuto(a.id, e.currentTarget.checked)}
+              />{' '}
+              Capture {a.name} automatically
+            </label>
+          </li>
+        ))}
+      </ul>
       <h2>Signing key</h2>
       <p>
         Bundles from this browser are signed with a key that never leaves it. Records officers can pin it with{' '}

@@ -3,9 +3,9 @@
  * and tests rely on this); otherwise on the active tab. Every string shown here that came from
  * a page is rendered as text by Preact (never as HTML).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import type { CaptureProgress, ExportResult, PopupRequest, PreserveResult, TabStatus } from '../../shared/protocol';
+import type { CaptureView, ExportResult, PopupRequest, PreserveStart, TabStatus } from '../../shared/protocol';
 import { adapters } from '../../adapters/registry';
 
 function ask<T>(message: PopupRequest): Promise<T> {
@@ -21,20 +21,34 @@ async function targetTabId(): Promise<number | null> {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function summaryLine(s: Extract<PreserveResult, { ok: true }>['summary']): string {
+export function summaryLine(s: CaptureView): string {
   const parts = [plural(s.messages, 'message'), plural(s.attachments, 'attachment'), `${s.newMessages} new`];
   if (s.newVersions > 0) parts.push(plural(s.newVersions, 'new version'));
   return parts.join(', ');
+}
+
+const PHASES: Record<NonNullable<CaptureView['phase']>, string> = {
+  reading: 'reading the page',
+  scrolling: 'scrolling back through the history',
+  'loading-history': 'waiting for older messages to load',
+  'paused-hidden': 'paused: bring the messenger tab to the front to continue (a background tab shows only part of the conversation)',
+};
+
+function shortDate(iso: string | null): string | null {
+  if (!iso) return null;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d.toLocaleDateString();
 }
 
 export function Popup() {
   const [tabId, setTabId] = useState<number | null>(null);
   const [status, setStatus] = useState<TabStatus | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<'preserve' | 'export' | null>(null);
-  const [progress, setProgress] = useState<CaptureProgress | null>(null);
-  const [preserved, setPreserved] = useState<PreserveResult | null>(null);
+  const [busy, setBusy] = useState<'export' | null>(null);
+  const [capture, setCapture] = useState<CaptureView | null>(null);
+  const [startError, setStartError] = useState<PreserveStart | null>(null);
   const [exported, setExported] = useState<ExportResult | null>(null);
+  const polling = useRef(false);
 
   const refresh = async (id: number) => {
     try {
@@ -44,39 +58,53 @@ export function Popup() {
     }
   };
 
+  /** Follow the tab's capture until it ends: the work runs in the page and background, not here. */
+  const follow = async (id: number) => {
+    if (polling.current) return;
+    polling.current = true;
+    try {
+      for (;;) {
+        const v = await ask<CaptureView | null>({ type: 'popup/progress', tabId: id }).catch(() => null);
+        setCapture(v);
+        if (!v || v.status !== 'running') break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    } finally {
+      polling.current = false;
+      await refresh(id);
+    }
+  };
+
   useEffect(() => {
-    void targetTabId().then((id) => {
+    void navigator.storage?.persist?.().catch(() => false);
+    void targetTabId().then(async (id) => {
       setTabId(id);
-      if (id === null) setLoadError('There is no tab to look at.');
-      else void refresh(id);
+      if (id === null) {
+        setLoadError('There is no tab to look at.');
+        return;
+      }
+      await refresh(id);
+      // A capture started earlier (popup closed meanwhile) shows its live progress again.
+      const v = await ask<CaptureView | null>({ type: 'popup/progress', tabId: id }).catch(() => null);
+      if (v?.status === 'running') void follow(id);
     });
   }, []);
 
   const onPreserve = async () => {
     if (tabId === null) return;
-    setBusy('preserve');
-    setPreserved(null);
+    setStartError(null);
     setExported(null);
-    setProgress(null);
-    const pending = ask<PreserveResult>({ type: 'popup/preserve', tabId });
-    // Progress comes from the capture record the background keeps; poll it until done.
-    let done = false;
-    void (async () => {
-      while (!done) {
-        await new Promise((r) => setTimeout(r, 250));
-        const p = await ask<CaptureProgress | null>({ type: 'popup/progress', tabId }).catch(() => null);
-        if (p && !done) setProgress(p);
-      }
-    })();
-    try {
-      setPreserved(await pending);
-    } catch (err) {
-      setPreserved({ ok: false, error: err instanceof Error ? err.message : String(err) });
-    } finally {
-      done = true;
-      setBusy(null);
-      await refresh(tabId);
+    setCapture(null);
+    const started = await ask<PreserveStart>({ type: 'popup/preserve', tabId }).catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
+    if (!started.ok) {
+      setStartError(started);
+      return;
     }
+    await follow(tabId);
+  };
+
+  const onCancel = async () => {
+    if (tabId !== null) await ask({ type: 'popup/cancel', tabId }).catch(() => undefined);
   };
 
   const onExport = async (threadId: string) => {
@@ -90,6 +118,10 @@ export function Popup() {
       setBusy(null);
     }
   };
+
+  const running = capture?.status === 'running';
+  const finished = capture && !running ? capture : null;
+  const kept = finished && finished.status !== 'failed';
 
   return (
     <main aria-busy={busy !== null}>
@@ -137,7 +169,7 @@ export function Popup() {
           )}
           {status.conversationOpen && !status.readError && (
             <div class="actions">
-              <button type="button" onClick={() => void onPreserve()} disabled={busy !== null}>
+              <button type="button" onClick={() => void onPreserve()} disabled={busy !== null || running}>
                 Preserve thread
               </button>
               {status.thread && (
@@ -145,7 +177,7 @@ export function Popup() {
                   type="button"
                   class="secondary"
                   onClick={() => status.thread && void onExport(status.thread.threadId)}
-                  disabled={busy !== null || !status.stored}
+                  disabled={busy !== null || running || !status.stored}
                   title={status.stored ? 'Make a signed bundle of everything kept for this thread' : 'Preserve the thread first'}
                 >
                   Export bundle
@@ -155,26 +187,41 @@ export function Popup() {
           )}
         </>
       )}
-      {busy === 'preserve' && (
-        <p role="status" data-testid="progress">
-          Preserving… {progress ? `${plural(progress.messages, 'message')} so far` : ''}
-        </p>
+      {status?.kind === 'messenger' && status.autoCapturing && (
+        <p class="muted" data-testid="auto-capturing">This tab is captured automatically as messages appear.</p>
+      )}
+      {running && capture && (
+        <div class="result" role="status" data-testid="progress">
+          <p>
+            Preserving… {plural(capture.messages, 'message')} so far
+            {shortDate(capture.oldestSentAt) && <>, back to {shortDate(capture.oldestSentAt)}</>}
+            {capture.phase && <span class="muted"> ({PHASES[capture.phase]})</span>}
+          </p>
+          <p class="muted">You can close this popup: the capture goes on, and reopening shows its progress.</p>
+          <button type="button" class="secondary" onClick={() => void onCancel()}>
+            Cancel
+          </button>
+        </div>
       )}
       {busy === 'export' && <p role="status">Signing and packaging the bundle…</p>}
-      {preserved?.ok === true && (
-        <p class="result" role="status" data-testid="preserve-result">
-          Kept: {summaryLine(preserved.summary)}.
-          {preserved.summary.attachmentsMissing > 0 && ` ${plural(preserved.summary.attachmentsMissing, 'attachment')} could not be read (the reason is recorded).`}
-          <span class="muted"> Only the messages loaded on the page were captured; scroll up and preserve again to keep older ones.</span>
-        </p>
+      {finished && kept && (
+        <div class={finished.reachedBeginning ? 'result' : 'result partial'} role="status" data-testid="preserve-result">
+          <p>Kept: {summaryLine(finished)}.</p>
+          {finished.attachmentsMissing > 0 && <p>{plural(finished.attachmentsMissing, 'attachment')} could not be read; the reason is recorded with each.</p>}
+          <p data-testid="completeness">
+            {finished.reachedBeginning
+              ? 'The whole conversation was captured, back to its beginning.'
+              : `Not the whole conversation: ${finished.reason ?? 'it stopped before the beginning'}.`}
+          </p>
+        </div>
       )}
-      {preserved?.ok === false && (
+      {((finished && !kept) || startError?.ok === false) && (
         <p class="error" role="alert" data-testid="preserve-error">
-          Nothing was reported as kept: {preserved.error}
-          {preserved.selector && (
+          Nothing was kept: {finished?.reason ?? (startError?.ok === false ? startError.error : '')}
+          {(finished?.selector ?? (startError?.ok === false ? startError.selector : undefined)) && (
             <>
               {' '}
-              (selector <code>{preserved.selector}</code>)
+              (selector <code>{finished?.selector ?? (startError?.ok === false ? startError.selector : '')}</code>)
             </>
           )}
         </p>

@@ -1,0 +1,33 @@
+/**
+ * When the auto-capture setting changes, tell the open tabs of each messenger turned on or off,
+ * so the change takes effect without a reload; turning one off closes its running captures.
+ */
+import browser from 'webextension-polyfill';
+import { adapterById } from '../adapters/registry';
+import { repairSettings } from './settings';
+import { db } from './context';
+import { finishCapture } from './captures';
+import { setBadge } from './badge';
+import type { PlatformId } from '../shared/model';
+
+export async function onSettingsChanged(oldValue: unknown, newValue: unknown): Promise<void> {
+  const before = new Set(repairSettings(oldValue).autoCapture);
+  const after = new Set(repairSettings(newValue).autoCapture);
+  const toggled = [...new Set([...before, ...after])].filter((id) => before.has(id) !== after.has(id)) as PlatformId[];
+  for (const id of toggled) {
+    const adapter = adapterById(id);
+    if (!adapter) continue;
+    const enabled = after.has(id);
+    if (!enabled) {
+      const running = await db.captures.where('status').equals('running').filter((c) => c.mode === 'auto' && c.adapter === id).toArray();
+      for (const c of running) {
+        await finishCapture(c.id, 'visible-only', 'automatic capture was turned off');
+        await setBadge(c.tabId, null);
+      }
+    }
+    const tabs = await browser.tabs.query({ url: adapter.matches as string[] });
+    for (const tab of tabs) {
+      if (tab.id !== undefined) await browser.tabs.sendMessage(tab.id, { type: 'bg/auto', enabled }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Capture records: started by the popup (manual, whole history) or by a page in auto mode,
+ * advanced by the content script's progress and end messages, and closed by the browser's own
+ * life cycle (tab closed, page navigated away, worker restarted). All state is in IndexedDB,
+ * so a stopped service worker loses nothing: the next message finds the same record.
+ */
+import browser from 'webextension-polyfill';
+import type { CaptureRow } from '../db/schema';
+import type { CaptureLimits, CaptureView, ContentEnd, ContentPreserveStart, ContentProgress, EndReason, PreserveStart } from '../shared/protocol';
+import type { Adapter } from '../adapters/types';
+import { audit, db } from './context';
+import { loadSettings } from './settings';
+import { setBadge } from './badge';
+
+export const DEFAULT_LIMITS: CaptureLimits = { idleTimeoutMs: 20_000, hiddenTimeoutMs: 120_000, maxDurationMs: 60 * 60_000 };
+
+const REASON_WORDS: Record<EndReason, string> = {
+  beginning: 'reached the beginning of the conversation',
+  'visible-only': 'only the messages loaded on the page were captured',
+  cancelled: 'cancelled by the user',
+  'history-refused': 'the messenger did not load older messages',
+  'timed-out': 'nothing older arrived in time',
+  'tab-hidden': 'the tab stayed in the background',
+  budget: 'the time budget for one capture ran out',
+  'layout-changed': 'the page layout could not be read',
+  error: 'an error stopped the capture',
+};
+
+function newCapture(tabId: number, pageUrl: string, adapter: Adapter, mode: CaptureRow['mode']): CaptureRow {
+  return {
+    id: crypto.randomUUID(),
+    threadId: null,
+    tabId,
+    pageUrl,
+    adapter: adapter.id,
+    mode,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    status: 'running',
+    reachedBeginning: false,
+    incompleteReason: null,
+    error: null,
+    extensionVersion: browser.runtime.getManifest().version,
+    browser: navigator.userAgent,
+    appliedSeqs: [],
+    phase: 'reading',
+    oldestSentAt: null,
+    endReason: null,
+    selector: null,
+    counts: { messages: 0, events: 0, newMessages: 0, newEvents: 0, newVersions: 0, attachments: 0, attachmentsMissing: 0 },
+  };
+}
+
+export async function runningCapture(tabId: number, mode?: CaptureRow['mode']): Promise<CaptureRow | undefined> {
+  const rows = await db.captures.where('tabId').equals(tabId).filter((c) => c.status === 'running' && (!mode || c.mode === mode)).toArray();
+  return rows.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))[0];
+}
+
+/** Close a capture, once. A capture that kept something is incomplete, never "failed". */
+export async function finishCapture(id: string, reason: EndReason, detail: string | null, selector: string | null = null): Promise<void> {
+  const closed = await db.transaction('rw', db.captures, async () => {
+    const c = await db.captures.get(id);
+    if (!c || c.status !== 'running') return null;
+    const kept = c.appliedSeqs.length > 0;
+    const status: CaptureRow['status'] = reason === 'beginning' ? 'complete' : kept ? 'incomplete' : 'failed';
+    const words = detail ?? REASON_WORDS[reason];
+    await db.captures.update(id, {
+      status,
+      finishedAt: new Date().toISOString(),
+      phase: null,
+      endReason: reason,
+      reachedBeginning: reason === 'beginning',
+      incompleteReason: reason === 'beginning' ? null : words,
+      error: ['layout-changed', 'error'].includes(reason) || (!kept && reason !== 'cancelled') ? words : null,
+      selector,
+    });
+    return { ...c, status };
+  });
+  if (closed) {
+    await audit('capture-finished', { captureId: id, threadId: closed.threadId, mode: closed.mode, status: closed.status, reason, counts: closed.counts });
+    if (closed.mode === 'manual') await setBadge(closed.tabId, (await runningCapture(closed.tabId, 'auto')) ? 'auto' : null);
+  }
+}
+
+async function limits(): Promise<CaptureLimits> {
+  const { captureLimits } = await browser.storage.local.get('captureLimits');
+  const out = { ...DEFAULT_LIMITS };
+  if (captureLimits && typeof captureLimits === 'object') {
+    for (const key of Object.keys(out) as (keyof CaptureLimits)[]) {
+      const v = (captureLimits as Record<string, unknown>)[key];
+      if (typeof v === 'number' && Number.isFinite(v) && v > 0) out[key] = v;
+    }
+  }
+  return out;
+}
+
+export async function startManual(tabId: number, pageUrl: string, adapter: Adapter): Promise<PreserveStart> {
+  const already = await runningCapture(tabId, 'manual');
+  if (already) return { ok: true, captureId: already.id };
+  const capture = newCapture(tabId, pageUrl, adapter, 'manual');
+  await db.captures.add(capture);
+  await audit('capture-started', { captureId: capture.id, pageUrl, adapter: adapter.id, mode: 'manual' });
+  let answer: ContentPreserveStart;
+  try {
+    answer = (await browser.tabs.sendMessage(tabId, { type: 'bg/preserve', captureId: capture.id, limits: await limits() })) as ContentPreserveStart;
+  } catch (err) {
+    answer = { ok: false, error: `the ${adapter.name} tab did not answer (${err instanceof Error ? err.message : String(err)}); reload it and try again` };
+  }
+  if (!answer.ok) {
+    await finishCapture(capture.id, answer.selector ? 'layout-changed' : 'error', answer.error, answer.selector ?? null);
+    return { ok: false, error: answer.error, selector: answer.selector };
+  }
+  await setBadge(tabId, 'capturing');
+  return { ok: true, captureId: capture.id };
+}
+
+export async function startAuto(tabId: number, pageUrl: string, adapter: Adapter): Promise<string | null> {
+  const settings = await loadSettings();
+  if (!settings.autoCapture.includes(adapter.id)) return null;
+  // One auto capture per page session: a reload ends the old one (tabs.onUpdated) first.
+  const existing = await runningCapture(tabId, 'auto');
+  if (existing && existing.pageUrl === pageUrl) return existing.id;
+  if (existing) await finishCapture(existing.id, 'visible-only', 'automatic capture ended: the page changed');
+  const capture = newCapture(tabId, pageUrl, adapter, 'auto');
+  capture.phase = null;
+  await db.captures.add(capture);
+  await audit('capture-started', { captureId: capture.id, pageUrl, adapter: adapter.id, mode: 'auto' });
+  await setBadge(tabId, 'auto');
+  return capture.id;
+}
+
+export async function recordProgress(p: ContentProgress, tabId: number): Promise<void> {
+  await db.captures
+    .where('id')
+    .equals(p.captureId)
+    .filter((c) => c.tabId === tabId && c.status === 'running')
+    .modify({ phase: p.phase, oldestSentAt: p.oldestSentAt });
+}
+
+export async function recordEnd(e: ContentEnd, tabId: number): Promise<boolean> {
+  const c = await db.captures.get(e.captureId);
+  if (!c || c.tabId !== tabId) return false;
+  await finishCapture(e.captureId, e.reason, e.detail, e.selector);
+  return true;
+}
+
+export async function cancel(tabId: number): Promise<boolean> {
+  const c = await runningCapture(tabId, 'manual');
+  if (!c) return false;
+  try {
+    const r = (await browser.tabs.sendMessage(tabId, { type: 'bg/cancel', captureId: c.id })) as { ok?: boolean };
+    if (r?.ok) return true; // the content script will report the end itself
+  } catch {
+    /* the tab is gone: close the record here */
+  }
+  await finishCapture(c.id, 'cancelled', null);
+  return true;
+}
+
+/** Running captures of a tab that closed or navigated away end here, keeping what they had. */
+export async function tabGone(tabId: number, why: 'closed' | 'navigated'): Promise<void> {
+  const rows = await db.captures.where('tabId').equals(tabId).filter((c) => c.status === 'running').toArray();
+  for (const c of rows) {
+    const detail = c.mode === 'auto'
+      ? `automatic capture ended: the tab was ${why === 'closed' ? 'closed' : 'reloaded or left'}`
+      : `the tab was ${why === 'closed' ? 'closed' : 'reloaded or navigated away'} before the capture finished; everything acknowledged is kept`;
+    await finishCapture(c.id, c.mode === 'auto' ? 'visible-only' : 'error', detail);
+  }
+}
+
+/** After a browser restart or worker update: captures whose tab no longer exists are closed. */
+export async function reconcile(): Promise<void> {
+  const running = await db.captures.where('status').equals('running').toArray();
+  for (const c of running) {
+    const alive = await browser.tabs.get(c.tabId).then(() => true, () => false);
+    if (!alive) await tabGone(c.tabId, 'closed');
+  }
+}
+
+export async function view(tabId: number): Promise<CaptureView | null> {
+  const rows = await db.captures.where('tabId').equals(tabId).filter((c) => c.mode === 'manual').toArray();
+  const c = rows.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))[0];
+  if (!c) return null;
+  const thread = c.threadId ? await db.threads.get(c.threadId) : undefined;
+  return {
+    captureId: c.id,
+    status: c.status,
+    phase: c.phase,
+    threadTitle: thread?.title ?? null,
+    threadId: c.threadId,
+    messages: c.counts.messages,
+    events: c.counts.events,
+    attachments: c.counts.attachments - c.counts.attachmentsMissing,
+    attachmentsMissing: c.counts.attachmentsMissing,
+    newMessages: c.counts.newMessages,
+    newVersions: c.counts.newVersions,
+    oldestSentAt: c.oldestSentAt,
+    reachedBeginning: c.reachedBeginning,
+    reason: c.status === 'complete' ? null : c.incompleteReason ?? c.error,
+    selector: c.selector,
+  };
+}

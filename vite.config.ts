@@ -1,7 +1,14 @@
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
-import manifest from './manifest.json' with { type: 'json' };
+import baseManifest from './manifest.json' with { type: 'json' };
+
+// End-to-end builds only: headless Chromium cannot click a permission prompt, so the e2e build
+// (npm run build:e2e → dist-e2e/) lists its test hosts as already granted. Never set for a release.
+const grantHosts = (process.env.TK_E2E_GRANT_HOSTS ?? '').split(',').filter(Boolean);
+const manifest = grantHosts.length
+  ? { ...baseManifest, host_permissions: [...baseManifest.host_permissions, ...grantHosts.map((h) => `https://${h}/*`)] }
+  : baseManifest;
 
 export default defineConfig({
   plugins: [
@@ -15,7 +22,7 @@ export default defineConfig({
     }),
   ],
   build: {
-    outDir: 'dist',
+    outDir: grantHosts.length ? 'dist-e2e' : 'dist',
     emptyOutDir: true,
     // Source maps would ship our sources to anyone who opens the extension; not needed.
     sourcemap: false,

@@ -1,6 +1,6 @@
 /** Every messenger adapter, registered by import. test/unit/registry.test.ts checks each has fixtures and a README row. */
 import type { Adapter } from './types';
-import type { PlatformId } from '../shared/model';
+import type { CustomDomain, PlatformId } from '../shared/model';
 import { whatsappAdapter } from './whatsapp';
 
 export const adapters: readonly Adapter[] = [whatsappAdapter];
@@ -9,7 +9,8 @@ export function adapterById(id: PlatformId): Adapter | undefined {
   return adapters.find((a) => a.id === id);
 }
 
-export function adapterForUrl(url: string | undefined | null): Adapter | undefined {
+/** The adapter for a page: a built-in messenger's, or the one a custom domain is mapped to. */
+export function adapterForUrl(url: string | undefined | null, customDomains: readonly CustomDomain[] = []): Adapter | undefined {
   if (!url) return undefined;
   let parsed: URL;
   try {
@@ -17,5 +18,9 @@ export function adapterForUrl(url: string | undefined | null): Adapter | undefin
   } catch {
     return undefined;
   }
-  return adapters.find((a) => a.matchesUrl(parsed));
+  const builtIn = adapters.find((a) => a.matchesUrl(parsed));
+  if (builtIn) return builtIn;
+  if (parsed.protocol !== 'https:') return undefined;
+  const mapped = customDomains.find((d) => d.host === parsed.hostname);
+  return mapped ? adapterById(mapped.adapter) : undefined;
 }

@@ -8,9 +8,11 @@ import { repairSettings } from './settings';
 import { db } from './context';
 import { finishCapture } from './captures';
 import { setBadge } from './badge';
+import { syncCustomScripts } from './custom-domains';
 import type { PlatformId } from '../shared/model';
 
 export async function onSettingsChanged(oldValue: unknown, newValue: unknown): Promise<void> {
+  await syncCustomScripts(repairSettings(newValue).customDomains).catch((err: unknown) => console.error('Threadkeeper could not register custom domains', err));
   const before = new Set(repairSettings(oldValue).autoCapture);
   const after = new Set(repairSettings(newValue).autoCapture);
   const toggled = [...new Set([...before, ...after])].filter((id) => before.has(id) !== after.has(id)) as PlatformId[];

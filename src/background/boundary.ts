@@ -8,8 +8,8 @@
 import type { Runtime } from 'webextension-polyfill';
 import { contentSchemas, popupSchemas, type ContentRequest, type PopupRequest } from '../shared/protocol';
 import { parse, SchemaError } from '../shared/schema';
-import { adapterById } from '../adapters/registry';
-import type { PlatformId } from '../shared/model';
+import { adapterById, adapterForUrl } from '../adapters/registry';
+import type { CustomDomain, PlatformId } from '../shared/model';
 
 export type Checked =
   | { ok: true; kind: 'content'; message: ContentRequest; tabId: number; url: string }
@@ -28,7 +28,7 @@ function typeOf(message: unknown): string | null {
   return typeof t === 'string' ? t : null;
 }
 
-export function checkMessage(message: unknown, sender: Runtime.MessageSender, self: ExtensionIdentity): Checked {
+export function checkMessage(message: unknown, sender: Runtime.MessageSender, self: ExtensionIdentity, customDomains: readonly CustomDomain[] = []): Checked {
   if (sender.id !== self.id) return { ok: false, reason: `sender is not this extension (${String(sender.id)})` };
   const type = typeOf(message);
   if (!type) return { ok: false, reason: 'message has no type' };
@@ -39,16 +39,18 @@ export function checkMessage(message: unknown, sender: Runtime.MessageSender, se
     if (sender.frameId !== 0) return { ok: false, reason: `${type}: not sent from the top frame` };
     const url = sender.url ?? '';
     if (url.startsWith(self.origin)) return { ok: false, reason: `${type}: extension pages may not send content messages` };
-    const adapterId = (message as { adapter?: unknown }).adapter;
-    const adapter = typeof adapterId === 'string' ? adapterById(adapterId as PlatformId) : undefined;
-    if (!adapter) return { ok: false, reason: `${type}: unknown adapter ${String(adapterId)}` };
     let parsedUrl: URL;
     try {
       parsedUrl = new URL(url);
     } catch {
       return { ok: false, reason: `${type}: sender URL is missing` };
     }
-    if (!adapter.matchesUrl(parsedUrl)) return { ok: false, reason: `${type}: a ${adapter.name} message from ${parsedUrl.origin}, which that adapter does not serve` };
+    // The adapter responsible for the sender's page (built-in host or a configured custom domain).
+    const responsible = adapterForUrl(url, customDomains);
+    const adapterId = (message as { adapter?: unknown }).adapter;
+    const adapter = type === 'content/hello' ? responsible : typeof adapterId === 'string' ? adapterById(adapterId as PlatformId) : undefined;
+    if (!adapter) return { ok: false, reason: `${type}: unknown adapter ${String(adapterId)}` };
+    if (responsible?.id !== adapter.id) return { ok: false, reason: `${type}: a ${adapter.name} message from ${parsedUrl.origin}, which that adapter does not serve` };
     const schema = contentSchemas[type as keyof typeof contentSchemas] as ((v: unknown, p: string) => ContentRequest) | undefined;
     if (!schema) return { ok: false, reason: `unknown content message ${type}` };
     try {

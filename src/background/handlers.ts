@@ -1,6 +1,8 @@
 /** What the background does for each checked message. */
 import browser from 'webextension-polyfill';
+import type { CustomDomain } from '../shared/model';
 import type {
+  HelloAnswer,
   AutoStartAnswer,
   BackgroundToContent,
   BatchAck,
@@ -34,7 +36,7 @@ async function sendToTab<T>(tabId: number, message: BackgroundToContent): Promis
 
 async function tabStatus(tabId: number): Promise<TabStatus> {
   const tab = await browser.tabs.get(tabId);
-  const adapter = adapterForUrl(tab.url);
+  const adapter = adapterForUrl(tab.url, (await loadSettings()).customDomains);
   if (!adapter) return { kind: 'unsupported', url: tab.url ?? null };
   let probe: ProbeResult;
   try {
@@ -63,7 +65,7 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
 
 async function preserve(tabId: number): Promise<PreserveStart> {
   const tab = await browser.tabs.get(tabId);
-  const adapter = adapterForUrl(tab.url);
+  const adapter = adapterForUrl(tab.url, (await loadSettings()).customDomains);
   if (!adapter || !tab.url) return { ok: false, error: 'this tab is not a supported messenger' };
   return startManual(tabId, tab.url, adapter);
 }
@@ -131,11 +133,13 @@ export async function handlePopup(message: PopupRequest): Promise<unknown> {
   }
 }
 
-type ContentAnswer = BatchAck | AutoStartAnswer | { ok: boolean; error?: string };
+type ContentAnswer = BatchAck | AutoStartAnswer | HelloAnswer | { ok: boolean; error?: string };
 
-export async function handleContent(message: ContentRequest, tabId: number, url: string): Promise<ContentAnswer> {
-  const adapter = adapterForUrl(url);
-  if (!adapter || adapter.id !== message.adapter) return { ok: false, error: 'the page does not match the adapter' };
+export async function handleContent(message: ContentRequest, tabId: number, url: string, customDomains: readonly CustomDomain[] = []): Promise<ContentAnswer> {
+  const adapter = adapterForUrl(url, customDomains);
+  if (!adapter) return { ok: false, error: 'no adapter serves this page' };
+  if (message.type === 'content/hello') return { ok: true, adapter: adapter.id };
+  if (adapter.id !== message.adapter) return { ok: false, error: 'the page does not match the adapter' };
   switch (message.type) {
     case 'content/batch': {
       const capture = await db.captures.get(message.captureId);

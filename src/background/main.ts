@@ -9,15 +9,18 @@ import { handleContent, handlePopup } from './handlers';
 import { audit, db } from './context';
 import { reconcile, tabGone } from './captures';
 import { onSettingsChanged } from './auto-settings';
+import { loadSettings } from './settings';
+import { syncCustomScripts } from './custom-domains';
 
-browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
-  const checked = checkMessage(message, sender, { id: browser.runtime.id, origin: browser.runtime.getURL('') });
+browser.runtime.onMessage.addListener(async (message: unknown, sender: Runtime.MessageSender) => {
+  const { customDomains } = await loadSettings();
+  const checked = checkMessage(message, sender, { id: browser.runtime.id, origin: browser.runtime.getURL('') }, customDomains);
   if (!checked.ok) {
     console.warn('Threadkeeper refused a message:', checked.reason);
     void audit('message-refused', { reason: checked.reason, senderUrl: sender.url ?? null });
-    return Promise.resolve({ ok: false, error: `refused: ${checked.reason}` });
+    return { ok: false, error: `refused: ${checked.reason}` };
   }
-  return checked.kind === 'content' ? handleContent(checked.message, checked.tabId, checked.url) : handlePopup(checked.message);
+  return checked.kind === 'content' ? handleContent(checked.message, checked.tabId, checked.url, customDomains) : handlePopup(checked.message);
 });
 
 // A capture whose tab closes or reloads ends there, keeping every acknowledged batch.
@@ -35,4 +38,5 @@ browser.storage.onChanged.addListener((changes, area) => {
 void db
   .open()
   .then(() => reconcile())
+  .then(async () => syncCustomScripts((await loadSettings()).customDomains))
   .catch((err: unknown) => console.error('Threadkeeper could not open its database', err));

@@ -6,7 +6,7 @@
  * One AbortController per page session: a navigation or a cancel stops everything it owns.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { adapterForUrl } from '../adapters/registry';
+import { adapterById, adapterForUrl } from '../adapters/registry';
 import { AdapterReadError, type Adapter } from '../adapters/types';
 import type {
   AutoStartAnswer,
@@ -16,6 +16,7 @@ import type {
   ContentBatch,
   ContentPreserveStart,
   ContentRequest,
+  HelloAnswer,
   ProbeResult,
 } from '../shared/protocol';
 import { CaptureSession } from './capture-session';
@@ -134,8 +135,25 @@ async function maybeAutoCapture(adapter: Adapter, page: AbortSignal): Promise<vo
   });
 }
 
-export function startRunner(adapter: Adapter | undefined = adapterForUrl(location.href)): void {
-  if (!adapter) return;
+/** Built-in messenger by URL; on a custom domain the background says which adapter it is mapped to. */
+async function findAdapter(): Promise<Adapter | undefined> {
+  const builtIn = adapterForUrl(location.href);
+  if (builtIn) return builtIn;
+  try {
+    const answer = (await browser.runtime.sendMessage({ type: 'content/hello', adapter: 'unknown' } satisfies ContentRequest)) as HelloAnswer;
+    return answer.ok ? adapterById(answer.adapter) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function startRunner(): void {
+  void findAdapter().then((adapter) => {
+    if (adapter) runWith(adapter);
+  });
+}
+
+function runWith(adapter: Adapter): void {
   const page = new AbortController();
   addEventListener('pagehide', () => page.abort(), { once: true });
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {

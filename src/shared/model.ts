@@ -11,6 +11,18 @@
 export const PLATFORM_IDS = ['whatsapp', 'telegram', 'slack', 'teams', 'discord', 'googlechat', 'messenger', 'element'] as const;
 export type PlatformId = (typeof PLATFORM_IDS)[number];
 
+/**
+ * A domain the user or administrator maps to one of our adapters, e.g. a self-hosted Element
+ * at chat.agency.example read by the Element adapter (https only, exact host).
+ */
+export interface CustomDomain {
+  host: string;
+  adapter: PlatformId;
+}
+
+/** A host name we accept for a custom domain: lower-case DNS labels, at least one dot, no port. */
+export const HOST_PATTERN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
 /** The conversation an adapter sees. */
 export interface CapturedThread {
   /**

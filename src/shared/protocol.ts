@@ -125,6 +125,10 @@ export const contentEndSchema = obj({
   selector: nullable(str({ max: LIMITS.shortChars })),
 });
 
+/** A content script on a custom domain asks which adapter reads its page. */
+export const contentHelloSchema = obj({ type: literal('content/hello'), adapter: literal('unknown') });
+export type HelloAnswer = { ok: true; adapter: PlatformId } | { ok: false; error: string };
+
 /** Auto mode: the content script asks for a capture record for this page session. */
 export const contentAutoStartSchema = obj({
   type: literal('content/auto-start'),
@@ -136,6 +140,7 @@ export const contentSchemas = {
   'content/progress': contentProgressSchema,
   'content/capture-end': contentEndSchema,
   'content/auto-start': contentAutoStartSchema,
+  'content/hello': contentHelloSchema,
 } as const;
 export type ContentProgress = Infer<typeof contentProgressSchema>;
 export type ContentEnd = Infer<typeof contentEndSchema>;

@@ -7,7 +7,8 @@ import browser from 'webextension-polyfill';
 import { DEFAULT_SETTINGS, repairSettings, type Settings } from '../../background/settings';
 import type { KeyInfo } from '../../shared/protocol';
 import { adapters } from '../../adapters/registry';
-import type { PlatformId } from '../../shared/model';
+import { HOST_PATTERN, type PlatformId } from '../../shared/model';
+import { originFor } from '../../background/custom-domains';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -55,6 +56,42 @@ export function Options() {
     setSettings({ ...settings, autoCapture });
   };
 
+  const [domain, setDomain] = useState('');
+  const [domainAdapter, setDomainAdapter] = useState<PlatformId>('element');
+  const [domainMessage, setDomainMessage] = useState<{ ok: boolean; text: string } | null>(null);
+
+  const addDomain = async (e: Event) => {
+    e.preventDefault();
+    const host = domain.trim().toLowerCase().replace(/^https:\/\//, '').replace(/\/.*$/, '');
+    if (!HOST_PATTERN.test(host)) {
+      setDomainMessage({ ok: false, text: `“${host}” is not a domain name (for example chat.agency.example).` });
+      return;
+    }
+    // Ask first, inside the click: the browser shows its permission prompt only for a user gesture.
+    const granted = await browser.permissions.request({ origins: [originFor(host)] }).catch(() => false);
+    if (!granted) {
+      setDomainMessage({ ok: false, text: `Permission for ${host} was not given, so Threadkeeper cannot read it. Nothing was added.` });
+      return;
+    }
+    const { settings: raw } = await browser.storage.local.get('settings');
+    const current = repairSettings(raw);
+    const customDomains = [...current.customDomains.filter((d) => d.host !== host), { host, adapter: domainAdapter }];
+    await browser.storage.local.set({ settings: { ...current, customDomains } });
+    setSettings({ ...settings, customDomains });
+    setDomain('');
+    setDomainMessage({ ok: true, text: `${host} is read with the ${adapters.find((a) => a.id === domainAdapter)?.name} adapter. Reload its open tabs.` });
+  };
+
+  const removeDomain = async (host: string) => {
+    const { settings: raw } = await browser.storage.local.get('settings');
+    const current = repairSettings(raw);
+    const customDomains = current.customDomains.filter((d) => d.host !== host);
+    await browser.storage.local.set({ settings: { ...current, customDomains } });
+    await browser.permissions.remove({ origins: [originFor(host)] }).catch(() => false);
+    setSettings({ ...settings, customDomains });
+    setDomainMessage({ ok: true, text: `${host} removed; Threadkeeper no longer reads it.` });
+  };
+
   return (
     <main class="options">
       <h1>Threadkeeper settings</h1>
@@ -90,6 +127,41 @@ export function Options() {
           </li>
         ))}
       </ul>
+      <h3>Your own domains</h3>
+      <p>
+        A self-hosted messenger (an Element or Mattermost server at your agency, say) can be read by one of the adapters
+        above. Threadkeeper asks the browser for access to that domain only when you add it.
+      </p>
+      <ul data-testid="custom-domains">
+        {settings.customDomains.map((d) => (
+          <li key={d.host}>
+            <code>{d.host}</code> → {adapters.find((a) => a.id === d.adapter)?.name ?? d.adapter}{' '}
+            <button type="button" class="secondary" onClick={() => void removeDomain(d.host)} aria-label={`Remove ${d.host}`}>
+              Remove
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={(e) => void addDomain(e)}>
+        <label for="custom-host">Domain</label>
+        <input id="custom-host" type="text" placeholder="chat.agency.example" value={domain} onInput={(e) => setDomain(e.currentTarget.value)} />
+        <label for="custom-adapter">Read it as</label>
+        <select id="custom-adapter" value={domainAdapter} onChange={(e) => setDomainAdapter(e.currentTarget.value as PlatformId)}>
+          {adapters.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name}
+            </option>
+          ))}
+        </select>
+        <div class="actions">
+          <button type="submit">Add domain</button>
+        </div>
+        {domainMessage && (
+          <p class={domainMessage.ok ? 'result' : 'error'} role={domainMessage.ok ? 'status' : 'alert'} data-testid="domain-message">
+            {domainMessage.text}
+          </p>
+        )}
+      </form>
       <h2>Signing key</h2>
       <p>
         Bundles from this browser are signed with a key that never leaves it. Records officers can pin it with{' '}

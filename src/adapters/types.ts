@@ -52,6 +52,8 @@ export interface HistoryNavigation {
   olderHistoryControl(doc: Document): HTMLElement | null;
   /** True when the page shows the very start of the conversation (nothing older exists). */
   atBeginning(doc: Document): boolean;
+  /** The page's own words when it refused to load older history (phone offline, sync refused), else null. */
+  historyRefused?(doc: Document): string | null;
 }
 
 export interface Adapter {

@@ -15,6 +15,9 @@ const SCROLLER_SELECTORS = [
 /** "Click here to get older messages from your phone." (idx 68295778086) and its pt/es wording [U]. */
 const OLDER_HISTORY = /get older messages from your phone|carregar mensagens mais antigas|mensagens mais antigas do seu celular|obtener mensajes anteriores/i;
 
+/** Shown when the phone does not deliver older history [U: wording not confirmed by a source]. */
+const REFUSED = /couldn't get older messages|não foi possível carregar mensagens mais antigas/i;
+
 /** Shown at the very start of every chat: the end-to-end encryption notice (idx 71042067677, 17814118389). */
 const ENCRYPTION_NOTICE = /end-to-end encrypted|protegidas com a criptografia de ponta a ponta|criptografia de ponta a ponta|cifrados de extremo a extremo/i;
 
@@ -41,6 +44,14 @@ export const whatsappHistory: HistoryNavigation = {
       if (OLDER_HISTORY.test(flatText(el))) {
         return (el.closest('button, [role="button"]') ?? el.querySelector('button, [role="button"]') ?? el) as HTMLElement;
       }
+    }
+    return null;
+  },
+
+  historyRefused(doc) {
+    for (const el of Array.from(doc.querySelectorAll('#main [role="row"] [role="alert"], #main [role="alert"]'))) {
+      const text = flatText(el);
+      if (REFUSED.test(text)) return text;
     }
     return null;
   },

@@ -118,6 +118,8 @@ export const REACTIONS_LABEL = /^(reactions?|reações|reação|reacciones|reacc
 export const NOT_A_RECORD = [
   /^\d+\s+(unread messages?|mensage(m|ns) não lidas?|mensajes? no leídos?)$/i,
   /older messages from your phone|mensagens mais antigas|mensajes anteriores/i,
+  // The refusal notice after asking the phone for history [U: wording not confirmed by a source].
+  /couldn't get older messages|não foi possível carregar mensagens mais antigas/i,
 ];
 
 /** "Type a message to group X" / "Type a message to X" (idx 58239925124). */

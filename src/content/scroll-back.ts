@@ -143,7 +143,10 @@ export async function scrollBack(adapter: Adapter, session: CaptureSession, hook
           continue;
         }
 
-        // At the top: wait for older history to arrive.
+        // At the top: the messenger may say it will not deliver older history.
+        const refused = nav.historyRefused?.(doc) ?? null;
+        if (refused) return end('history-refused', `${adapter.name} did not load older messages: “${refused}”; everything shown was kept`);
+        // Otherwise wait for older history to arrive.
         hooks.progress('loading-history');
         if (sent > 0) idleSince = null;
         idleSince ??= now();

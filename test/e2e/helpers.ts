@@ -72,3 +72,53 @@ export async function preserveAndExport(browser: ExtensionBrowser, chat: Page, d
   const keyThumbprint = (await popup.getByTestId('export-result').locator('code').nth(1).textContent()) ?? '';
   return { preserved, exported, bundlePath, keyThumbprint, popup };
 }
+
+/** Everything the extension keeps, read straight from its IndexedDB inside the service worker. */
+export interface DbDump {
+  messages: { threadId: string; messageId: string; type: string; versionCount: number }[];
+  versions: { messageId: string; version: number; kind: string; text: string; deleted: boolean }[];
+  captures: { id: string; mode: string; status: string; reachedBeginning: boolean; incompleteReason: string | null; counts: Record<string, number> }[];
+  attachments: number;
+}
+
+export async function dumpDb(worker: Worker): Promise<DbDump> {
+  return worker.evaluate(async () => {
+    const open = indexedDB.open('threadkeeper');
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      open.onsuccess = () => res(open.result);
+      open.onerror = () => rej(open.error);
+    });
+    const all = <T>(store: string) =>
+      new Promise<T[]>((res, rej) => {
+        const r = db.transaction(store).objectStore(store).getAll();
+        r.onsuccess = () => res(r.result as T[]);
+        r.onerror = () => rej(r.error);
+      });
+    type V = { messageId: string; version: number; kind: string; content: { text: string; deleted: boolean } };
+    const out = {
+      messages: (await all<{ threadId: string; messageId: string; type: string; versionCount: number }>('messages')).map((m) => ({ threadId: m.threadId, messageId: m.messageId, type: m.type, versionCount: m.versionCount })),
+      versions: (await all<V>('versions')).map((v) => ({ messageId: v.messageId, version: v.version, kind: v.kind, text: v.content.text, deleted: v.content.deleted })),
+      captures: (await all<{ id: string; mode: string; status: string; reachedBeginning: boolean; incompleteReason: string | null; counts: Record<string, number>; startedAt: string }>('captures'))
+        .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1))
+        .map((c) => ({ id: c.id, mode: c.mode, status: c.status, reachedBeginning: c.reachedBeginning, incompleteReason: c.incompleteReason, counts: c.counts })),
+      attachments: (await all('attachments')).length,
+    };
+    db.close();
+    return out;
+  });
+}
+
+/** Write to the extension's chrome.storage.local (settings, capture limits) from the worker. */
+export async function setExtensionStorage(worker: Worker, values: Record<string, unknown>): Promise<void> {
+  await worker.evaluate((v) => chrome.storage.local.set(v), values);
+}
+
+/** Click Preserve thread in a popup and wait for the capture to end; returns the result text. */
+export async function preserveInPopup(popup: Page, timeout = 240_000): Promise<{ result: string; completeness: string }> {
+  await popup.getByRole('button', { name: 'Preserve thread' }).click();
+  const done = popup.getByTestId('preserve-result').or(popup.getByTestId('preserve-error'));
+  await done.waitFor({ timeout });
+  const result = (await done.textContent()) ?? '';
+  const completeness = (await popup.getByTestId('completeness').textContent().catch(() => '')) ?? '';
+  return { result, completeness };
+}

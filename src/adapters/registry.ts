@@ -2,8 +2,9 @@
 import type { Adapter } from './types';
 import type { CustomDomain, PlatformId } from '../shared/model';
 import { whatsappAdapter } from './whatsapp';
+import { telegramAdapter } from './telegram';
 
-export const adapters: readonly Adapter[] = [whatsappAdapter];
+export const adapters: readonly Adapter[] = [whatsappAdapter, telegramAdapter];
 
 export function adapterById(id: PlatformId): Adapter | undefined {
   return adapters.find((a) => a.id === id);

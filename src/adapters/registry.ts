@@ -3,8 +3,14 @@ import type { Adapter } from './types';
 import type { CustomDomain, PlatformId } from '../shared/model';
 import { whatsappAdapter } from './whatsapp';
 import { telegramAdapter } from './telegram';
+import { googlechatAdapter } from './googlechat';
+import { messengerAdapter } from './messenger';
+import { slackAdapter } from './slack';
+import { teamsAdapter } from './teams';
+import { discordAdapter } from './discord';
+import { elementAdapter } from './element';
 
-export const adapters: readonly Adapter[] = [whatsappAdapter, telegramAdapter];
+export const adapters: readonly Adapter[] = [whatsappAdapter, telegramAdapter, googlechatAdapter, messengerAdapter, slackAdapter, teamsAdapter, discordAdapter, elementAdapter];
 
 export function adapterById(id: PlatformId): Adapter | undefined {
   return adapters.find((a) => a.id === id);

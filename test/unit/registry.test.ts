@@ -10,7 +10,7 @@ import { PLATFORM_IDS } from '../../src/shared/model';
 
 const readme = readFileSync('README.md', 'utf8');
 const manifest = JSON.parse(readFileSync('manifest.json', 'utf8')) as { content_scripts: { matches: string[] }[]; host_permissions: string[] };
-const tableRows = readme.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Messenger') && !l.startsWith('|---'));
+const tableRows = readme.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Messenger | Host') && !l.startsWith('|---'));
 
 describe('adapter registry', () => {
   it('registers every adapter file in src/adapters/', () => {

@@ -28,5 +28,7 @@ export default defineConfig({
     sourcemap: false,
     target: 'chrome120',
     minify: false,
+    // Pages not named in the manifest must be listed for the build.
+    rollupOptions: { input: { dashboard: 'src/ui/dashboard/index.html' } },
   },
 });

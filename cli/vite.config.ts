@@ -42,7 +42,9 @@ export default defineConfig({
   build: {
     ssr: resolve(root, 'cli/verify.ts'),
     outDir,
-    emptyOutDir: true,
+    // dist-cli/ also holds threadkeeper-intake.mjs (intake/vite.config.ts); this build
+    // overwrites only its own file, so a verifier rebuild never deletes the intake server.
+    emptyOutDir: false,
     target: 'node20',
     minify: false,
     sourcemap: false,

@@ -28,12 +28,18 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-export async function launchWithExtension(server: FixtureServer, opts: { headless?: boolean; dist?: string } = {}): Promise<ExtensionBrowser> {
+export async function launchWithExtension(
+  server: FixtureServer,
+  opts: { headless?: boolean; dist?: string; /** more host → local port mappings (e.g. a records intake server) */ hostPorts?: Record<string, number> } = {},
+): Promise<ExtensionBrowser> {
   const dist = resolve(opts.dist ?? 'dist');
   if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`no built extension at ${dist}: run npm run build`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'tk-profile-'));
   const downloadsPath = mkdtempSync(join(tmpdir(), 'tk-downloads-'));
-  const rules = server.hosts.map((h) => `MAP ${h} 127.0.0.1:${server.port}`).join(', ');
+  const rules = [
+    ...Object.entries(opts.hostPorts ?? {}).map(([h, port]) => `MAP ${h} 127.0.0.1:${port}`),
+    ...server.hosts.map((h) => `MAP ${h} 127.0.0.1:${server.port}`),
+  ].join(', ');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
     headless: opts.headless ?? true,

@@ -11,6 +11,7 @@ import type { Adapter } from '../adapters/types';
 import { audit, db } from './context';
 import { loadSettings } from './settings';
 import { setBadge } from './badge';
+import { refreshReminders } from './reminders';
 
 export const DEFAULT_LIMITS: CaptureLimits = { idleTimeoutMs: 20_000, hiddenTimeoutMs: 120_000, maxDurationMs: 60 * 60_000 };
 
@@ -79,6 +80,7 @@ export async function finishCapture(id: string, reason: EndReason, detail: strin
   if (closed) {
     await audit('capture-finished', { captureId: id, threadId: closed.threadId, mode: closed.mode, status: closed.status, reason, counts: closed.counts });
     if (closed.mode === 'manual') await setBadge(closed.tabId, (await runningCapture(closed.tabId, 'auto')) ? 'auto' : null);
+    await refreshReminders().catch(() => undefined);
   }
 }
 

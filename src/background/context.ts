@@ -1,11 +1,23 @@
 /** Shared handles of the service worker: the database and the audit log writer. */
 import { openDb } from '../db/schema';
+import { GENESIS, entryHash } from '../shared/audit-chain';
 
 export const db = openDb();
 
+/**
+ * Append to the hash-chained audit log. The hash is computed synchronously inside the
+ * transaction, so two writers cannot both link to the same previous entry.
+ */
 export async function audit(action: string, details: Record<string, unknown>): Promise<void> {
+  const clean = JSON.parse(JSON.stringify(details)) as Record<string, unknown>;
   try {
-    await db.audit.add({ at: new Date().toISOString(), action, details });
+    await db.transaction('rw', db.audit, async () => {
+      const last = await db.audit.orderBy('seq').last();
+      const seq = (last?.seq ?? 0) + 1;
+      const prevHash = last?.hash ?? GENESIS;
+      const at = new Date().toISOString();
+      await db.audit.add({ seq, at, action, details: clean, prevHash, hash: entryHash({ seq, at, action, details: clean, prevHash }) });
+    });
   } catch (err) {
     console.error('Threadkeeper could not write its audit log', err);
   }

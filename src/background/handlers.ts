@@ -7,7 +7,7 @@ import type {
   BackgroundToContent,
   BatchAck,
   ContentRequest,
-  ExportResult,
+  ExportView,
   PopupRequest,
   PreserveStart,
   ProbeResult,
@@ -16,10 +16,11 @@ import type {
 import { adapterForUrl } from '../adapters/registry';
 import { audit, db } from './context';
 import { ingestBatch, IngestError, threadIdOf } from './ingest';
-import { exportThreads } from './export';
-import { getSigningKey, signerFor } from './signing-key';
-import { loadSettings } from './settings';
-import { bytesToBase64 } from '../shared/bytes';
+import { getSigningKey } from './signing-key';
+import { loadSettings, loadSettingsWithPolicy } from './settings';
+import { confirmEmailSent, currentJob, exportBundle, startBulkExport } from './exporter';
+import { retryAll } from './uploads';
+import { refreshReminders, threadDeadlines } from './reminders';
 import { cancel, recordEnd, recordProgress, runningCapture, startAuto, startManual, view } from './captures';
 
 function describeError(err: unknown): string {
@@ -70,48 +71,54 @@ async function preserve(tabId: number): Promise<PreserveStart> {
   return startManual(tabId, tab.url, adapter);
 }
 
-async function exportBundle(threadId: string): Promise<ExportResult> {
-  try {
-    const key = await getSigningKey(db);
-    const settings = await loadSettings();
-    const exported = await exportThreads(db, [threadId], {
-      settings,
-      signer: signerFor(key),
-      softwareAgent: `Threadkeeper ${browser.runtime.getManifest().version} (${navigator.userAgent})`,
-      now: new Date(),
-    });
-    // A service worker has no URL.createObjectURL; a data: URL downloads without a dialog.
-    const downloadId = await browser.downloads.download({
-      url: `data:application/zip;base64,${bytesToBase64(exported.bundle.zip)}`,
-      filename: exported.fileName,
-      saveAs: false,
-      conflictAction: 'uniquify',
-    });
-    await db.exports.add({
-      at: new Date().toISOString(),
-      bagName: exported.bundle.bagName,
-      fileName: exported.fileName,
-      sha256: exported.bundle.sha256,
-      keyThumbprint: exported.bundle.keyThumbprint,
-      threadIds: [threadId],
-      messages: exported.messages,
-      attachments: exported.attachments,
-      downloadId,
-    });
-    await audit('export', { threadIds: [threadId], bagName: exported.bundle.bagName, sha256: exported.bundle.sha256, downloadId });
+async function purge(threadId: string): Promise<{ ok: boolean; error?: string }> {
+  // Records leave the database only here: a thread whose every message version was carried by
+  // an export the records system acknowledged with a receipt.
+  const result = await db.transaction('rw', [db.threads, db.messages, db.versions, db.attachments, db.exports], async () => {
+    const thread = await db.threads.get(threadId);
+    if (!thread) return { ok: false, error: 'no such thread' };
+    const messages = await db.messages.where('threadId').equals(threadId).toArray();
+    const receipted = new Map<string, number>();
+    for (const e of await db.exports.toArray()) {
+      if (!e.receipt || typeof e.receipt.receiptId !== 'string') continue;
+      for (const [t, m, v] of e.carried) if (t === threadId) receipted.set(m, Math.max(receipted.get(m) ?? 0, v));
+    }
+    const missing = messages.filter((m) => (receipted.get(m.messageId) ?? 0) < m.versionCount);
+    if (missing.length > 0) {
+      return { ok: false, error: `${missing.length} message${missing.length === 1 ? ' has' : 's have'} not been forwarded with a receipt from the records system; nothing was purged` };
+    }
+    const versions = await db.versions.where('threadId').equals(threadId).toArray();
+    const hashes = new Set(versions.flatMap((v) => v.content.attachments.map((a) => a.sha256).filter((h): h is string => h !== null)));
+    await db.versions.where('threadId').equals(threadId).delete();
+    await db.messages.where('threadId').equals(threadId).delete();
+    await db.threads.delete(threadId);
+    // Attachment bytes go only when no other thread's version still refers to them.
+    const stillUsed = new Set((await db.versions.toArray()).flatMap((v) => v.content.attachments.map((a) => a.sha256)));
+    for (const h of hashes) if (!stillUsed.has(h)) await db.attachments.delete(h);
+    return { ok: true, messages: messages.length, title: thread.title };
+  });
+  if (result.ok) await audit('purge', { threadId, ...result });
+  return result;
+}
+
+async function exportViews(): Promise<ExportView[]> {
+  const rows = await db.exports.orderBy('at').reverse().limit(200).toArray();
+  const uploads = new Map((await db.uploads.toArray()).map((u) => [u.exportId, u]));
+  return rows.map((e) => {
+    const u = uploads.get(e.id!);
     return {
-      ok: true,
-      fileName: exported.fileName,
-      bagName: exported.bundle.bagName,
-      sha256: exported.bundle.sha256,
-      keyThumbprint: exported.bundle.keyThumbprint,
-      messages: exported.messages,
-      attachments: exported.attachments,
+      id: e.id!,
+      at: e.at,
+      bagName: e.bagName,
+      fileName: e.fileName,
+      route: e.route,
+      scope: e.scope,
+      messages: e.messages,
+      threadIds: e.threadIds,
+      upload: u ? { status: u.status, attempts: u.attempts, lastError: u.lastError, nextAttemptAt: u.nextAttemptAt } : null,
+      receipt: e.receipt,
     };
-  } catch (err) {
-    await audit('export-failed', { threadIds: [threadId], error: describeError(err) });
-    return { ok: false, error: `export failed: ${describeError(err)}` };
-  }
+  });
 }
 
 export async function handlePopup(message: PopupRequest): Promise<unknown> {
@@ -124,8 +131,40 @@ export async function handlePopup(message: PopupRequest): Promise<unknown> {
       return view(message.tabId);
     case 'popup/cancel':
       return { ok: await cancel(message.tabId) };
-    case 'popup/export':
-      return exportBundle(message.threadId);
+    case 'popup/export': {
+      const r = await exportBundle(message.threadIds, message.scope, message.route);
+      void refreshReminders();
+      return r;
+    }
+    case 'popup/bulk-export': {
+      const pending = (await threadDeadlines()).filter((d) => d.notForwarded > 0).map((d) => d.threadId);
+      if (pending.length === 0) return { ok: false, error: 'nothing is pending: every preserved message has been forwarded' };
+      return { ok: true, job: await startBulkExport(pending, message.scope, message.route, message.grouping) };
+    }
+    case 'popup/job':
+      return currentJob();
+    case 'popup/threads':
+      return threadDeadlines();
+    case 'popup/exports':
+      return exportViews();
+    case 'popup/retry-uploads':
+      await retryAll();
+      void refreshReminders();
+      return exportViews();
+    case 'popup/confirm-email': {
+      const ok = await confirmEmailSent(message.exportId);
+      void refreshReminders();
+      return { ok };
+    }
+    case 'popup/purge': {
+      const r = await purge(message.threadId);
+      void refreshReminders();
+      return r;
+    }
+    case 'popup/policy': {
+      const { settings, policy } = await loadSettingsWithPolicy();
+      return { settings, locked: policy.locked, warnings: policy.warnings };
+    }
     case 'popup/key-info': {
       const key = await getSigningKey(db);
       return { thumbprint: key.thumbprint, createdAt: key.createdAt };

@@ -116,6 +116,7 @@ export async function ingestBatch(
           participants: batch.thread.participants,
           firstCapturedAt: at,
           lastCapturedAt: at,
+          bundles: [],
         });
       } else {
         const known = new Set(existingThread.participants.map((p) => `${p.self}|${p.name}`));
@@ -164,6 +165,9 @@ export async function ingestBatch(
             firstCaptureId: batch.captureId,
             versionCount: 1,
             latestFingerprint: fingerprint,
+            carriedVersion: 0,
+            forwardedVersion: 0,
+            forwardedAt: null,
           });
           await db.versions.add({ threadId, messageId: m.messageId, version: 1, kind: 'original', observedAt: at, captureId: batch.captureId, fingerprint, content });
           if (m.type === 'message') newMessages++;

@@ -11,6 +11,9 @@ import { reconcile, tabGone } from './captures';
 import { onSettingsChanged } from './auto-settings';
 import { loadSettings } from './settings';
 import { syncCustomScripts } from './custom-domains';
+import { DEADLINE_ALARM, refreshReminders } from './reminders';
+import { UPLOAD_ALARM, processUploads, resumeUploads } from './uploads';
+import { markInterruptedJob } from './exporter';
 
 browser.runtime.onMessage.addListener(async (message: unknown, sender: Runtime.MessageSender) => {
   const { customDomains } = await loadSettings();
@@ -33,10 +36,24 @@ browser.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && changes.settings) void onSettingsChanged(changes.settings.oldValue, changes.settings.newValue);
 });
 
+browser.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === UPLOAD_ALARM) void processUploads();
+  if (alarm.name === DEADLINE_ALARM) void refreshReminders();
+});
+browser.notifications.onClicked.addListener(() => {
+  void browser.tabs.create({ url: browser.runtime.getURL('src/ui/dashboard/index.html') });
+});
+
 // Open the database early so a schema upgrade runs before the first capture needs it, then
 // close captures left running by a browser that was shut down mid-capture.
 void db
   .open()
   .then(() => reconcile())
   .then(async () => syncCustomScripts((await loadSettings()).customDomains))
+  .then(async () => {
+    await markInterruptedJob();
+    if (!(await browser.alarms.get(DEADLINE_ALARM))) await browser.alarms.create(DEADLINE_ALARM, { periodInMinutes: 60 });
+    await refreshReminders();
+    await resumeUploads();
+  })
   .catch((err: unknown) => console.error('Threadkeeper could not open its database', err));

@@ -15,11 +15,13 @@
  *  6. no other tag files besides signature.jws;
  *  7. signature.jws is a valid ES256 detached JWS over the tagmanifest bytes, and (when a
  *     key is pinned) its key thumbprint equals the pin;
- *  8. every data/threads/<slug>/thread.json parses and its attachments exist.
+ *  8. every data/threads/<slug>/thread.json parses and its attachments exist;
+ *  9. the audit log it carries (data/audit-log.jsonl) is an unbroken hash chain.
  *
  * Problems name the file as it appears in the ZIP; '' means the archive as a whole.
  */
 import { verifyDetached, bufferSource } from './jws';
+import { checkChain, type ChainedEntry } from '../shared/audit-chain';
 
 /**
  * RFC 8493 section 2.1.1. Same constant as bag-writer.ts BAGIT_TXT; repeated here so the
@@ -329,6 +331,26 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
       summary.attachments++;
       if (!inBag.has(folder + path)) problems.push({ file: at(folder + path), message: `attachment listed in ${p} is missing from the bag` });
     });
+  }
+
+  // 9. The audit log the bundle carries: every link of its hash chain must hold.
+  const auditPath = 'data/audit-log.jsonl';
+  const auditBytes = inBag.get(auditPath);
+  if (auditBytes) {
+    const text = decodeText(auditBytes);
+    const entries: ChainedEntry[] = [];
+    let parsed = text !== null;
+    for (const [i, line] of (text ?? '').split('\n').entries()) {
+      if (line === '') continue;
+      try {
+        entries.push(JSON.parse(line) as ChainedEntry);
+      } catch {
+        problems.push({ file: at(auditPath), message: `line ${i + 1} is not JSON` });
+        parsed = false;
+      }
+    }
+    if (text === null) problems.push({ file: at(auditPath), message: 'not UTF-8 text' });
+    if (parsed) for (const message of checkChain(entries)) problems.push({ file: at(auditPath), message: `audit log chain broken: ${message}` });
   }
 
   return report(bagName, keyThumbprint, summary);

@@ -64,6 +64,8 @@ export interface ThreadRecord {
     lastCapturedAt: string;
   };
   participants: ThreadRow['participants'];
+  /** External identifiers of earlier bundles that carried this thread (an incremental bundle builds on them). */
+  previousBundles: string[];
   messages: RecordMessage[];
   attachments: RecordAttachment[];
   captures: {
@@ -219,6 +221,7 @@ export function buildThreadRecord(rows: ThreadRows): ThreadRecord {
       lastCapturedAt: rows.thread.lastCapturedAt,
     },
     participants: rows.thread.participants,
+    previousBundles: [...(rows.thread.bundles ?? [])],
     messages,
     attachments: [...attachments, ...missing],
     captures: captures.map((c) => ({

@@ -12,7 +12,8 @@
  * Every schema version ever shipped stays listed in SCHEMA_VERSIONS with its upgrade, and
  * test/unit/db-migrations.test.ts opens databases seeded in each older shape with this code.
  */
-import Dexie, { type EntityTable } from 'dexie';
+import Dexie, { type EntityTable, type Transaction } from 'dexie';
+import { GENESIS, entryHash } from '../shared/audit-chain';
 import type { CapturedMessage, CapturedParticipant, PlatformId } from '../shared/model';
 
 export const DB_NAME = 'threadkeeper';
@@ -28,6 +29,8 @@ export interface ThreadRow {
   participants: CapturedParticipant[];
   firstCapturedAt: string;
   lastCapturedAt: string;
+  /** External identifiers of every bundle that carried this thread (v2). */
+  bundles: string[];
 }
 
 /** What a version holds: everything about a message that can change after it was sent. */
@@ -48,6 +51,11 @@ export interface MessageRow {
   versionCount: number;
   /** Fingerprint of the newest version (SHA-256 of its canonical content). */
   latestFingerprint: string;
+  /** The newest version any bundle has carried (0: none) (v2). */
+  carriedVersion: number;
+  /** The newest version a records system acknowledged with a receipt, or the user confirmed emailed (0: none) (v2). */
+  forwardedVersion: number;
+  forwardedAt: string | null;
 }
 
 export type VersionKind = 'original' | 'edited' | 'deleted' | 'updated';
@@ -126,6 +134,16 @@ export interface ExportRow {
   id?: number;
   at: string;
   bagName: string;
+  /** bag-info External-Identifier (v2). */
+  externalIdentifier: string;
+  /** 'full' or 'incremental' (only what no earlier bundle carried) (v2). */
+  scope: 'full' | 'incremental';
+  /** How it leaves the machine: downloaded, an email draft, or uploaded (v2). */
+  route: 'download' | 'email' | 'upload';
+  /** Which version of which message it carried, so a receipt can mark exactly those forwarded (v2). */
+  carried: [threadId: string, messageId: string, version: number][];
+  /** The records system's receipt, or the user's confirmation that the email was sent (v2). */
+  receipt: Record<string, unknown> | null;
   fileName: string;
   sha256: string;
   keyThumbprint: string;
@@ -140,6 +158,26 @@ export interface AuditRow {
   at: string;
   action: string;
   details: Record<string, unknown>;
+  /** Hash chain (v2): see src/shared/audit-chain.ts. */
+  prevHash: string;
+  hash: string;
+}
+
+/** A bundle waiting to reach the records system (persistent: survives browser restarts). */
+export interface UploadRow {
+  id: string;
+  exportId: number;
+  bagName: string;
+  sha256: string;
+  keyThumbprint: string;
+  zip: Uint8Array;
+  endpoint: string;
+  status: 'queued' | 'sending' | 'done' | 'refused';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  receipt: Record<string, unknown> | null;
+  createdAt: string;
 }
 
 export type ThreadkeeperDb = Dexie & {
@@ -151,10 +189,11 @@ export type ThreadkeeperDb = Dexie & {
   signingKeys: EntityTable<SigningKeyRow, 'id'>;
   exports: EntityTable<ExportRow, 'id'>;
   audit: EntityTable<AuditRow, 'seq'>;
+  uploads: EntityTable<UploadRow, 'id'>;
 };
 
 /** Every version ever shipped, oldest first. Never edit a shipped entry: add a new one. */
-export const SCHEMA_VERSIONS: { version: number; stores: Record<string, string>; upgrade?: (tx: import('dexie').Transaction) => Promise<void> }[] = [
+export const SCHEMA_VERSIONS: { version: number; stores: Record<string, string>; upgrade?: (tx: Transaction) => Promise<void> }[] = [
   {
     version: 1,
     stores: {
@@ -166,6 +205,40 @@ export const SCHEMA_VERSIONS: { version: number; stores: Record<string, string>;
       signingKeys: 'id',
       exports: '++id, at, sha256',
       audit: '++seq, at, action',
+    },
+  },
+  {
+    // v2 (issue #5): forwarding state per message, bundles per thread, the upload queue, and a
+    // hash-chained audit log. Existing rows get empty forwarding state; existing audit entries
+    // are chained in their order, so the chain is whole from the first entry on.
+    version: 2,
+    stores: {
+      exports: '++id, at, sha256, externalIdentifier',
+      uploads: 'id, status, nextAttemptAt, exportId',
+    },
+    upgrade: async (tx) => {
+      await tx.table('messages').toCollection().modify((m: MessageRow) => {
+        m.carriedVersion ??= 0;
+        m.forwardedVersion ??= 0;
+        m.forwardedAt ??= null;
+      });
+      await tx.table('threads').toCollection().modify((t: ThreadRow) => {
+        t.bundles ??= [];
+      });
+      await tx.table('exports').toCollection().modify((e: ExportRow) => {
+        e.externalIdentifier ??= '';
+        e.scope ??= 'full';
+        e.route ??= 'download';
+        e.carried ??= [];
+        e.receipt ??= null;
+      });
+      let prevHash = GENESIS;
+      const rows = (await tx.table('audit').orderBy('seq').toArray()) as AuditRow[];
+      for (const row of rows) {
+        const hash = entryHash({ seq: row.seq!, at: row.at, action: row.action, details: row.details, prevHash });
+        await tx.table('audit').update(row.seq!, { prevHash, hash });
+        prevHash = hash;
+      }
     },
   },
 ];

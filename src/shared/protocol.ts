@@ -166,7 +166,25 @@ export const popupSchemas = {
   'popup/preserve': obj({ type: literal('popup/preserve'), tabId }),
   'popup/cancel': obj({ type: literal('popup/cancel'), tabId }),
   'popup/progress': obj({ type: literal('popup/progress'), tabId }),
-  'popup/export': obj({ type: literal('popup/export'), threadId: str({ min: 1, max: 2048 }) }),
+  'popup/export': obj({
+    type: literal('popup/export'),
+    threadIds: arr(str({ min: 1, max: 2048 }), { max: 10_000 }),
+    scope: literal('full', 'incremental'),
+    route: literal('download', 'email', 'upload'),
+  }),
+  'popup/bulk-export': obj({
+    type: literal('popup/bulk-export'),
+    scope: literal('full', 'incremental'),
+    route: literal('download', 'email', 'upload'),
+    grouping: literal('one', 'per-thread'),
+  }),
+  'popup/job': obj({ type: literal('popup/job') }),
+  'popup/threads': obj({ type: literal('popup/threads') }),
+  'popup/exports': obj({ type: literal('popup/exports') }),
+  'popup/retry-uploads': obj({ type: literal('popup/retry-uploads') }),
+  'popup/confirm-email': obj({ type: literal('popup/confirm-email'), exportId: int({ min: 1 }) }),
+  'popup/purge': obj({ type: literal('popup/purge'), threadId: str({ min: 1, max: 2048 }) }),
+  'popup/policy': obj({ type: literal('popup/policy') }),
   'popup/key-info': obj({ type: literal('popup/key-info') }),
 } as const;
 export type PopupRequest = { [K in keyof typeof popupSchemas]: Infer<(typeof popupSchemas)[K]> }[keyof typeof popupSchemas];
@@ -210,9 +228,22 @@ export interface CaptureView {
 
 export type PreserveStart = { ok: true; captureId: string } | { ok: false; error: string; selector?: string };
 
-export type ExportResult =
-  | { ok: true; fileName: string; bagName: string; sha256: string; keyThumbprint: string; messages: number; attachments: number }
-  | { ok: false; error: string };
+export type { BundleResult as ExportResult, ExportJob } from '../background/exporter';
+export type { ThreadDeadline } from '../background/deadlines';
+
+/** An export as the dashboard lists it, with its upload state and receipt. */
+export interface ExportView {
+  id: number;
+  at: string;
+  bagName: string;
+  fileName: string;
+  route: 'download' | 'email' | 'upload';
+  scope: 'full' | 'incremental';
+  messages: number;
+  threadIds: string[];
+  upload: { status: 'queued' | 'sending' | 'done' | 'refused'; attempts: number; lastError: string | null; nextAttemptAt: number } | null;
+  receipt: Record<string, unknown> | null;
+}
 
 export interface KeyInfo {
   thumbprint: string;

@@ -4,44 +4,96 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import { DEFAULT_SETTINGS, repairSettings, type Settings } from '../../background/settings';
+import { DEFAULT_SETTINGS, repairEndpoint, repairSettings, type Settings } from '../../background/settings';
+import { isOfficialAddress } from '../../forward/eml';
 import type { KeyInfo } from '../../shared/protocol';
 import { adapters } from '../../adapters/registry';
 import { HOST_PATTERN, type PlatformId } from '../../shared/model';
 import { originFor } from '../../background/custom-domains';
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+interface PolicyView {
+  settings: Settings;
+  locked: (keyof Settings)[];
+  warnings: string[];
+}
 
 export function Options() {
+  /** The user's own settings (what this form edits). */
   const [settings, setSettings] = useState<Settings>(DEFAULT_SETTINGS);
+  /** What the organization's policy sets, locks and warns about. */
+  const [policy, setPolicy] = useState<PolicyView | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [key, setKey] = useState<KeyInfo | null>(null);
+  const [endpointUrl, setEndpointUrl] = useState('');
+  const [endpointToken, setEndpointToken] = useState('');
 
   useEffect(() => {
-    void browser.storage.local.get('settings').then(({ settings: raw }) => setSettings(repairSettings(raw)));
+    void browser.storage.local.get('settings').then(({ settings: raw }) => {
+      const s = repairSettings(raw);
+      setSettings(s);
+      setEndpointUrl(s.endpoint?.url ?? '');
+      setEndpointToken(s.endpoint?.token ?? '');
+    });
     void (browser.runtime.sendMessage({ type: 'popup/key-info' }) as Promise<KeyInfo>).then(setKey).catch(() => setKey(null));
+    void (browser.runtime.sendMessage({ type: 'popup/policy' }) as Promise<PolicyView>).then((p) => setPolicy(p && Array.isArray(p.locked) ? p : null)).catch(() => setPolicy(null));
   }, []);
 
-  const field = (name: 'sourceOrganization' | 'contactName' | 'contactEmail', label: string, type: 'text' | 'email' = 'text') => (
-    <>
-      <label for={name}>{label}</label>
-      {type === 'email' ? (
-        <input id={name} name={name} type="email" value={settings[name]} onInput={(e) => setSettings({ ...settings, [name]: e.currentTarget.value })} />
-      ) : (
-        <input id={name} name={name} type="text" value={settings[name]} onInput={(e) => setSettings({ ...settings, [name]: e.currentTarget.value })} />
-      )}
-    </>
-  );
+  const locked = (name: keyof Settings) => policy?.locked?.includes(name) ?? false;
+  const byOrg = (name: keyof Settings) =>
+    locked(name) ? (
+      <span class="muted" data-testid={`locked-${name}`}>
+        {' '}
+        Set by your organization.
+      </span>
+    ) : null;
+
+  const field = (name: 'sourceOrganization' | 'contactName' | 'contactEmail' | 'officialEmail', label: string, type: 'text' | 'email' = 'text') => {
+    const value = locked(name) ? String(policy?.settings[name] ?? '') : settings[name];
+    const onInput = (e: { currentTarget: HTMLInputElement }) => setSettings({ ...settings, [name]: e.currentTarget.value });
+    return (
+      <>
+        <label for={name}>
+          {label}
+          {byOrg(name)}
+        </label>
+        {type === 'email' ? (
+          <input id={name} name={name} type="email" value={value} disabled={locked(name)} onInput={onInput} />
+        ) : (
+          <input id={name} name={name} type="text" value={value} disabled={locked(name)} onInput={onInput} />
+        )}
+      </>
+    );
+  };
 
   const onSave = async (e: Event) => {
     e.preventDefault();
     setSaved(null);
-    const clean = repairSettings(settings);
-    if (clean.contactEmail && !EMAIL.test(clean.contactEmail)) {
+    const official = settings.officialEmail.trim();
+    if (official && !isOfficialAddress(official)) {
+      setError(`“${official}” is not an email address; the official account must be one address like records@agency.gov.`);
+      return;
+    }
+    if (settings.contactEmail.trim() && !isOfficialAddress(settings.contactEmail.trim())) {
       setError('The contact email is not an email address.');
       return;
     }
+    let endpoint = null;
+    if (!locked('endpoint') && endpointUrl.trim()) {
+      endpoint = repairEndpoint({ url: endpointUrl.trim(), token: endpointToken });
+      if (!endpoint) {
+        setError('The records system address must be an https:// URL.');
+        return;
+      }
+      // The upload goes from the background to this origin: ask for it, inside the click.
+      const origin = `${new URL(endpoint.url).origin}/*`;
+      const granted = await browser.permissions.request({ origins: [origin] }).catch(() => false);
+      if (!granted) {
+        setError(`Permission to reach ${new URL(endpoint.url).host} was not given; the records system was not saved.`);
+        return;
+      }
+    }
+    const clean = repairSettings({ ...settings, officialEmail: official, endpoint });
     setError(null);
     await browser.storage.local.set({ settings: clean });
     setSettings(clean);
@@ -95,11 +147,37 @@ export function Options() {
   return (
     <main class="options">
       <h1>Threadkeeper settings</h1>
+      {policy?.warnings?.map((w) => (
+        <p class="error" role="alert" key={w} data-testid="policy-warning">
+          {w}
+        </p>
+      ))}
       <form onSubmit={(e) => void onSave(e)}>
         <p class="muted">These go into each bundle's <code>bag-info.txt</code>.</p>
         {field('sourceOrganization', 'Agency or organization (Source-Organization)')}
         {field('contactName', 'Contact name (Contact-Name)')}
         {field('contactEmail', 'Contact email (Contact-Email)', 'email')}
+        <h2>Records</h2>
+        {field('officialEmail', 'Official email account (where copies are forwarded)', 'email')}
+        <label for="endpoint-url">
+          Records system intake URL (https){byOrg('endpoint')}
+        </label>
+        <input id="endpoint-url" type="text" placeholder="https://records.agency.example" disabled={locked('endpoint')} value={locked('endpoint') ? policy?.settings.endpoint?.url ?? '' : endpointUrl} onInput={(e) => setEndpointUrl(e.currentTarget.value)} />
+        <label for="endpoint-token">Records system access token{byOrg('endpoint')}</label>
+        <input id="endpoint-token" type="password" autocomplete="off" disabled={locked('endpoint')} value={locked('endpoint') ? '••••••••' : endpointToken} onInput={(e) => setEndpointToken(e.currentTarget.value)} />
+        <label for="deadline-days">
+          Forwarding deadline: days after each message was sent{byOrg('deadlineDays')}
+        </label>
+        <input
+          id="deadline-days"
+          type="number"
+          min={1}
+          max={365}
+          disabled={locked('deadlineDays')}
+          value={locked('deadlineDays') ? policy?.settings.deadlineDays : settings.deadlineDays}
+          onInput={(e) => setSettings({ ...settings, deadlineDays: Number(e.currentTarget.value) })}
+        />
+        <p class="muted">44 U.S.C. 2911 requires a complete copy within 20 days of sending.</p>
         <div class="actions">
           <button type="submit">Save settings</button>
         </div>
@@ -119,10 +197,12 @@ export function Options() {
               <input
                 type="checkbox"
                 role="switch"
-                checked={settings.autoCapture.includes(a.id)}
+                disabled={policy?.settings.autoCapture.includes(a.id) && locked('autoCapture')}
+                checked={settings.autoCapture.includes(a.id) || (locked('autoCapture') && (policy?.settings.autoCapture.includes(a.id) ?? false))}
                 onChange={(e) => void toggleAuto(a.id, e.currentTarget.checked)}
               />{' '}
               Capture {a.name} automatically
+              {locked('autoCapture') && policy?.settings.autoCapture.includes(a.id) && <span class="muted"> (set by your organization)</span>}
             </label>
           </li>
         ))}

@@ -5,7 +5,8 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import type { CaptureView, ExportResult, PopupRequest, PreserveStart, TabStatus } from '../../shared/protocol';
+import type { CaptureView, ExportResult, PopupRequest, PreserveStart, TabStatus, ThreadDeadline } from '../../shared/protocol';
+import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
 
 function ask<T>(message: PopupRequest): Promise<T> {
@@ -111,13 +112,20 @@ export function Popup() {
     setBusy('export');
     setExported(null);
     try {
-      setExported(await ask<ExportResult>({ type: 'popup/export', threadId }));
+      setExported(await ask<ExportResult>({ type: 'popup/export', threadIds: [threadId], scope: 'full', route: 'download' }));
     } catch (err) {
-      setExported({ ok: false, error: err instanceof Error ? err.message : String(err) });
+      setExported({ ok: false, threadIds: [threadId], error: err instanceof Error ? err.message : String(err) });
     } finally {
       setBusy(null);
+      void loadThreads();
     }
   };
+
+  const [threads, setThreads] = useState<ThreadDeadline[] | null>(null);
+  const loadThreads = async () => setThreads(await ask<ThreadDeadline[]>({ type: 'popup/threads' }).catch(() => null));
+  useEffect(() => {
+    void loadThreads();
+  }, []);
 
   const running = capture?.status === 'running';
   const finished = capture && !running ? capture : null;
@@ -228,7 +236,7 @@ export function Popup() {
       )}
       {exported?.ok === true && (
         <p class="result" role="status" data-testid="export-result">
-          Saved <code>{exported.fileName}</code> to Downloads: {plural(exported.messages, 'message')}, {plural(exported.attachments, 'attachment')}, signed by key{' '}
+          Saved <code>{exported.fileName}</code> to Downloads: {plural(exported.messages ?? 0, 'message')}, {plural(exported.attachments ?? 0, 'attachment')}, signed by key{' '}
           <code>{exported.keyThumbprint}</code>.
         </p>
       )}
@@ -237,7 +245,29 @@ export function Popup() {
           {exported.error}
         </p>
       )}
+      {threads && threads.length > 0 && (
+        <section aria-labelledby="threads-heading">
+          <h2 id="threads-heading">Preserved threads</h2>
+          <ul class="threads" data-testid="thread-list">
+            {threads.slice(0, 6).map((t) => (
+              <li key={t.threadId} class={`deadline ${t.state}`}>
+                <span class="title">{t.title}</span>{' '}
+                <span class="muted">
+                  {adapters.find((a) => a.id === t.platform)?.name ?? t.platform} · {plural(t.messages, 'message')}
+                  {t.notForwarded > 0 ? `, ${t.notForwarded} not forwarded` : ''}
+                </span>{' '}
+                <span class="state">{deadlineWords(t)}</span>
+              </li>
+            ))}
+          </ul>
+          {threads.length > 6 && <p class="muted">and {threads.length - 6} more in the dashboard.</p>}
+        </section>
+      )}
       <p class="muted">
+        <a href={browser.runtime.getURL('src/ui/dashboard/index.html')} target="_blank" rel="noreferrer">
+          Dashboard: deadlines, bulk export, forwarding
+        </a>
+        {' · '}
         <a href={browser.runtime.getURL('src/ui/options/index.html')} target="_blank" rel="noreferrer">
           Settings
         </a>

@@ -1,0 +1,219 @@
+/**
+ * Making bundles and sending them on their way: download, an email draft to the official
+ * account, or the upload queue to the records system. One thread or many, full or incremental
+ * (only what no earlier bundle carried), one bundle or one per thread. Each bundle is recorded
+ * (export row, which message versions it carried, the thread's bundle list, the audit log)
+ * before it leaves, so a worker stopped mid-job loses no finished bundle; re-running an
+ * incremental export picks up the rest.
+ */
+import browser from 'webextension-polyfill';
+import { audit, db } from './context';
+import { exportThreads, type ExportedBundle } from './export';
+import { getSigningKey, signerFor } from './signing-key';
+import { loadSettings, type Settings } from './settings';
+import { bytesToBase64 } from '../shared/bytes';
+import { emlDraft } from '../forward/eml';
+import { enqueueUpload } from './uploads';
+import type { ExportRow } from '../db/schema';
+
+export type Route = ExportRow['route'];
+export type Scope = ExportRow['scope'];
+
+export interface BundleResult {
+  ok: boolean;
+  threadIds: string[];
+  fileName?: string;
+  bagName?: string;
+  sha256?: string;
+  keyThumbprint?: string;
+  messages?: number;
+  attachments?: number;
+  route?: Route;
+  /** What happens next, in plain words ("saved to Downloads", "queued for upload"). */
+  note?: string;
+  error?: string;
+}
+
+function download(bytes: Uint8Array, mediaType: string, filename: string): Promise<number> {
+  // A service worker has no URL.createObjectURL; a data: URL downloads without a dialog.
+  return browser.downloads.download({ url: `data:${mediaType};base64,${bytesToBase64(bytes)}`, filename, saveAs: false, conflictAction: 'uniquify' });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof DOMException && err.name === 'QuotaExceededError') return 'the browser has no more storage space for Threadkeeper; free disk space and try again';
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function record(exported: ExportedBundle, threadIds: string[], scope: Scope, route: Route, downloadId: number | null): Promise<number> {
+  return db.transaction('rw', [db.exports, db.messages, db.threads], async () => {
+    const id = await db.exports.add({
+      at: new Date().toISOString(),
+      bagName: exported.bundle.bagName,
+      externalIdentifier: exported.externalIdentifier,
+      fileName: exported.fileName,
+      sha256: exported.bundle.sha256,
+      keyThumbprint: exported.bundle.keyThumbprint,
+      threadIds,
+      messages: exported.messages,
+      attachments: exported.attachments,
+      downloadId,
+      scope,
+      route,
+      carried: exported.carried,
+      receipt: null,
+    });
+    for (const [threadId, messageId, version] of exported.carried) {
+      await db.messages.where('[threadId+messageId]').equals([threadId, messageId]).modify((m) => {
+        m.carriedVersion = Math.max(m.carriedVersion ?? 0, version);
+      });
+    }
+    for (const threadId of new Set(exported.carried.map(([t]) => t))) {
+      await db.threads.where('id').equals(threadId).modify((t) => {
+        t.bundles = [...(t.bundles ?? []), exported.externalIdentifier];
+      });
+    }
+    return id as number;
+  });
+}
+
+/** Make one bundle of these threads and send it by `route`. Never throws: failures come back as results. */
+export async function exportBundle(threadIds: string[], scope: Scope, route: Route, settings?: Settings): Promise<BundleResult> {
+  try {
+    const s = settings ?? (await loadSettings());
+    if (route === 'email' && !s.officialEmail) throw new Error('no official email address is set (Settings → Records)');
+    if (route === 'upload' && !s.endpoint) throw new Error('no records system is set (Settings → Records)');
+    const key = await getSigningKey(db);
+    const auditLog = await db.audit.orderBy('seq').toArray();
+    const exported = await exportThreads(db, threadIds, {
+      settings: s,
+      signer: signerFor(key),
+      softwareAgent: `Threadkeeper ${browser.runtime.getManifest().version} (${navigator.userAgent})`,
+      now: new Date(),
+      scope,
+      auditLog,
+    });
+    const carriedThreads = [...new Set(exported.carried.map(([t]) => t))];
+    let downloadId: number | null = null;
+    let note = '';
+    if (route === 'download') {
+      downloadId = await download(exported.bundle.zip, 'application/zip', exported.fileName);
+      note = 'saved to Downloads';
+    } else if (route === 'email') {
+      const eml = emlDraft({
+        to: s.officialEmail,
+        subject: `Records: messenger conversation${carriedThreads.length > 1 ? 's' : ''} preserved by Threadkeeper (${exported.messages} messages)`,
+        summaryLines: [
+          `This email carries a complete, signed copy of ${exported.messages} message${exported.messages === 1 ? '' : 's'} from ${carriedThreads.length} conversation${carriedThreads.length === 1 ? '' : 's'}, forwarded to the official record (44 U.S.C. 2911).`,
+          '',
+          `Bundle: ${exported.fileName}`,
+          `Bundle SHA-256: ${exported.bundle.sha256}`,
+          `Signed by key: ${exported.bundle.keyThumbprint}`,
+          '',
+          'Verify it with: npm run verify -- ' + exported.fileName,
+        ],
+        attachment: { fileName: exported.fileName, mediaType: 'application/zip', bytes: exported.bundle.zip },
+        date: new Date(),
+        messageIdDomain: 'threadkeeper.invalid',
+        bundleSha256: exported.bundle.sha256,
+        keyThumbprint: exported.bundle.keyThumbprint,
+      });
+      downloadId = await download(eml, 'message/rfc822', exported.fileName.replace(/\.zip$/, '.eml'));
+      note = `email draft to ${s.officialEmail} saved to Downloads: open it, send it, then mark it sent here`;
+    }
+    const exportId = await record(exported, carriedThreads, scope, route, downloadId);
+    if (route === 'upload') {
+      await enqueueUpload(exportId, exported, s.endpoint!.url);
+      note = 'queued for upload to the records system';
+    }
+    await audit('export', { exportId, threadIds: carriedThreads, scope, route, bagName: exported.bundle.bagName, sha256: exported.bundle.sha256, messages: exported.messages });
+    return {
+      ok: true,
+      threadIds: carriedThreads,
+      fileName: exported.fileName,
+      bagName: exported.bundle.bagName,
+      sha256: exported.bundle.sha256,
+      keyThumbprint: exported.bundle.keyThumbprint,
+      messages: exported.messages,
+      attachments: exported.attachments,
+      route,
+      note,
+    };
+  } catch (err) {
+    await audit('export-failed', { threadIds, scope, route, error: describe(err) });
+    return { ok: false, threadIds, error: `export failed: ${describe(err)}` };
+  }
+}
+
+export interface ExportJob {
+  id: string;
+  status: 'running' | 'done' | 'interrupted';
+  total: number;
+  done: number;
+  startedAt: string;
+  results: BundleResult[];
+}
+
+const JOB_KEY = 'exportJob';
+
+export async function currentJob(): Promise<ExportJob | null> {
+  const { [JOB_KEY]: job } = await browser.storage.local.get(JOB_KEY);
+  return (job as ExportJob | undefined) ?? null;
+}
+
+/**
+ * "Export everything pending": every thread with unforwarded messages, as one bundle or one
+ * per thread. Runs on after the request returns; progress is kept in storage so the dashboard
+ * (or a reopened one) can show it, and a job cut short by the browser says so.
+ */
+export async function startBulkExport(threadIds: string[], scope: Scope, route: Route, grouping: 'one' | 'per-thread'): Promise<ExportJob> {
+  const existing = await currentJob();
+  if (existing?.status === 'running') return existing;
+  const groups = grouping === 'one' ? [threadIds] : threadIds.map((t) => [t]);
+  const job: ExportJob = { id: crypto.randomUUID(), status: 'running', total: groups.length, done: 0, startedAt: new Date().toISOString(), results: [] };
+  await browser.storage.local.set({ [JOB_KEY]: job });
+  void (async () => {
+    const settings = await loadSettings();
+    for (const group of groups) {
+      const result = await exportBundle(group, scope, route, settings);
+      job.results.push(result);
+      job.done++;
+      await browser.storage.local.set({ [JOB_KEY]: job });
+    }
+    job.status = 'done';
+    await browser.storage.local.set({ [JOB_KEY]: job });
+  })();
+  return job;
+}
+
+/** At worker start: a job still marked running was cut short by the browser. */
+export async function markInterruptedJob(): Promise<void> {
+  const job = await currentJob();
+  if (job?.status === 'running') await browser.storage.local.set({ [JOB_KEY]: { ...job, status: 'interrupted' } });
+}
+
+/** The user says the email draft of this export was sent: its messages count as forwarded. */
+export async function confirmEmailSent(exportId: number): Promise<boolean> {
+  const row = await db.exports.get(exportId);
+  if (!row || row.route !== 'email' || row.receipt) return false;
+  const at = new Date().toISOString();
+  await markForwarded(exportId, { kind: 'email-confirmed-by-user', confirmedAt: at }, at);
+  await audit('email-confirmed', { exportId, bagName: row.bagName });
+  return true;
+}
+
+/** A receipt (or confirmation) marks exactly the versions that export carried as forwarded. */
+export async function markForwarded(exportId: number, receipt: Record<string, unknown>, at: string): Promise<void> {
+  await db.transaction('rw', [db.exports, db.messages], async () => {
+    const row = await db.exports.get(exportId);
+    if (!row) return;
+    await db.exports.update(exportId, { receipt });
+    for (const [threadId, messageId, version] of row.carried) {
+      await db.messages.where('[threadId+messageId]').equals([threadId, messageId]).modify((m) => {
+        if ((m.forwardedVersion ?? 0) < version) {
+          m.forwardedVersion = version;
+          m.forwardedAt = at;
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,143 @@
+/**
+ * The upload queue to the records system: persistent in IndexedDB (the bundle's bytes are
+ * kept until a receipt arrives), retried with exponential backoff through chrome.alarms, so it
+ * survives a stopped worker and a browser restart. Messages count as forwarded only after the
+ * server's receipt, which is stored with the export. Wire contract: docs/intake.md.
+ */
+import browser from 'webextension-polyfill';
+import { audit, db } from './context';
+import type { ExportedBundle } from './export';
+import type { UploadRow } from '../db/schema';
+import { loadSettings } from './settings';
+import { markForwarded } from './exporter';
+
+export const UPLOAD_ALARM = 'tk-upload-queue';
+const BASE_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 60 * 60_000;
+
+export async function enqueueUpload(exportId: number, exported: ExportedBundle, endpoint: string): Promise<void> {
+  await db.uploads.add({
+    id: exported.bundle.sha256,
+    exportId,
+    bagName: exported.bundle.bagName,
+    sha256: exported.bundle.sha256,
+    keyThumbprint: exported.bundle.keyThumbprint,
+    zip: exported.bundle.zip,
+    endpoint,
+    status: 'queued',
+    attempts: 0,
+    nextAttemptAt: Date.now(),
+    lastError: null,
+    receipt: null,
+    createdAt: new Date().toISOString(),
+  });
+  void processUploads();
+}
+
+async function backoffBase(): Promise<number> {
+  // Tests shorten the backoff by writing uploadBackoffMs; users never need to.
+  const { uploadBackoffMs } = await browser.storage.local.get('uploadBackoffMs');
+  return typeof uploadBackoffMs === 'number' && uploadBackoffMs > 0 ? uploadBackoffMs : BASE_BACKOFF_MS;
+}
+
+type Outcome = { kind: 'receipt'; receipt: Record<string, unknown> } | { kind: 'refused'; reason: string } | { kind: 'retry'; reason: string };
+
+/** Read the server's answer: only a well-formed receipt for this very bundle counts. */
+export async function interpret(res: Response, sha256: string, keyThumbprint?: string): Promise<Outcome> {
+  const text = await res.text().catch(() => '');
+  let body: Record<string, unknown> | null = null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch {
+    body = null;
+  }
+  if (res.status === 200 || res.status === 201) {
+    if (body && body.accepted === true && body.bundleSha256 === sha256 && typeof body.receiptId === 'string' && (keyThumbprint === undefined || body.keyThumbprint === keyThumbprint)) {
+      return { kind: 'receipt', receipt: body };
+    }
+    return { kind: 'retry', reason: `the records system answered ${res.status} without a valid receipt for this bundle` };
+  }
+  const said = body && Array.isArray(body.reasons)
+    ? (body.reasons as { file?: string; message?: string }[]).map((r) => `${r.file ? `${r.file}: ` : ''}${r.message ?? ''}`).join('; ')
+    : body && typeof body.error === 'string' ? body.error : '';
+  const reason = `the records system answered ${res.status}${said ? `: ${said.slice(0, 500)}` : ''}`;
+  // Refusals that a retry cannot fix; everything else (5xx, 429, proxies) is retried.
+  if ([400, 401, 403, 404, 409, 413, 415, 422].includes(res.status)) return { kind: 'refused', reason };
+  return { kind: 'retry', reason };
+}
+
+let running: Promise<void> | null = null;
+
+export function processUploads(): Promise<void> {
+  running ??= drain().finally(() => {
+    running = null;
+  });
+  return running;
+}
+
+async function drain(): Promise<void> {
+  const settings = await loadSettings();
+  const base = await backoffBase();
+  for (;;) {
+    const now = Date.now();
+    const due = (await db.uploads.where('status').anyOf('queued', 'sending').toArray()).filter((u) => u.nextAttemptAt <= now);
+    if (due.length === 0) break;
+    for (const u of due) await attempt(u, settings.endpoint?.token ?? '', base);
+  }
+  await scheduleNext();
+}
+
+async function attempt(u: UploadRow, token: string, base: number): Promise<void> {
+  await db.uploads.update(u.id, { status: 'sending', attempts: u.attempts + 1 });
+  let outcome: Outcome;
+  try {
+    const res = await fetch(`${u.endpoint}/v1/bundles`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/zip',
+        Authorization: `Bearer ${token}`,
+        'X-Threadkeeper-Bundle-SHA256': u.sha256,
+        'X-Threadkeeper-Key': u.keyThumbprint,
+        'Idempotency-Key': u.sha256,
+      },
+      body: u.zip as BodyInit,
+      signal: AbortSignal.timeout(120_000),
+    });
+    outcome = await interpret(res, u.sha256, u.keyThumbprint);
+  } catch (err) {
+    // Network down, refused connection, bad certificate, timeout: the browser does not say which.
+    outcome = { kind: 'retry', reason: `could not reach the records system (${err instanceof Error ? err.message : String(err)}): the server may be down, or its certificate is not trusted` };
+  }
+  if (outcome.kind === 'receipt') {
+    const at = typeof outcome.receipt.receivedAt === 'string' ? outcome.receipt.receivedAt : new Date().toISOString();
+    await markForwarded(u.exportId, outcome.receipt, at);
+    await db.uploads.update(u.id, { status: 'done', receipt: outcome.receipt, lastError: null });
+    await audit('upload-receipt', { exportId: u.exportId, bagName: u.bagName, sha256: u.sha256, receiptId: outcome.receipt.receiptId });
+  } else if (outcome.kind === 'refused') {
+    await db.uploads.update(u.id, { status: 'refused', lastError: outcome.reason });
+    await audit('upload-refused', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason });
+  } else {
+    const delay = Math.min(MAX_BACKOFF_MS, base * 2 ** u.attempts);
+    await db.uploads.update(u.id, { status: 'queued', lastError: outcome.reason, nextAttemptAt: Date.now() + delay });
+    await audit('upload-retry', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason, attempt: u.attempts + 1 });
+  }
+}
+
+async function scheduleNext(): Promise<void> {
+  const next = (await db.uploads.where('status').equals('queued').toArray()).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)[0];
+  if (next) await browser.alarms.create(UPLOAD_ALARM, { when: Math.max(Date.now() + 1000, next.nextAttemptAt) });
+  else await browser.alarms.clear(UPLOAD_ALARM);
+}
+
+/** "Retry now": every queued or refused upload is tried again at once. */
+export async function retryAll(): Promise<void> {
+  await db.uploads.where('status').anyOf('queued', 'refused').modify({ status: 'queued', nextAttemptAt: 0 });
+  await processUploads();
+}
+
+/** At worker start: an upload cut off mid-send is queued again. */
+export async function resumeUploads(): Promise<void> {
+  await db.uploads.where('status').equals('sending').modify({ status: 'queued', nextAttemptAt: 0 });
+  await processUploads();
+}

@@ -1,0 +1,4 @@
+import { render } from 'preact';
+import { Dashboard } from './dashboard';
+
+render(<Dashboard />, document.getElementById('root')!);

@@ -4,10 +4,12 @@ import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import baseManifest from './manifest.json' with { type: 'json' };
 
 // End-to-end builds only: headless Chromium cannot click a permission prompt, so the e2e build
-// (npm run build:e2e → dist-e2e/) lists its test hosts as already granted. Never set for a release.
+// (npm run build:e2e → dist-e2e/) lists its test hosts as already granted, and <all_urls> because
+// tabs.captureVisibleTab (Preserve page) accepts only <all_urls> or the activeTab grant a toolbar
+// click gives. Never set for a release.
 const grantHosts = (process.env.TK_E2E_GRANT_HOSTS ?? '').split(',').filter(Boolean);
 const manifest = grantHosts.length
-  ? { ...baseManifest, host_permissions: [...baseManifest.host_permissions, ...grantHosts.map((h) => `https://${h}/*`)] }
+  ? { ...baseManifest, host_permissions: [...baseManifest.host_permissions, ...grantHosts.map((h) => (h === '<all_urls>' ? h : `https://${h}/*`))] }
   : baseManifest;
 
 export default defineConfig({

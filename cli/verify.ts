@@ -99,9 +99,11 @@ export async function run(argv: string[], out: (line: string) => void, err: (lin
     out(JSON.stringify({ file: args.file, ...report }, null, 2));
   } else if (report.ok && report.summary && report.keyThumbprint) {
     const s = report.summary;
-    out(
-      `valid: signed by key ${report.keyThumbprint}, ${plural(s.threads, 'thread', 'threads')}, ${plural(s.messages, 'message', 'messages')}, ${plural(s.attachments, 'attachment', 'attachments')}`,
-    );
+    const parts = s.threads > 0 || s.pages === 0
+      ? [plural(s.threads, 'thread', 'threads'), plural(s.messages, 'message', 'messages'), plural(s.attachments, 'attachment', 'attachments')]
+      : [];
+    if (s.pages > 0) parts.push(plural(s.pages, 'page', 'pages'));
+    out(`valid: signed by key ${report.keyThumbprint}, ${parts.join(', ')}`);
   } else {
     const problems = report.problems.length > 0 ? report.problems : [{ file: args.file, message: 'verification did not complete' }];
     for (const p of problems) out(`invalid: ${safe(p.file === '' ? args.file : p.file)}: ${safe(p.message)}`);

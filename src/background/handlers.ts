@@ -21,6 +21,7 @@ import { loadSettings, loadSettingsWithPolicy } from './settings';
 import { confirmEmailSent, currentJob, exportBundle, startBulkExport } from './exporter';
 import { retryAll } from './uploads';
 import { refreshReminders, threadDeadlines } from './reminders';
+import { canReadTab, preservePage } from './page-capture';
 import { cancel, recordEnd, recordProgress, runningCapture, startAuto, startManual, view } from './captures';
 
 function describeError(err: unknown): string {
@@ -38,7 +39,7 @@ async function sendToTab<T>(tabId: number, message: BackgroundToContent): Promis
 async function tabStatus(tabId: number): Promise<TabStatus> {
   const tab = await browser.tabs.get(tabId);
   const adapter = adapterForUrl(tab.url, (await loadSettings()).customDomains);
-  if (!adapter) return { kind: 'unsupported', url: tab.url ?? null };
+  if (!adapter) return { kind: 'unsupported', url: tab.url ?? null, canPreservePage: await canReadTab(tabId) };
   let probe: ProbeResult;
   try {
     probe = await sendToTab<ProbeResult>(tabId, { type: 'bg/probe' });
@@ -46,7 +47,7 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
     return { kind: 'no-content-script', adapter: adapter.id, adapterName: adapter.name };
   }
   if (!probe.ok) {
-    return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: true, thread: null, readError: { selector: '', message: probe.error }, stored: null, autoCapturing: false };
+    return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: true, thread: null, readError: { selector: '', message: probe.error }, stored: null, autoCapturing: false, canPreservePage: true };
   }
   let thread: Extract<TabStatus, { kind: 'messenger' }>['thread'] = null;
   let stored: Extract<TabStatus, { kind: 'messenger' }>['stored'] = null;
@@ -61,7 +62,7 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
     }
   }
   const autoCapturing = Boolean(await runningCapture(tabId, 'auto'));
-  return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: probe.conversationOpen, thread, readError: probe.readError, stored, autoCapturing };
+  return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: probe.conversationOpen, thread, readError: probe.readError, stored, autoCapturing, canPreservePage: true };
 }
 
 async function preserve(tabId: number): Promise<PreserveStart> {
@@ -161,6 +162,8 @@ export async function handlePopup(message: PopupRequest): Promise<unknown> {
       void refreshReminders();
       return r;
     }
+    case 'popup/preserve-page':
+      return preservePage(message.tabId, message.returnToTabId ?? undefined);
     case 'popup/policy': {
       const { settings, policy } = await loadSettingsWithPolicy();
       return { settings, locked: policy.locked, warnings: policy.warnings };

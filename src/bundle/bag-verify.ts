@@ -45,7 +45,8 @@ export interface VerifyReport {
    */
   keyThumbprint: string | null;
   problems: VerifyProblem[];
-  summary: { threads: number; messages: number; attachments: number } | null;
+  /** `pages`: web pages kept by "Preserve page" (data/pages/<slug>/page.json). */
+  summary: { threads: number; messages: number; attachments: number; pages: number } | null;
 }
 
 const TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha512.txt'] as const;
@@ -291,7 +292,7 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
   }
 
   // 8. Threads.
-  const summary = { threads: 0, messages: 0, attachments: 0 };
+  const summary = { threads: 0, messages: 0, attachments: 0, pages: 0 };
   for (const p of payloadPaths) {
     const m = /^data\/threads\/([^/]+)\/thread\.json$/.exec(p);
     if (!m) continue;
@@ -331,6 +332,26 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
       summary.attachments++;
       if (!inBag.has(folder + path)) problems.push({ file: at(folder + path), message: `attachment listed in ${p} is missing from the bag` });
     });
+  }
+
+  // 8b. Pages kept by "Preserve page": the snapshot and screenshot they name must be there.
+  for (const p of payloadPaths) {
+    const m = /^data\/pages\/([^/]+)\/page\.json$/.exec(p);
+    if (!m) continue;
+    summary.pages++;
+    const folder = `data/pages/${m[1]!}/`;
+    type PageJson = { snapshot?: { path?: unknown }; screenshot?: { path?: unknown } } | null;
+    let page: PageJson;
+    try {
+      page = JSON.parse(decodeText(inBag.get(p)!) ?? '') as PageJson;
+    } catch {
+      problems.push({ file: at(p), message: 'page.json is not valid JSON' });
+      continue;
+    }
+    for (const part of [page?.snapshot?.path, page?.screenshot?.path]) {
+      if (typeof part !== 'string' || relativePathProblem(part)) problems.push({ file: at(p), message: 'names a snapshot or screenshot outside its folder' });
+      else if (!inBag.has(folder + part)) problems.push({ file: at(folder + part), message: `listed in ${p} but missing from the bag` });
+    }
   }
 
   // 9. The audit log the bundle carries: every link of its hash chain must hold.

@@ -90,8 +90,10 @@ export async function scrollBack(adapter: Adapter, session: CaptureSession, hook
     const fromBottom = scroller.scrollHeight - scroller.scrollTop;
     const clicked = new WeakSet<Element>();
     let idleSince: number | null = null;
-    // Step up by most of a screen; halved whenever a read shares no row with the one before
-    // (the list may have unmounted rows we jumped over), and grown back slowly.
+    // Start by stepping most of a screen; the step is halved (and the pane moved back down)
+    // whenever a read shares no row with what was read before — the list may have unmounted rows
+    // we jumped over — and grows while reads keep overlapping. Overlap means no gap: the rows a
+    // read sees are contiguous, and so is everything read so far.
     const fullStep = () => Math.max(1, Math.floor(scroller.clientHeight * 0.85));
     let step = fullStep();
 
@@ -120,7 +122,9 @@ export async function scrollBack(adapter: Adapter, session: CaptureSession, hook
           await changeOrTimeout(scroller, SETTLE_MS, hooks.signal);
           continue;
         }
-        step = Math.min(fullStep(), Math.ceil(step * 1.5));
+        // Rows stay mounted some way beyond the viewport, so a read that still overlaps what we
+        // have lets the step grow (up to three screens); a read that does not overlap steps back.
+        step = Math.min(fullStep() * 3, Math.ceil(step * 1.5));
         if (nav.atBeginning(doc) && scroller.scrollTop <= 1) return end('beginning');
 
         const control = nav.olderHistoryControl(doc);

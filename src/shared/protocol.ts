@@ -185,13 +185,15 @@ export const popupSchemas = {
   'popup/confirm-email': obj({ type: literal('popup/confirm-email'), exportId: int({ min: 1 }) }),
   'popup/purge': obj({ type: literal('popup/purge'), threadId: str({ min: 1, max: 2048 }) }),
   'popup/policy': obj({ type: literal('popup/policy') }),
+  'popup/preserve-page': obj({ type: literal('popup/preserve-page'), tabId, returnToTabId: nullable(tabId) }),
   'popup/key-info': obj({ type: literal('popup/key-info') }),
 } as const;
 export type PopupRequest = { [K in keyof typeof popupSchemas]: Infer<(typeof popupSchemas)[K]> }[keyof typeof popupSchemas];
 
 /** What the popup learns about a tab. */
 export type TabStatus =
-  | { kind: 'unsupported'; url: string | null }
+  /** `canPreservePage`: Threadkeeper may read this tab now (toolbar click or host permission), so the fallback can run. */
+  | { kind: 'unsupported'; url: string | null; canPreservePage: boolean }
   | { kind: 'no-content-script'; adapter: PlatformId; adapterName: string }
   | {
       kind: 'messenger';
@@ -204,6 +206,7 @@ export type TabStatus =
       stored: { messages: number; attachments: number } | null;
       /** True while this tab is captured automatically (auto-capture on). */
       autoCapturing: boolean;
+      canPreservePage: boolean;
     };
 
 /** A manual capture as the popup shows it: running (with live progress) or finished. */
@@ -229,6 +232,7 @@ export interface CaptureView {
 export type PreserveStart = { ok: true; captureId: string } | { ok: false; error: string; selector?: string };
 
 export type { BundleResult as ExportResult, ExportJob } from '../background/exporter';
+export type { PagePreserveResult } from '../background/page-capture';
 export type { ThreadDeadline } from '../background/deadlines';
 
 /** An export as the dashboard lists it, with its upload state and receipt. */

@@ -93,7 +93,7 @@ describe('Element in a layout the adapter does not know', () => {
     const popup = await browser.openPopup(await browser.tabIdOf(page));
     const error = popup.getByTestId('read-error');
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/could not read the messages on this page/);
+    expect(await error.textContent()).toMatch(/cannot read this .+ page — its layout may have changed/);
     expect(await error.locator('code').textContent()).toBe(
       '.mx_RoomView_MessageList li.mx_EventTile[data-event-id], .mx_RoomView_MessageList li.mx_EventTile[data-scroll-tokens], .mx_RoomView_MessageList li.mx_GenericEventListSummary, .mx_RoomView_MessageList li[data-event-id], .mx_RoomView_MessageList li[data-scroll-tokens]',
     );

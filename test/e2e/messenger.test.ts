@@ -124,7 +124,7 @@ describe('Messenger inside facebook.com, and a layout the adapter does not know'
     const popup = await browser.openPopup(await browser.tabIdOf(page));
     const error = popup.getByTestId('read-error');
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/could not read the messages on this page/);
+    expect(await error.textContent()).toMatch(/cannot read this .+ page — its layout may have changed/);
     expect(await error.locator('code').textContent()).toBe('[role="row"], [aria-roledescription="message"]');
     expect(await popup.getByRole('button', { name: 'Preserve thread' }).count()).toBe(0);
     await popup.close();

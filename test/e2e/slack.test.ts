@@ -84,7 +84,7 @@ describe('Slack in a layout the adapter does not know', () => {
     const popup = await browser.openPopup(await browser.tabIdOf(page));
     const error = popup.getByTestId('read-error');
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/could not read the messages on this page/);
+    expect(await error.textContent()).toMatch(/cannot read this .+ page — its layout may have changed/);
     expect(await error.locator('code').textContent()).toBe('[data-qa="message_container"], .c-message_kit__message');
     expect(await popup.getByRole('button', { name: 'Preserve thread' }).count()).toBe(0);
     await popup.close();

@@ -113,7 +113,7 @@ describe('Microsoft Teams in a layout the adapter does not know', () => {
     const popup = await browser.openPopup(await browser.tabIdOf(page));
     const error = popup.getByTestId('read-error');
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/could not read the messages on this page/);
+    expect(await error.textContent()).toMatch(/cannot read this .+ page — its layout may have changed/);
     expect(await error.locator('code').textContent()).toBe('[data-tid="chat-pane-item"], [data-tid="chat-pane-message"], [data-tid="control-message-renderer"]');
     expect(await popup.getByRole('button', { name: 'Preserve thread' }).count()).toBe(0);
     await popup.close();

@@ -165,7 +165,9 @@ describe('WhatsApp Web → signed bundle', () => {
     const p = await browser.openPopup(await browser.tabIdOf(changed));
     const error = p.getByTestId('read-error');
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/could not read the messages on this page/);
+    expect(await error.textContent()).toMatch(/Threadkeeper cannot read this WhatsApp Web page — its layout may have changed/);
+    // The fallback is offered instead.
+    expect(await p.getByRole('button', { name: 'Preserve page' }).count()).toBe(1);
     expect(await error.locator('code').textContent()).toBeTruthy();
     expect(await p.getByRole('button', { name: 'Preserve thread' }).count()).toBe(0);
     await p.close();

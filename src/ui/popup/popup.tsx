@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import type { CaptureView, ExportResult, PopupRequest, PreserveStart, TabStatus, ThreadDeadline } from '../../shared/protocol';
+import type { CaptureView, ExportResult, PagePreserveResult, PopupRequest, PreserveStart, TabStatus, ThreadDeadline } from '../../shared/protocol';
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
 
@@ -45,7 +45,8 @@ export function Popup() {
   const [tabId, setTabId] = useState<number | null>(null);
   const [status, setStatus] = useState<TabStatus | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<'export' | null>(null);
+  const [busy, setBusy] = useState<'export' | 'page' | null>(null);
+  const [pageResult, setPageResult] = useState<PagePreserveResult | null>(null);
   const [capture, setCapture] = useState<CaptureView | null>(null);
   const [startError, setStartError] = useState<PreserveStart | null>(null);
   const [exported, setExported] = useState<ExportResult | null>(null);
@@ -104,6 +105,21 @@ export function Popup() {
     await follow(tabId);
   };
 
+  const onPreservePage = async () => {
+    if (tabId === null) return;
+    setBusy('page');
+    setPageResult(null);
+    try {
+      // When this popup is a tab of its own (?tab=), come back to it after the screenshot.
+      const self = await browser.tabs.getCurrent().catch(() => undefined);
+      setPageResult(await ask<PagePreserveResult>({ type: 'popup/preserve-page', tabId, returnToTabId: self?.id ?? null }));
+    } catch (err) {
+      setPageResult({ ok: false, error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setBusy(null);
+    }
+  };
+
   const onCancel = async () => {
     if (tabId !== null) await ask({ type: 'popup/cancel', tabId }).catch(() => undefined);
   };
@@ -140,7 +156,33 @@ export function Popup() {
         <div class="where" data-testid="tab-status">
           <strong>This tab is not a supported messenger.</strong>
           <span class="muted">Threadkeeper preserves conversations on: {adapters.map((a) => a.name).join(', ')}.</span>
+          <span class="muted">
+            Signal and Wickr have no web client, so no browser extension can reach them.
+          </span>
         </div>
+      )}
+      {status?.kind === 'unsupported' && status.url && /^https?:/.test(status.url) && !status.canPreservePage && (
+        <p class="muted" data-testid="page-hint">To keep a signed snapshot of this page, open Threadkeeper from the toolbar button while the page is in front.</p>
+      )}
+      {status && ((status.kind === 'unsupported' && status.canPreservePage) || (status.kind === 'messenger' && status.readError)) && (
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => void onPreservePage()} disabled={busy !== null}>
+            Preserve page
+          </button>
+          <span class="muted">A sanitized snapshot, a full-page screenshot, the address and the title, signed.</span>
+        </div>
+      )}
+      {busy === 'page' && <p role="status">Preserving the page: snapshot and screenshot…</p>}
+      {pageResult?.ok === true && (
+        <p class="result" role="status" data-testid="page-result">
+          Saved <code>{pageResult.fileName}</code> to Downloads, signed by key <code>{pageResult.keyThumbprint}</code>.
+          {pageResult.screenshotTruncated && ' The page is very long: the screenshot holds its first 30 screens.'}
+        </p>
+      )}
+      {pageResult?.ok === false && (
+        <p class="error" role="alert" data-testid="page-error">
+          {pageResult.error}
+        </p>
       )}
       {status?.kind === 'no-content-script' && (
         <div class="where" data-testid="tab-status">
@@ -167,7 +209,7 @@ export function Popup() {
           </div>
           {status.readError && (
             <p class="error" role="alert" data-testid="read-error">
-              Threadkeeper could not read the messages on this page — its layout may have changed.{' '}
+              Threadkeeper cannot read this {status.adapterName} page — its layout may have changed. Nothing was kept from it.{' '}
               {status.readError.selector && (
                 <>
                   Selector that failed: <code>{status.readError.selector}</code>

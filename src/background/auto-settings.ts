@@ -5,13 +5,22 @@
 import browser from 'webextension-polyfill';
 import { adapterById } from '../adapters/registry';
 import { repairSettings } from './settings';
-import { db } from './context';
+import { audit, db } from './context';
 import { finishCapture } from './captures';
 import { setBadge } from './badge';
 import { syncCustomScripts } from './custom-domains';
 import type { PlatformId } from '../shared/model';
 
+/** Which settings changed, for the audit log (names only; never the records system's token). */
+export function changedSettingNames(oldValue: unknown, newValue: unknown): string[] {
+  const before = repairSettings(oldValue) as unknown as Record<string, unknown>;
+  const after = repairSettings(newValue) as unknown as Record<string, unknown>;
+  return Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+}
+
 export async function onSettingsChanged(oldValue: unknown, newValue: unknown): Promise<void> {
+  const changed = changedSettingNames(oldValue, newValue);
+  if (changed.length) await audit('settings-changed', { settings: changed });
   await syncCustomScripts(repairSettings(newValue).customDomains).catch((err: unknown) => console.error('Threadkeeper could not register custom domains', err));
   const before = new Set(repairSettings(oldValue).autoCapture);
   const after = new Set(repairSettings(newValue).autoCapture);

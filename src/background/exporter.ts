@@ -15,6 +15,7 @@ import { bytesToBase64 } from '../shared/bytes';
 import { emlDraft } from '../forward/eml';
 import { enqueueUpload } from './uploads';
 import type { ExportRow } from '../db/schema';
+import { describeError } from './errors';
 
 export type Route = ExportRow['route'];
 export type Scope = ExportRow['scope'];
@@ -37,11 +38,6 @@ export interface BundleResult {
 function download(bytes: Uint8Array, mediaType: string, filename: string): Promise<number> {
   // A service worker has no URL.createObjectURL; a data: URL downloads without a dialog.
   return browser.downloads.download({ url: `data:${mediaType};base64,${bytesToBase64(bytes)}`, filename, saveAs: false, conflictAction: 'uniquify' });
-}
-
-function describe(err: unknown): string {
-  if (err instanceof DOMException && err.name === 'QuotaExceededError') return 'the browser has no more storage space for Threadkeeper; free disk space and try again';
-  return err instanceof Error ? err.message : String(err);
 }
 
 async function record(exported: ExportedBundle, threadIds: string[], scope: Scope, route: Route, downloadId: number | null): Promise<number> {
@@ -139,8 +135,8 @@ export async function exportBundle(threadIds: string[], scope: Scope, route: Rou
       note,
     };
   } catch (err) {
-    await audit('export-failed', { threadIds, scope, route, error: describe(err) });
-    return { ok: false, threadIds, error: `export failed: ${describe(err)}` };
+    await audit('export-failed', { threadIds, scope, route, error: describeError(err) });
+    return { ok: false, threadIds, error: `export failed: ${describeError(err)}` };
   }
 }
 

@@ -22,15 +22,9 @@ import { confirmEmailSent, currentJob, exportBundle, startBulkExport } from './e
 import { retryAll } from './uploads';
 import { refreshReminders, threadDeadlines } from './reminders';
 import { canReadTab, preservePage } from './page-capture';
+import { checkChain, type ChainedEntry } from '../shared/audit-chain';
+import { describeError } from './errors';
 import { cancel, recordEnd, recordProgress, runningCapture, startAuto, startManual, view } from './captures';
-
-function describeError(err: unknown): string {
-  if (err instanceof DOMException && err.name === 'QuotaExceededError') {
-    return 'the browser has no more storage space for Threadkeeper; free disk space, then preserve again (what was already kept is safe)';
-  }
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
 
 async function sendToTab<T>(tabId: number, message: BackgroundToContent): Promise<T> {
   return (await browser.tabs.sendMessage(tabId, message)) as T;
@@ -161,6 +155,10 @@ export async function handlePopup(message: PopupRequest): Promise<unknown> {
       const r = await purge(message.threadId);
       void refreshReminders();
       return r;
+    }
+    case 'popup/audit': {
+      const all = (await db.audit.orderBy('seq').toArray()) as ChainedEntry[];
+      return { total: all.length, entries: all.slice(-100).reverse().map(({ seq, at, action, details }) => ({ seq, at, action, details })), chainProblems: checkChain(all) };
     }
     case 'popup/preserve-page':
       return preservePage(message.tabId, message.returnToTabId ?? undefined);

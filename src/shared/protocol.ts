@@ -185,6 +185,7 @@ export const popupSchemas = {
   'popup/confirm-email': obj({ type: literal('popup/confirm-email'), exportId: int({ min: 1 }) }),
   'popup/purge': obj({ type: literal('popup/purge'), threadId: str({ min: 1, max: 2048 }) }),
   'popup/policy': obj({ type: literal('popup/policy') }),
+  'popup/audit': obj({ type: literal('popup/audit') }),
   'popup/preserve-page': obj({ type: literal('popup/preserve-page'), tabId, returnToTabId: nullable(tabId) }),
   'popup/key-info': obj({ type: literal('popup/key-info') }),
 } as const;
@@ -247,6 +248,13 @@ export interface ExportView {
   threadIds: string[];
   upload: { status: 'queued' | 'sending' | 'done' | 'refused'; attempts: number; lastError: string | null; nextAttemptAt: number } | null;
   receipt: Record<string, unknown> | null;
+}
+
+/** The audit log as the settings page shows it: the newest entries and whether the whole chain holds. */
+export interface AuditView {
+  total: number;
+  entries: { seq: number; at: string; action: string; details: Record<string, unknown> }[];
+  chainProblems: string[];
 }
 
 export interface KeyInfo {

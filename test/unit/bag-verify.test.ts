@@ -96,7 +96,7 @@ describe('verifyBag', () => {
 
   it('accepts a written bag and summarises it', async () => {
     const r = await verifyBag(good);
-    expect(r).toEqual({ ok: true, bagName: BAG, keyThumbprint: key.kid, problems: [], summary: { threads: 2, messages: 3, attachments: 2 } });
+    expect(r).toEqual({ ok: true, bagName: BAG, keyThumbprint: key.kid, problems: [], summary: { threads: 2, messages: 3, attachments: 2, pages: 0 } });
   });
 
   it('accepts a bag re-sealed by the independent test code (the checks agree with node:crypto)', async () => {
@@ -257,7 +257,7 @@ describe('verifyBag', () => {
     const name = `${BAG}/data/threads/whatsapp-bbbb/thread.json`;
     const r = await verifyBag(reseal(new Map(good).set(name, enc.encode('{"messages": [')), key));
     expect(r.problems).toEqual([{ file: name, message: 'thread.json is not valid JSON' }]);
-    expect(r.summary).toEqual({ threads: 2, messages: 2, attachments: 2 });
+    expect(r.summary).toEqual({ threads: 2, messages: 2, attachments: 2, pages: 0 });
     const shape = await verifyBag(reseal(new Map(good).set(name, enc.encode('{"messages": {}, "attachments": 3}')), key));
     expect(shape.problems.map((p) => p.message)).toEqual(['thread.json has no "messages" array', 'thread.json has no "attachments" array']);
   });
@@ -277,9 +277,9 @@ describe('verifyBag', () => {
       new Map(good).set(`${BAG}/data/threads/whatsapp-bbbb/thread.json`, thread(['message', 'message', 'event', 'event', 'message', 'other'], [null, null])),
       key,
     );
-    expect((await verifyBag(files)).summary).toEqual({ threads: 2, messages: 5, attachments: 2 });
+    expect((await verifyBag(files)).summary).toEqual({ threads: 2, messages: 5, attachments: 2, pages: 0 });
     // thread.json outside threads/<slug>/ is not a thread.
     const extra = reseal(new Map(good).set(`${BAG}/data/thread.json`, thread(['message'], [])), key);
-    expect((await verifyBag(extra)).summary).toEqual({ threads: 2, messages: 3, attachments: 2 });
+    expect((await verifyBag(extra)).summary).toEqual({ threads: 2, messages: 3, attachments: 2, pages: 0 });
   });
 });

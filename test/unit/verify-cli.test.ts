@@ -192,7 +192,7 @@ describe('threadkeeper-verify (built CLI)', () => {
   it('prints the full report with --json', () => {
     const r = run(goodZip, '--json');
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ file: goodZip, ok: true, bagName: BAG, keyThumbprint: thumbprint, problems: [], summary: { threads: 2, messages: MESSAGES, attachments: ATTACHMENTS } });
+    expect(JSON.parse(r.stdout)).toEqual({ file: goodZip, ok: true, bagName: BAG, keyThumbprint: thumbprint, problems: [], summary: { threads: 2, messages: MESSAGES, attachments: ATTACHMENTS, pages: 0 } });
     const bad = run(write(new Uint8Array([1, 2, 3])), '--json');
     expect(bad.status).toBe(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, summary: null, problems: [{ message: expect.stringMatching(/not a ZIP/) }] });

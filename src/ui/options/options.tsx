@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { DEFAULT_SETTINGS, repairEndpoint, repairSettings, type Settings } from '../../background/settings';
 import { isOfficialAddress } from '../../forward/eml';
-import type { KeyInfo } from '../../shared/protocol';
+import type { AuditView, KeyInfo } from '../../shared/protocol';
 import { adapters } from '../../adapters/registry';
 import { HOST_PATTERN, type PlatformId } from '../../shared/model';
 import { originFor } from '../../background/custom-domains';
@@ -25,6 +25,8 @@ export function Options() {
   const [saved, setSaved] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [key, setKey] = useState<KeyInfo | null>(null);
+  const [audit, setAudit] = useState<AuditView | null>(null);
+  const [copied, setCopied] = useState(false);
   const [endpointUrl, setEndpointUrl] = useState('');
   const [endpointToken, setEndpointToken] = useState('');
 
@@ -36,6 +38,7 @@ export function Options() {
       setEndpointToken(s.endpoint?.token ?? '');
     });
     void (browser.runtime.sendMessage({ type: 'popup/key-info' }) as Promise<KeyInfo>).then(setKey).catch(() => setKey(null));
+    void (browser.runtime.sendMessage({ type: 'popup/audit' }) as Promise<AuditView>).then((a) => setAudit(a && Array.isArray(a.entries) ? a : null)).catch(() => setAudit(null));
     void (browser.runtime.sendMessage({ type: 'popup/policy' }) as Promise<PolicyView>).then((p) => setPolicy(p && Array.isArray(p.locked) ? p : null)).catch(() => setPolicy(null));
   }, []);
 
@@ -248,8 +251,53 @@ export function Options() {
         <code>npm run verify -- bundle.zip --key THUMBPRINT</code>.
       </p>
       <p>
-        Thumbprint: <code data-testid="key-thumbprint">{key ? key.thumbprint : '…'}</code>
+        Thumbprint: <code data-testid="key-thumbprint">{key ? key.thumbprint : '…'}</code>{' '}
+        {key && (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => void navigator.clipboard.writeText(key.thumbprint).then(() => setCopied(true), () => setCopied(false))}
+          >
+            {copied ? 'Copied' : 'Copy thumbprint'}
+          </button>
+        )}
       </p>
+      <h2>Audit log</h2>
+      <p>
+        Every capture, export, upload, purge and settings change, hash-chained so that a removed or edited entry is
+        detectable. Each bundle carries the log and the verifier checks its chain.
+      </p>
+      {audit && (
+        <>
+          <p class={audit.chainProblems.length ? 'error' : 'muted'} data-testid="audit-status" role={audit.chainProblems.length ? 'alert' : undefined}>
+            {audit.chainProblems.length
+              ? `The audit log's chain is broken: ${audit.chainProblems.join('; ')}`
+              : `${audit.total} entries; the chain is intact.`}
+          </p>
+          <table class="list" data-testid="audit-table">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">When</th>
+                <th scope="col">What</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {audit.entries.map((e) => (
+                <tr key={e.seq}>
+                  <td>{e.seq}</td>
+                  <td>{new Date(e.at).toLocaleString()}</td>
+                  <td>{e.action}</td>
+                  <td>
+                    <code>{JSON.stringify(e.details).slice(0, 300)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
     </main>
   );
 }

@@ -106,3 +106,19 @@ describe('custom domains', () => {
     expect(registered).toEqual([]);
   });
 });
+
+describe('records settings', () => {
+  it('refuses an official address that is not an email address at entry, saving nothing', async () => {
+    const input = document.querySelector<HTMLInputElement>('#officialEmail')!;
+    await act(async () => {
+      input.value = 'records@agency.gov, boss@agency.gov';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => {
+      document.querySelector('form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+      await new Promise((r) => setTimeout(r, 10));
+    });
+    expect(document.querySelector('[role="alert"]')?.textContent).toContain('is not an email address');
+    expect(store.settings).toBeUndefined();
+  });
+});

@@ -84,3 +84,17 @@ describe('thread record', () => {
     expect(csvCell('plain')).toBe('plain');
   });
 });
+
+describe('incremental exports', () => {
+  it('carry only messages with a version no earlier bundle carried, and name the earlier bundles', async () => {
+    await db.messages.where('[threadId+messageId]').anyOf([[threadId, 'E1'], [threadId, 'M1'], [threadId, 'M3']]).modify({ carriedVersion: 1 });
+    await db.messages.where('[threadId+messageId]').equals([threadId, 'M2']).modify({ carriedVersion: 1 });
+    await db.threads.update(threadId, { bundles: ['urn:threadkeeper:bundle:first'] });
+    // M2 has two versions (original, deleted); only its deleted version is new.
+    const rows = await loadThreadRows(db, threadId, 'incremental');
+    expect(rows.messages.map((m) => m.messageId)).toEqual(['M2']);
+    const record = buildThreadRecord(rows);
+    expect(record.previousBundles).toEqual(['urn:threadkeeper:bundle:first']);
+    expect(record.messages[0]!.versions.map((v) => v.kind)).toEqual(['original', 'deleted']);
+  });
+});

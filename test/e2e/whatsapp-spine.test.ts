@@ -45,6 +45,10 @@ describe('WhatsApp Web → signed bundle', () => {
     expect(war.filter((w) => w.matches.some((m) => m.includes('whatsapp') || m.includes('*://*') || m === '<all_urls>'))).toEqual([]);
   });
 
+  it('the page itself cannot message the extension (no externally_connectable)', async () => {
+    expect(await chat.evaluate(() => typeof (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime?.sendMessage)).toBe('undefined');
+  });
+
   it('the popup names the messenger and the thread it sees', async () => {
     popup = await browser.openPopup(await browser.tabIdOf(chat));
     await expect.poll(() => popup.getByTestId('tab-status').textContent()).toContain('WhatsApp Web');

@@ -196,4 +196,23 @@ describe('versions, a stopped service worker, and auto-capture', () => {
     expect(last.incompleteReason).toContain('closed');
     expect(last.counts.messages).toBeGreaterThan(0);
   });
+
+  it('two tabs on the same thread, preserved at the same time, keep each message once', async () => {
+    const first = await openChat(b, 'n=400&cached=400&delay=50');
+    const second = await openChat(b, 'n=400&cached=400&delay=50');
+    const p1 = await b.openPopup(await b.tabIdOf(first));
+    const p2 = await b.openPopup(await b.tabIdOf(second));
+    const [r1, r2] = await Promise.all([preserveInPopup(p1), preserveInPopup(p2)]);
+    expect(r1.completeness).toContain('back to its beginning');
+    expect(r2.completeness).toContain('back to its beginning');
+    const db = await dumpDb(b.worker);
+    expect(new Set(db.messages.map((m) => m.messageId)).size).toBe(db.messages.length);
+    const ids = expectedMessages({ n: 400 }).map((m) => m.messageId);
+    const have = new Set(db.messages.map((m) => m.messageId));
+    expect(ids.filter((id) => !have.has(id))).toEqual([]);
+    // No version was written twice for the same content.
+    expect(db.versions.length).toBe(db.messages.reduce((n, m) => n + m.versionCount, 0));
+    const versionKeys = db.versions.map((v) => `${v.messageId}#${v.version}`);
+    expect(new Set(versionKeys).size).toBe(versionKeys.length);
+  });
 });

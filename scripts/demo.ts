@@ -28,13 +28,13 @@ async function main(): Promise<number> {
     await popup.getByRole('button', { name: 'Preserve thread' }).click();
     const kept = popup.getByTestId('preserve-result').or(popup.getByTestId('preserve-error'));
     await kept.waitFor({ timeout: 60_000 });
-    step(`Preserve thread: ${(await kept.textContent())?.trim()}`);
+    step(`Preserve thread: ${(await kept.innerText()).replace(/\s*\n+\s*/g, ' ').trim()}`);
     if (!(await popup.getByTestId('preserve-result').isVisible())) return 1;
 
     await popup.getByRole('button', { name: 'Export bundle' }).click();
     const exported = popup.getByTestId('export-result').or(popup.getByTestId('export-error'));
     await exported.waitFor({ timeout: 60_000 });
-    step(`Export bundle: ${(await exported.textContent())?.trim()}`);
+    step(`Export bundle: ${(await exported.innerText()).replace(/\s*\n+\s*/g, ' ').trim()}`);
     if (!(await popup.getByTestId('export-result').isVisible())) return 1;
 
     let file: string | null = null;

@@ -4,17 +4,14 @@
  * each imitates), plus focused tests for snowflake times, ids, senders, media and errors.
  * Times resolve in America/New_York (test/setup-timezone.ts).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discordAdapter } from '../../src/adapters/discord';
 import { parseChannelRoute, parseRowId, snowflakeIso, snowflakeMs } from '../../src/adapters/discord-ids';
 import { hashed, inside } from '../../src/adapters/discord-selectors';
-import { AdapterReadError } from '../../src/adapters/types';
-import type { PageRead } from '../../src/adapters/types';
+import { documentAt, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf } from './fixture-harness';
 
-const FIXTURES = join(process.cwd(), 'test/fixtures/discord');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const FIXTURES = fixtureSet('discord');
+const { fixture } = FIXTURES;
 
 const GUILD_URL = 'https://discord.com/channels/1091827364519283746/1091827364519283750';
 /** The address each fixture page is served at (the adapter reads the conversation from it). */
@@ -26,38 +23,13 @@ const URLS: Record<string, string> = {
 };
 
 /** happy-dom documents take the window's address, so set it before parsing. */
-function parseAt(url: string, html: string): Document {
-  (window as unknown as { happyDOM: { setURL(u: string): void } }).happyDOM.setURL(url);
-  return new DOMParser().parseFromString(html, 'text/html');
-}
+const parseAt = documentAt;
 const load = (name: string): Document => parseAt(URLS[name] ?? '', fixture(`${name}.html`));
-
-function readError(doc: Document): AdapterReadError {
-  try {
-    discordAdapter.read(doc);
-  } catch (e) {
-    if (e instanceof AdapterReadError) return e;
-    throw e;
-  }
-  throw new Error('read() returned instead of throwing');
-}
+const readError = (doc: Document) => readErrorOf(() => discordAdapter.read(doc));
 
 describe('fixture pages read as their expected JSON', () => {
-  for (const name of ['guild-2025-en-us', 'dm-2022-en-gb', 'demo']) {
-    it(name, () => {
-      const doc = load(name);
-      expect(discordAdapter.conversationOpen(doc)).toBe(true);
-      expect(discordAdapter.read(doc)).toEqual(JSON.parse(fixture(`${name}.expected.json`)) as PageRead);
-    });
-  }
-
-  it('changed-layout fails loudly, naming the row selectors', () => {
-    const doc = load('changed-layout');
-    expect(discordAdapter.conversationOpen(doc)).toBe(true);
-    const e = readError(doc);
-    const { error } = JSON.parse(fixture('changed-layout.expected.json')) as { error: Record<string, string> };
-    expect({ name: e.name, adapter: e.adapter, selector: e.selector, message: e.message }).toEqual(error);
-  });
+  itReadsAsExpected(FIXTURES, ['guild-2025-en-us', 'dm-2022-en-gb', 'demo'], { adapter: discordAdapter, load });
+  itFailsLoudlyOnChangedLayout('changed-layout fails loudly, naming the row selectors', FIXTURES, { adapter: discordAdapter, load, readError });
 });
 
 describe('demo (the end-to-end page)', () => {

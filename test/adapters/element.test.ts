@@ -5,19 +5,17 @@
  * resolve in America/New_York (test/setup-timezone.ts); pages with relative date separators
  * ("today", "Monday") are read with the clock pinned to Thu 24 Sep 2026, 15:00.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { elementAdapter, parseRoomRoute } from '../../src/adapters/element';
 import { parsePermalink } from '../../src/adapters/element-tiles';
 import {
   parseAbsoluteDate, parseClock, parseFullDate, parseSeparator, resolveSeparator,
 } from '../../src/adapters/element-time';
-import { AdapterReadError } from '../../src/adapters/types';
 import type { PageRead } from '../../src/adapters/types';
+import { documentAt, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf } from './fixture-harness';
 
-const FIXTURES = join(process.cwd(), 'test/fixtures/element');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const FIXTURES = fixtureSet('element');
+const { fixture } = FIXTURES;
 
 const ROOM_URL = 'https://app.element.io/#/room/!kXnQrPzLmWvTyBsA:example.org';
 /** The address each fixture page is served at (the adapter reads the room id from it). */
@@ -31,21 +29,9 @@ const URLS: Record<string, string> = {
 const NOW = new Date('2026-09-24T15:00:00-04:00');
 
 /** happy-dom documents take the window's address, so set it before parsing. */
-function parseAt(url: string, html: string): Document {
-  (window as unknown as { happyDOM: { setURL(u: string): void } }).happyDOM.setURL(url);
-  return new DOMParser().parseFromString(html, 'text/html');
-}
+const parseAt = documentAt;
 const load = (name: string): Document => parseAt(URLS[name] ?? '', fixture(`${name}.html`));
-
-function readError(doc: Document): AdapterReadError {
-  try {
-    elementAdapter.read(doc);
-  } catch (e) {
-    if (e instanceof AdapterReadError) return e;
-    throw e;
-  }
-  throw new Error('read() returned instead of throwing');
-}
+const readError = (doc: Document) => readErrorOf(() => elementAdapter.read(doc));
 
 function atClock<T>(now: Date, fn: () => T): T {
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -60,22 +46,8 @@ function atClock<T>(now: Date, fn: () => T): T {
 afterEach(() => vi.useRealTimers());
 
 describe('fixture pages read as their expected JSON', () => {
-  for (const name of ['room-group-2023-en-us', 'dm-bubble-2026-en-gb', 'demo']) {
-    it(name, () => {
-      const doc = load(name);
-      expect(elementAdapter.conversationOpen(doc)).toBe(true);
-      const read = atClock(NOW, () => elementAdapter.read(doc));
-      expect(read).toEqual(JSON.parse(fixture(`${name}.expected.json`)) as PageRead);
-    });
-  }
-
-  it('changed-layout fails loudly, naming the row selectors', () => {
-    const doc = load('changed-layout');
-    expect(elementAdapter.conversationOpen(doc)).toBe(true);
-    const e = readError(doc);
-    const { error } = JSON.parse(fixture('changed-layout.expected.json')) as { error: Record<string, string> };
-    expect({ name: e.name, adapter: e.adapter, selector: e.selector, message: e.message }).toEqual(error);
-  });
+  itReadsAsExpected(FIXTURES, ['room-group-2023-en-us', 'dm-bubble-2026-en-gb', 'demo'], { adapter: elementAdapter, load, read: (doc) => atClock(NOW, () => elementAdapter.read(doc)) });
+  itFailsLoudlyOnChangedLayout('changed-layout fails loudly, naming the row selectors', FIXTURES, { adapter: elementAdapter, load, readError });
 
   it('pages with absolute dates and full-date timestamps do not depend on the clock', () => {
     const doc = load('room-group-2023-en-us');

@@ -6,15 +6,14 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Window } from 'happy-dom';
 import { describe, expect, it } from 'vitest';
 import { googlechatAdapter, conversationFromUrl } from '../../src/adapters/googlechat';
 import { parseAbsoluteTimestamp } from '../../src/adapters/googlechat-message';
-import { AdapterReadError } from '../../src/adapters/types';
 import type { PageRead } from '../../src/adapters/types';
+import { documentInWindow, fixtureSet, itFailsLoudlyOnChangedLayout, itHasAnAddressForEveryPage, itReadsAsExpected, readErrorOf } from './fixture-harness';
 
-const FIXTURES = join(process.cwd(), 'test/fixtures/googlechat');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const FIXTURES = fixtureSet('googlechat');
+const { fixture } = FIXTURES;
 
 /** The address each fixture page is read at (the adapter reads the conversation id from it). */
 const FIXTURE_URLS: Record<string, string> = {
@@ -25,43 +24,15 @@ const FIXTURE_URLS: Record<string, string> = {
 };
 
 /** A document parsed as if loaded from `url` (happy-dom gives parsed documents their window's URL). */
-function parseAt(html: string, url: string): Document {
-  const window = new Window({ url });
-  return new window.DOMParser().parseFromString(html, 'text/html') as unknown as Document;
-}
-const readFixture = (name: string): PageRead => googlechatAdapter.read(parseAt(fixture(`${name}.html`), FIXTURE_URLS[name]!));
-
-function readError(doc: Document): AdapterReadError {
-  try {
-    googlechatAdapter.read(doc);
-  } catch (e) {
-    if (e instanceof AdapterReadError) return e;
-    throw e;
-  }
-  throw new Error('read() returned instead of throwing');
-}
+const parseAt = (html: string, url: string): Document => documentInWindow(url, html);
+const load = (name: string): Document => parseAt(fixture(`${name}.html`), FIXTURE_URLS[name]!);
+const readFixture = (name: string): PageRead => googlechatAdapter.read(load(name));
+const readError = (doc: Document) => readErrorOf(() => googlechatAdapter.read(doc));
 
 describe('fixture pages read as their expected JSON', () => {
-  for (const name of ['space-topics-2025-en-us', 'dm-2026-pt-br', 'demo']) {
-    it(name, () => {
-      const doc = parseAt(fixture(`${name}.html`), FIXTURE_URLS[name]!);
-      expect(googlechatAdapter.conversationOpen(doc)).toBe(true);
-      expect(googlechatAdapter.read(doc)).toEqual(JSON.parse(fixture(`${name}.expected.json`)));
-    });
-  }
-
-  it('changed-layout fails loudly, naming the message selectors', () => {
-    const doc = parseAt(fixture('changed-layout.html'), FIXTURE_URLS['changed-layout']!);
-    expect(googlechatAdapter.conversationOpen(doc)).toBe(true);
-    const e = readError(doc);
-    const { error } = JSON.parse(fixture('changed-layout.expected.json')) as { error: Record<string, string> };
-    expect({ name: e.name, adapter: e.adapter, selector: e.selector, message: e.message }).toEqual(error);
-  });
-
-  it('every fixture page has an address in this test and an expected file', () => {
-    const pages = readdirSync(FIXTURES).filter((f) => f.endsWith('.html')).map((f) => f.replace(/\.html$/, ''));
-    expect(pages.sort()).toEqual(Object.keys(FIXTURE_URLS).sort());
-  });
+  itReadsAsExpected(FIXTURES, ['space-topics-2025-en-us', 'dm-2026-pt-br', 'demo'], { adapter: googlechatAdapter, load });
+  itFailsLoudlyOnChangedLayout('changed-layout fails loudly, naming the message selectors', FIXTURES, { adapter: googlechatAdapter, load, readError });
+  itHasAnAddressForEveryPage(FIXTURES, FIXTURE_URLS);
 });
 
 describe('demo (the end-to-end page)', () => {

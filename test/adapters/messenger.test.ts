@@ -7,17 +7,16 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Window } from 'happy-dom';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { shortHash } from '../../src/adapters/dom';
 import { messengerAdapter, readMessengerPage, threadFromUrl } from '../../src/adapters/messenger';
 import { parseA11yLabel, parseSenderLabel, readReactionSummary } from '../../src/adapters/messenger-rows';
 import { parseMessengerTime } from '../../src/adapters/messenger-time';
-import { AdapterReadError } from '../../src/adapters/types';
 import type { PageRead } from '../../src/adapters/types';
+import { documentInWindow, fixtureSet, itFailsLoudlyOnChangedLayout, itHasAnAddressForEveryPage, itReadsAsExpected, readErrorOf } from './fixture-harness';
 
-const FIXTURES = join(process.cwd(), 'test/fixtures/messenger');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const FIXTURES = fixtureSet('messenger');
+const { fixture } = FIXTURES;
 
 /** The address each fixture page is read at (the adapter takes the thread key from it). */
 const FIXTURE_URLS: Record<string, string> = {
@@ -29,22 +28,11 @@ const FIXTURE_URLS: Record<string, string> = {
 /** The capture clock the fixtures were written for (their README): 16 Oct 2025, 12:00 local. */
 const CAPTURED_AT = new Date(2025, 9, 16, 12, 0);
 
-function parseAt(html: string, url: string): Document {
-  const window = new Window({ url });
-  return new window.DOMParser().parseFromString(html, 'text/html') as unknown as Document;
-}
+const parseAt = (html: string, url: string): Document => documentInWindow(url, html);
 const load = (name: string): Document => parseAt(fixture(`${name}.html`), FIXTURE_URLS[name]!);
 const readAt = (doc: Document, now = CAPTURED_AT): PageRead => readMessengerPage(doc, now);
 
-function readError(doc: Document): AdapterReadError {
-  try {
-    readAt(doc);
-  } catch (e) {
-    if (e instanceof AdapterReadError) return e;
-    throw e;
-  }
-  throw new Error('read() returned instead of throwing');
-}
+const readError = (doc: Document) => readErrorOf(() => readAt(doc));
 
 describe('fixture pages read as their expected JSON', () => {
   beforeEach(() => {
@@ -55,27 +43,10 @@ describe('fixture pages read as their expected JSON', () => {
     vi.useRealTimers();
   });
 
-  for (const name of ['group-messenger-com-2024-en-us', 'direct-e2ee-facebook-2025-en-gb', 'demo']) {
-    it(name, () => {
-      const doc = load(name);
-      expect(messengerAdapter.conversationOpen(doc)).toBe(true);
-      // Through the adapter itself, whose clock is the (pinned) system clock.
-      expect(messengerAdapter.read(doc)).toEqual(JSON.parse(fixture(`${name}.expected.json`)));
-    });
-  }
-
-  it('changed-layout fails loudly, naming the row selectors', () => {
-    const doc = load('changed-layout');
-    expect(messengerAdapter.conversationOpen(doc)).toBe(true);
-    const e = readError(doc);
-    const { error } = JSON.parse(fixture('changed-layout.expected.json')) as { error: Record<string, string> };
-    expect({ name: e.name, adapter: e.adapter, selector: e.selector, message: e.message }).toEqual(error);
-  });
-
-  it('every fixture page has an address in this test and an expected file', () => {
-    const pages = readdirSync(FIXTURES).filter((f) => f.endsWith('.html')).map((f) => f.replace(/\.html$/, ''));
-    expect(pages.sort()).toEqual(Object.keys(FIXTURE_URLS).sort());
-  });
+  // Through the adapter itself, whose clock is the (pinned) system clock.
+  itReadsAsExpected(FIXTURES, ['group-messenger-com-2024-en-us', 'direct-e2ee-facebook-2025-en-gb', 'demo'], { adapter: messengerAdapter, load });
+  itFailsLoudlyOnChangedLayout('changed-layout fails loudly, naming the row selectors', FIXTURES, { adapter: messengerAdapter, load, readError });
+  itHasAnAddressForEveryPage(FIXTURES, FIXTURE_URLS);
 });
 
 // ---- Derived ids: the same page read again, or with newer messages, keeps its ids ----------

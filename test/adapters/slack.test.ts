@@ -4,17 +4,14 @@
  * imitates), plus focused tests for ts/time derivation, thread links, thread keys and errors.
  * Times resolve in America/New_York (test/setup-timezone.ts).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Window } from 'happy-dom';
-import { AdapterReadError } from '../../src/adapters/types';
+import { describe, expect, it } from 'vitest';
 import type { PageRead } from '../../src/adapters/types';
 import { parseSlackUrl, slackAdapter } from '../../src/adapters/slack';
 import { tsToSentAt } from '../../src/adapters/slack-rows';
+import { fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf, windowPages } from './fixture-harness';
 
-const FIXTURES = join(process.cwd(), 'test/fixtures/slack');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const FIXTURES = fixtureSet('slack');
+const { fixture } = FIXTURES;
 
 /** Where each fixture page is served (the adapter reads the conversation id from the URL). */
 const URLS: Record<string, string> = {
@@ -26,46 +23,16 @@ const URLS: Record<string, string> = {
 };
 
 // A happy-dom window per page, so that document.URL is the page's address; scripts do not run.
-const windows: Window[] = [];
-afterEach(async () => {
-  await Promise.all(windows.splice(0).map((w) => w.happyDOM.close()));
-});
-function page(html: string, url: string): Document {
-  const window = new Window({ url });
-  windows.push(window);
-  window.document.write(html);
-  return window.document as unknown as Document;
-}
+const page = windowPages();
 const fixtureDoc = (name: string, url = URLS[name] ?? ''): Document => page(fixture(`${name}.html`), url);
-
-function readError(doc: Document): AdapterReadError {
-  try {
-    slackAdapter.read(doc);
-  } catch (e) {
-    if (e instanceof AdapterReadError) return e;
-    throw e;
-  }
-  throw new Error('read() returned instead of throwing');
-}
+const readError = (doc: Document) => readErrorOf(() => slackAdapter.read(doc));
 
 describe('fixture pages read as their expected JSON', () => {
-  for (const name of ['channel-2025-en-us', 'dm-thread-pane-2025-en-us', 'private-channel-2021-classes']) {
-    it(name, () => {
-      const doc = fixtureDoc(name);
-      expect(slackAdapter.conversationOpen(doc)).toBe(true);
-      expect(slackAdapter.read(doc)).toEqual(JSON.parse(fixture(`${name}.expected.json`)) as PageRead);
-    });
-  }
+  itReadsAsExpected(FIXTURES, ['channel-2025-en-us', 'dm-thread-pane-2025-en-us', 'private-channel-2021-classes'], { adapter: slackAdapter, load: fixtureDoc });
 });
 
 describe('changed layout and pages that are not a conversation', () => {
-  it('changed-layout fails loudly, naming the message selectors', () => {
-    const doc = fixtureDoc('changed-layout');
-    expect(slackAdapter.conversationOpen(doc)).toBe(true);
-    const e = readError(doc);
-    const { error } = JSON.parse(fixture('changed-layout.expected.json')) as { error: Record<string, string> };
-    expect({ name: e.name, adapter: e.adapter, selector: e.selector, message: e.message }).toEqual(error);
-  });
+  itFailsLoudlyOnChangedLayout('changed-layout fails loudly, naming the message selectors', FIXTURES, { adapter: slackAdapter, load: fixtureDoc, readError });
 
   it('a page without a message pane is not a conversation, and reading it names the pane selector', () => {
     const doc = page('<html><body><div class="p-client_workspace"><div data-qa="activity_page">Activity</div></div></body></html>', 'https://app.slack.com/client/T05HRBR7KQ2/activity');

@@ -6,17 +6,15 @@
  * Times resolve in America/New_York (test/setup-timezone.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Window } from 'happy-dom';
+import { describe, expect, it } from 'vitest';
 import { shortHash } from '../../src/adapters/dom';
-import { AdapterReadError } from '../../src/adapters/types';
 import type { PageRead } from '../../src/adapters/types';
 import { conversationIdFromUrl, teamsAdapter } from '../../src/adapters/teams';
 import { midToSentAt } from '../../src/adapters/teams-rows';
+import { fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf, windowPages } from './fixture-harness';
 
-const FIXTURES = join(process.cwd(), 'test/fixtures/teams');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const FIXTURES = fixtureSet('teams');
+const { fixture } = FIXTURES;
 
 /** Where each fixture page is served. */
 const URLS: Record<string, string> = {
@@ -28,44 +26,13 @@ const URLS: Record<string, string> = {
 };
 
 // A happy-dom window per page, so that document.URL is the page's address; scripts do not run.
-const windows: Window[] = [];
-afterEach(async () => {
-  await Promise.all(windows.splice(0).map((w) => w.happyDOM.close()));
-});
-function page(html: string, url: string): Document {
-  const window = new Window({ url });
-  windows.push(window);
-  window.document.write(html);
-  return window.document as unknown as Document;
-}
+const page = windowPages();
 const fixtureDoc = (name: string, url = URLS[name] ?? ''): Document => page(fixture(`${name}.html`), url);
-
-function readError(doc: Document): AdapterReadError {
-  try {
-    teamsAdapter.read(doc);
-  } catch (e) {
-    if (e instanceof AdapterReadError) return e;
-    throw e;
-  }
-  throw new Error('read() returned instead of throwing');
-}
+const readError = (doc: Document) => readErrorOf(() => teamsAdapter.read(doc));
 
 describe('fixture pages read as their expected JSON', () => {
-  for (const name of ['group-chat-v2-en-us', 'one-on-one-v2-de-de', 'demo']) {
-    it(name, () => {
-      const doc = fixtureDoc(name);
-      expect(teamsAdapter.conversationOpen(doc)).toBe(true);
-      expect(teamsAdapter.read(doc)).toEqual(JSON.parse(fixture(`${name}.expected.json`)) as PageRead);
-    });
-  }
-
-  it('changed-layout fails loudly, naming the row selectors', () => {
-    const doc = fixtureDoc('changed-layout');
-    expect(teamsAdapter.conversationOpen(doc)).toBe(true);
-    const e = readError(doc);
-    const { error } = JSON.parse(fixture('changed-layout.expected.json')) as { error: Record<string, string> };
-    expect({ name: e.name, adapter: e.adapter, selector: e.selector, message: e.message }).toEqual(error);
-  });
+  itReadsAsExpected(FIXTURES, ['group-chat-v2-en-us', 'one-on-one-v2-de-de', 'demo'], { adapter: teamsAdapter, load: fixtureDoc });
+  itFailsLoudlyOnChangedLayout('changed-layout fails loudly, naming the row selectors', FIXTURES, { adapter: teamsAdapter, load: fixtureDoc, readError });
 });
 
 describe('demo (also the end-to-end page)', () => {

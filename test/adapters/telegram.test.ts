@@ -5,29 +5,23 @@
  * rule, ids, time resolution, senders and errors. Times resolve in America/New_York
  * (test/setup-timezone.ts); Web A's relative day headers are read against a pinned clock.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AdapterReadError } from '../../src/adapters/types';
 import type { PageRead } from '../../src/adapters/types';
 import { telegramAdapter } from '../../src/adapters/telegram';
 import { findClock, parseCount, parseTelegramLocation, threadKeyFor } from '../../src/adapters/telegram-parts';
 import { fromUnixSeconds, parseDayHeader } from '../../src/adapters/telegram-time';
 import { messageIdOf } from '../../src/adapters/telegram-a';
 import { shortHash } from '../../src/adapters/dom';
+import { documentAt, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf } from './fixture-harness';
 
-// The vitest root is the project (vitest.config.ts); happy-dom's URL cannot read file: URLs.
-const FIXTURES = join(process.cwd(), 'test/fixtures/telegram');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const FIXTURES = fixtureSet('telegram');
+const { fixture } = FIXTURES;
 
 /** "Now" for the Web A fixtures: Monday 28 September 2026, 3 PM in New York (README.md). */
 const NOW = new Date('2026-09-28T15:00:00-04:00');
 
 /** A document at `url`: DOMParser documents take the window's URL, which is what the adapter reads. */
-function parseAt(html: string, url: string): Document {
-  (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(url);
-  return new DOMParser().parseFromString(html, 'text/html');
-}
+const parseAt = (html: string, url: string): Document => documentAt(url, html);
 
 /** Fixture pages start with the address Chrome records when saving a page: `<!-- saved from url=(NNNN)<url> -->`. */
 function savedFrom(html: string): string {
@@ -41,37 +35,15 @@ const load = (name: string): Document => {
   return parseAt(html, savedFrom(html));
 };
 
-function readError(doc: Document): AdapterReadError {
-  try {
-    telegramAdapter.read(doc);
-  } catch (e) {
-    if (e instanceof AdapterReadError) return e;
-    throw e;
-  }
-  throw new Error('read() returned instead of throwing');
-}
+const readError = (doc: Document) => readErrorOf(() => telegramAdapter.read(doc));
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe('fixture pages read as their expected JSON', () => {
-  for (const name of ['k-group-en', 'a-group-en', 'demo']) {
-    it(name, () => {
-      vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
-      const doc = load(name);
-      expect(telegramAdapter.conversationOpen(doc)).toBe(true);
-      expect(telegramAdapter.read(doc)).toEqual(JSON.parse(fixture(`${name}.expected.json`)) as PageRead);
-    });
-  }
-
-  it('changed-layout fails loudly, naming the row selectors', () => {
-    const doc = load('changed-layout');
-    expect(telegramAdapter.conversationOpen(doc)).toBe(true);
-    const e = readError(doc);
-    const { error } = JSON.parse(fixture('changed-layout.expected.json')) as { error: Record<string, string> };
-    expect({ name: e.name, adapter: e.adapter, selector: e.selector, message: e.message }).toEqual(error);
-  });
+  itReadsAsExpected(FIXTURES, ['k-group-en', 'a-group-en', 'demo'], { adapter: telegramAdapter, load, setup: () => vi.useFakeTimers({ now: NOW, toFake: ['Date'] }) });
+  itFailsLoudlyOnChangedLayout('changed-layout fails loudly, naming the row selectors', FIXTURES, { adapter: telegramAdapter, load, readError });
 });
 
 describe('demo (also the end-to-end page)', () => {

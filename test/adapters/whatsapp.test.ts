@@ -4,11 +4,8 @@
  * each imitates), plus focused tests for the time rules, direction, ids and errors.
  * Times resolve in America/New_York (test/setup-timezone.ts).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closestAbove, extractText, findPreviousIndex, outermost, shortHash } from '../../src/adapters/dom';
-import { AdapterReadError } from '../../src/adapters/types';
 import type { PageRead } from '../../src/adapters/types';
 import { whatsappAdapter } from '../../src/adapters/whatsapp';
 import { parseDataId } from '../../src/adapters/whatsapp-rows';
@@ -17,45 +14,19 @@ import { parseChip, resolveChipDates } from '../../src/adapters/whatsapp-chips';
 import type { ChipSlot } from '../../src/adapters/whatsapp-chips';
 import { parseClock, parsePrePlainText, resolveDayMonthOrder, toSentAt } from '../../src/adapters/whatsapp-time';
 import type { NumericDate } from '../../src/adapters/whatsapp-time';
+import { fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf } from './fixture-harness';
 
-// The vitest root is the project (vitest.config.ts); happy-dom's URL cannot read file: URLs.
-const FIXTURES = join(process.cwd(), 'test/fixtures/whatsapp');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const FIXTURES = fixtureSet('whatsapp');
+const { fixture } = FIXTURES;
 const parse = (html: string): Document => new DOMParser().parseFromString(html, 'text/html');
-const readFixture = (name: string): PageRead => whatsappAdapter.read(parse(fixture(`${name}.html`)));
+const load = (name: string): Document => parse(fixture(`${name}.html`));
+const readFixture = (name: string): PageRead => whatsappAdapter.read(load(name));
 
-function readError(doc: Document): AdapterReadError {
-  try {
-    whatsappAdapter.read(doc);
-  } catch (e) {
-    if (e instanceof AdapterReadError) return e;
-    throw e;
-  }
-  throw new Error('read() returned instead of throwing');
-}
+const readError = (doc: Document) => readErrorOf(() => whatsappAdapter.read(doc));
 
 describe('fixture pages read as their expected JSON', () => {
-  for (const name of [
-    'group-classic-en-us',
-    'group-2026-pt-br',
-    'direct-2026-en-gb',
-    'direct-legacy-2020-en-us',
-    'demo-group',
-  ]) {
-    it(name, () => {
-      const doc = parse(fixture(`${name}.html`));
-      expect(whatsappAdapter.conversationOpen(doc)).toBe(true);
-      expect(whatsappAdapter.read(doc)).toEqual(JSON.parse(fixture(`${name}.expected.json`)));
-    });
-  }
-
-  it('changed-layout fails loudly, naming the row selectors', () => {
-    const doc = parse(fixture('changed-layout.html'));
-    expect(whatsappAdapter.conversationOpen(doc)).toBe(true);
-    const e = readError(doc);
-    const { error } = JSON.parse(fixture('changed-layout.expected.json')) as { error: Record<string, string> };
-    expect({ name: e.name, adapter: e.adapter, selector: e.selector, message: e.message }).toEqual(error);
-  });
+  itReadsAsExpected(FIXTURES, ['group-classic-en-us', 'group-2026-pt-br', 'direct-2026-en-gb', 'direct-legacy-2020-en-us', 'demo-group'], { adapter: whatsappAdapter, load });
+  itFailsLoudlyOnChangedLayout('changed-layout fails loudly, naming the row selectors', FIXTURES, { adapter: whatsappAdapter, load, readError });
 });
 
 describe('demo-group (also the end-to-end and offline-demo page)', () => {

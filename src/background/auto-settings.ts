@@ -7,7 +7,6 @@ import { adapterById } from '../adapters/registry';
 import { repairSettings } from './settings';
 import { audit, db } from './context';
 import { finishCapture } from './captures';
-import { setBadge } from './badge';
 import { syncCustomScripts } from './custom-domains';
 import type { PlatformId } from '../shared/model';
 
@@ -33,7 +32,6 @@ export async function onSettingsChanged(oldValue: unknown, newValue: unknown): P
       const running = await db.captures.where('status').equals('running').filter((c) => c.mode === 'auto' && c.adapter === id).toArray();
       for (const c of running) {
         await finishCapture(c.id, 'visible-only', 'automatic capture was turned off');
-        await setBadge(c.tabId, null);
       }
     }
     const tabs = await browser.tabs.query({ url: adapter.matches as string[] });

@@ -79,7 +79,9 @@ export async function finishCapture(id: string, reason: EndReason, detail: strin
   });
   if (closed) {
     await audit('capture-finished', { captureId: id, threadId: closed.threadId, mode: closed.mode, status: closed.status, reason, counts: closed.counts });
-    if (closed.mode === 'manual') await setBadge(closed.tabId, (await runningCapture(closed.tabId, 'auto')) ? 'auto' : null);
+    // The tab's badge follows what is still running there.
+    const still = (await runningCapture(closed.tabId, 'manual')) ? 'capturing' : (await runningCapture(closed.tabId, 'auto')) ? 'auto' : null;
+    await setBadge(closed.tabId, still);
     await refreshReminders().catch(() => undefined);
   }
 }

@@ -129,8 +129,20 @@ async function maybeAutoCapture(adapter: Adapter, page: AbortSignal): Promise<vo
     signal: stop.signal,
     onError: (err) => {
       console.warn('Threadkeeper auto-capture:', err);
-      // A refusal from the background (storage full, capture closed) stops auto mode: never pretend.
-      if (err instanceof Error && !(err instanceof AdapterReadError)) stop.abort();
+      // Never pretend: a layout the adapter cannot read, or a refusal from the background
+      // (storage full, capture closed), ends auto mode for this page, and the capture record
+      // (and so the popup and the badge) says why.
+      if (stop.signal.aborted) return;
+      stop.abort();
+      const layout = err instanceof AdapterReadError;
+      void tellEnd({
+        type: 'content/capture-end',
+        captureId: answer.captureId,
+        adapter: adapter.id,
+        reason: layout ? 'layout-changed' : 'error',
+        detail: `automatic capture stopped: ${err instanceof Error ? err.message : String(err)}`,
+        selector: layout ? err.selector : null,
+      });
     },
   });
 }

@@ -174,6 +174,33 @@ describe('versions, a stopped service worker, and auto-capture', () => {
     expect(await b.worker.evaluate((id) => chrome.action.getBadgeText({ tabId: id }), tabId)).toBe(await b.worker.evaluate(() => chrome.action.getBadgeText({})));
   });
 
+  it('auto-capture on a layout it cannot read stops and says so, instead of showing REC over nothing', async () => {
+    await setExtensionStorage(b.worker, { settings: { autoCapture: ['whatsapp'] } });
+    const chat = await openChat(b, 'n=60&cached=60');
+    const tabId = await b.tabIdOf(chat);
+    // Wait until auto mode has kept what the page showed, then change the layout under it.
+    const ours = async () => (await dumpDb(b.worker)).captures.filter((c) => c.mode === 'auto' && c.tabId === tabId);
+    await expect.poll(async () => (await ours()).filter((c) => c.status === 'running' && (c.counts.messages ?? 0) > 0).length, { timeout: 10_000 }).toBe(1);
+    // WhatsApp ships a new layout: none of the anchors the adapter reads (row role, data-id,
+    // pre-plain-text, tail icons) is left. The rows are replaced, as a real re-render would.
+    await chat.evaluate(() =>
+      document.querySelectorAll('#main [role="row"]').forEach((r) => {
+        const copy = r.cloneNode(true) as Element;
+        copy.setAttribute('role', 'listitem');
+        for (const el of [copy, ...Array.from(copy.querySelectorAll('*'))]) {
+          for (const a of ['data-id', 'data-pre-plain-text', 'data-icon', 'class']) el.removeAttribute(a);
+        }
+        r.replaceWith(copy);
+      }),
+    );
+    await expect.poll(async () => (await ours()).at(-1)?.status, { timeout: 10_000 }).toBe('incomplete');
+    const ended = (await ours()).at(-1)!;
+    expect(ended.incompleteReason).toContain('automatic capture stopped: could not read the messages on this page');
+    expect(await b.worker.evaluate((id) => chrome.action.getBadgeText({ tabId: id }), tabId)).not.toBe('REC');
+    await setExtensionStorage(b.worker, { settings: { autoCapture: [] } });
+    await chat.close();
+  });
+
   it('history the phone refuses ends the capture as incomplete, saying why, with everything shown kept', async () => {
     const chat = await openChat(b, 'n=400&cached=250&initial=100&refuse=1');
     const popup = await b.openPopup(await b.tabIdOf(chat));

@@ -117,9 +117,10 @@ export async function scrollBack(adapter: Adapter, session: CaptureSession, hook
         if (!session.lastReadOverlapped && step > 8) {
           // Possibly a gap: go back down half a step and read again with a smaller step.
           step = Math.floor(step / 2);
+          const rendered = changeOrTimeout(scroller, SETTLE_MS, hooks.signal);
           scroller.scrollTop = scroller.scrollTop + step;
           scroller.dispatchEvent(new Event('scroll'));
-          await changeOrTimeout(scroller, SETTLE_MS, hooks.signal);
+          await rendered;
           continue;
         }
         // Rows stay mounted some way beyond the viewport, so a read that still overlaps what we
@@ -139,10 +140,13 @@ export async function scrollBack(adapter: Adapter, session: CaptureSession, hook
 
         if (scroller.scrollTop > 1) {
           hooks.progress('scrolling');
+          // Watch before scrolling: a list that re-renders at once must not leave us waiting
+          // the whole settle time for a change that already happened.
+          const rendered = changeOrTimeout(scroller, SETTLE_MS, hooks.signal);
           scroller.scrollTop = Math.max(0, scroller.scrollTop - step);
           scroller.dispatchEvent(new Event('scroll'));
           // A virtual list remounts rows within a frame or two of the scroll event.
-          await changeOrTimeout(scroller, SETTLE_MS, hooks.signal);
+          await rendered;
           idleSince = null;
           continue;
         }

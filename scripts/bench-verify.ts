@@ -1,0 +1,143 @@
+/**
+ * Benchmark part 3: the built verifier CLI (`node dist-cli/threadkeeper-verify.mjs`) on a large
+ * bundle, against raw SHA-512 (node:crypto) of the same payload bytes, in the same run.
+ *
+ * The bundle is made by the extension's own code in Node: thread rows for n synthetic messages
+ * (the long-thread fixture's content) with `files` random attachments totalling `attachmentMB`,
+ * rendered by renderThreadFiles (thread.json, transcript.html, messages.csv, attachments) and
+ * written by bag-writer's writeBundle, signed with a freshly made P-256 key (WebCrypto).
+ */
+import { createHash, randomFillSync } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { AttachmentRow, CaptureRow, MessageRow, ThreadRow, VersionRow } from '../src/db/schema';
+import { contentOf, fingerprintOf, threadIdOf } from '../src/background/ingest';
+import { threadFolder } from '../src/background/export';
+import { renderThreadFiles } from '../src/bundle/thread-record';
+import { writeBundle, type BundleSigner, type PayloadFile } from '../src/bundle/bag-writer';
+import { sha256Hex } from '../src/shared/bytes';
+import { benchThread, runningCapture, syntheticMessages } from './bench-ingest';
+
+const run = promisify(execFile);
+export const VERIFY_CLI = 'dist-cli/threadkeeper-verify.mjs';
+
+export interface VerifyBench {
+  messages: number;
+  attachments: number;
+  payloadBytes: number;
+  zipBytes: number;
+  /** Seconds per verifier run (whole process: start, read, inflate, hash, signature). */
+  verifySeconds: number[];
+  shaSeconds: number[];
+  verifyMBps: number;
+  shaMBps: number;
+  ratio: number;
+  verdict: string;
+  buildSeconds: number;
+}
+
+const MB = 1024 * 1024;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+async function newSigner(): Promise<BundleSigner> {
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const full = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  return {
+    publicJwk: { kty: full.kty, crv: full.crv, x: full.x, y: full.y },
+    sign: async (data) => new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, data as BufferSource)),
+  };
+}
+
+/** Builds the bundle's payload: one thread of n messages, `files` attachments of random bytes. */
+async function buildPayload(n: number, files: number, attachmentBytes: number): Promise<PayloadFile[]> {
+  const messages = syntheticMessages(n);
+  const threadId = threadIdOf('whatsapp', benchThread.threadKey);
+  const at = '2026-03-02T10:00:00.000Z';
+  const attachments = new Map<string, AttachmentRow>();
+  const perFile = Math.floor(attachmentBytes / files);
+  const every = Math.max(1, Math.floor(n / files));
+  const versions: VersionRow[] = [];
+  const rows: MessageRow[] = [];
+  for (const [i, m] of messages.entries()) {
+    if (i % every === every - 1 && attachments.size < files) {
+      const bytes = randomFillSync(new Uint8Array(perFile));
+      const sha256 = await sha256Hex(bytes);
+      attachments.set(sha256, { sha256, mediaType: 'image/jpeg', size: bytes.length, bytes, firstSeenAt: at });
+      m.attachments = [{ kind: 'image', originalName: null, mediaType: 'image/jpeg', sha256, size: bytes.length, missingReason: null, thumbnail: false }];
+    }
+    const content = contentOf(m);
+    const fingerprint = await fingerprintOf(content);
+    rows.push({
+      threadId, messageId: m.messageId, type: m.type, sentAt: m.sentAt, firstSeenAt: at, lastSeenAt: at, firstPageOrder: m.pageOrder,
+      firstCaptureId: 'bench', versionCount: 1, latestFingerprint: fingerprint, carriedVersion: 0, forwardedVersion: 0, forwardedAt: null,
+    });
+    versions.push({ id: i + 1, threadId, messageId: m.messageId, version: 1, kind: 'original', observedAt: at, captureId: 'bench', fingerprint, content });
+  }
+  if (attachments.size !== files) throw new Error(`made ${attachments.size} attachments, expected ${files}`);
+  const thread: ThreadRow = {
+    id: threadId, platform: 'whatsapp', threadKey: benchThread.threadKey, title: benchThread.title, kind: benchThread.kind,
+    participants: benchThread.participants, firstCapturedAt: at, lastCapturedAt: at, bundles: [],
+  };
+  const capture: CaptureRow = {
+    ...runningCapture('bench'), threadId, startedAt: at, finishedAt: at, status: 'complete', reachedBeginning: true, phase: null, endReason: 'beginning',
+    counts: { messages: n, events: 0, newMessages: n, newEvents: 0, newVersions: 0, attachments: files, attachmentsMissing: 0 },
+  };
+  const { files: rendered } = await renderThreadFiles({ thread, messages: rows, versions, attachments, captures: [capture] });
+  const folder = await threadFolder(threadId);
+  return rendered.map((f) => ({ path: `${folder}/${f.path}`, bytes: f.bytes })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export async function verifyBench(opts: { n: number; files: number; attachmentMB: number; rounds: number }, log: (line: string) => void): Promise<VerifyBench> {
+  if (!existsSync(VERIFY_CLI)) throw new Error(`no built verifier at ${VERIFY_CLI}: run npm run build`);
+  const dir = mkdtempSync(join(tmpdir(), 'tk-bench-verify-'));
+  try {
+    const b0 = performance.now();
+    const payload = await buildPayload(opts.n, opts.files, opts.attachmentMB * MB);
+    const bundle = await writeBundle({
+      bagName: 'threadkeeper-bench',
+      payload,
+      signer: await newSigner(),
+      info: { externalIdentifier: 'urn:threadkeeper:bundle:bench', baggingDate: '2026-03-02', softwareAgent: 'Threadkeeper benchmark (scripts/bench.ts)' },
+    });
+    const file = join(dir, 'bench-bundle.zip');
+    writeFileSync(file, bundle.zip);
+    const buildSeconds = (performance.now() - b0) / 1000;
+    const payloadBytes = payload.reduce((s, f) => s + f.bytes.length, 0);
+    log(`  bundle: ${opts.n} messages, ${opts.files} attachments, payload ${(payloadBytes / MB).toFixed(1)} MB, ZIP ${(bundle.zip.length / MB).toFixed(1)} MB (built in ${buildSeconds.toFixed(1)} s)`);
+
+    const verifySeconds: number[] = [];
+    const shaSeconds: number[] = [];
+    let verdict = '';
+    const expected = new RegExp(`^valid: signed by key \\S+, 1 thread, ${opts.n} messages, ${opts.files} attachments$`);
+    for (let r = 0; r < opts.rounds; r++) {
+      const t0 = performance.now();
+      const { stdout } = await run('node', [VERIFY_CLI, file], { timeout: 600_000, maxBuffer: 16 * MB }).catch((e: { stdout?: string; stderr?: string; message?: string }) => {
+        throw new Error(`verifier failed: ${(e.stdout ?? '').trim()} ${(e.stderr ?? e.message ?? '').trim()}`);
+      });
+      verifySeconds.push((performance.now() - t0) / 1000);
+      verdict = stdout.trim();
+      if (!expected.test(verdict)) throw new Error(`unexpected verifier output: ${verdict}`);
+
+      const s0 = performance.now();
+      for (const f of payload) createHash('sha512').update(f.bytes).digest();
+      shaSeconds.push((performance.now() - s0) / 1000);
+      log(`  round ${r + 1}: verifier ${verifySeconds[r]!.toFixed(2)} s, SHA-512 ${shaSeconds[r]!.toFixed(2)} s`);
+    }
+    const verifyMBps = payloadBytes / MB / median(verifySeconds);
+    const shaMBps = payloadBytes / MB / median(shaSeconds);
+    return {
+      messages: opts.n, attachments: opts.files, payloadBytes, zipBytes: bundle.zip.length, verifySeconds, shaSeconds,
+      verifyMBps, shaMBps, ratio: verifyMBps / shaMBps, verdict, buildSeconds,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

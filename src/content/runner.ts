@@ -20,7 +20,7 @@ import type {
   ProbeResult,
 } from '../shared/protocol';
 import { CaptureSession } from './capture-session';
-import { scrollBack } from './scroll-back';
+import { CANCELLED, PAGE_LEFT, scrollBack } from './scroll-back';
 import { startAutoCapture } from './auto-capture';
 
 const RETRIES = 8;
@@ -95,7 +95,7 @@ function startPreserve(adapter: Adapter, captureId: string, limits: CaptureLimit
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
   const controller = new AbortController();
-  page.addEventListener('abort', () => controller.abort(), { once: true });
+  page.addEventListener('abort', () => controller.abort(PAGE_LEFT), { once: true });
   captures.set(captureId, controller);
   const session = new CaptureSession(adapter, captureId, (b) => sendUntilAcked(b));
   void (async () => {
@@ -167,7 +167,7 @@ export function startRunner(): void {
 
 function runWith(adapter: Adapter): void {
   const page = new AbortController();
-  addEventListener('pagehide', () => page.abort(), { once: true });
+  addEventListener('pagehide', () => page.abort(PAGE_LEFT), { once: true });
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     // Only our own background talks to us (a page cannot use runtime messaging at all).
     if (sender.id !== browser.runtime.id || sender.tab) return undefined;
@@ -182,7 +182,7 @@ function runWith(adapter: Adapter): void {
         else auto?.abort();
         return Promise.resolve({ ok: true });
       case 'bg/cancel':
-        captures.get(m.captureId)?.abort();
+        captures.get(m.captureId)?.abort(CANCELLED);
         return Promise.resolve({ ok: captures.has(m.captureId) });
       default:
         return undefined;

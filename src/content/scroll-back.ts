@@ -23,6 +23,10 @@ export interface ScrollBackHooks {
   doc?: Document;
 }
 
+/** Abort reasons: the user's Cancel, or the page going away (tab closed, reload, navigation). */
+export const CANCELLED = 'cancelled';
+export const PAGE_LEFT = 'page-left';
+
 /** How long to wait for a virtual list to re-render after a scroll step. */
 const SETTLE_MS = 80;
 
@@ -99,7 +103,11 @@ export async function scrollBack(adapter: Adapter, session: CaptureSession, hook
 
     try {
       for (;;) {
-        if (hooks.signal.aborted) return end('cancelled', 'cancelled by the user');
+        if (hooks.signal.aborted) {
+          return hooks.signal.reason === PAGE_LEFT
+            ? end('error', 'the page was closed or left before the capture finished; everything acknowledged is kept')
+            : end('cancelled', 'cancelled by the user');
+        }
         if (now() - started > hooks.limits.maxDurationMs) {
           return end('budget', `stopped after ${Math.round(hooks.limits.maxDurationMs / 60000)} minutes; everything read so far is kept, and preserving again continues from the top of what is kept`);
         }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdapterReadError, type Adapter, type PageMessage } from '../../src/adapters/types';
 import { CaptureSession } from '../../src/content/capture-session';
-import { scrollBack } from '../../src/content/scroll-back';
+import { PAGE_LEFT, scrollBack } from '../../src/content/scroll-back';
 import { PageOrder } from '../../src/content/page-order';
 import type { ContentBatch } from '../../src/shared/protocol';
 import { message, thread } from './factories';
@@ -107,6 +107,15 @@ describe('scrollBack', () => {
     setTimeout(() => ctl.abort(), 50);
     const r = await scrollBack(f.adapter, new CaptureSession(f.adapter, 'c1', send), { signal: ctl.signal, limits, progress: () => {} });
     expect(r.reason).toBe('cancelled');
+  });
+
+  it('says the page was left, not "cancelled by the user", when the tab goes away', async () => {
+    const f = fakeMessenger({ total: 3000, loaded: 60, window: 10, view: 8 });
+    const { send } = collect();
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(PAGE_LEFT), 50);
+    const r = await scrollBack(f.adapter, new CaptureSession(f.adapter, 'c1', send), { signal: ctl.signal, limits, progress: () => {} });
+    expect(r).toMatchObject({ reason: 'error', detail: expect.stringContaining('closed or left') });
   });
 
   it('stops with the failed selector when the layout changes mid-scroll', async () => {

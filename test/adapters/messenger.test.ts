@@ -82,9 +82,6 @@ function appendSeparatorAndMessage(doc: Document, when: string, sender: string, 
   last.after(sep, row);
 }
 
-const idsOf = (read: PageRead): Map<string, string> =>
-  new Map(read.messages.map((m) => [`${m.pageOrder}`, m.messageId]));
-
 describe('derived ids are reproduced by a second capture', () => {
   for (const name of ['group-messenger-com-2024-en-us', 'direct-e2ee-facebook-2025-en-gb', 'demo']) {
     it(`${name}: read twice, the ids are the same and unique`, () => {

@@ -132,9 +132,6 @@ function aRow(r: ARow): string {
   );
 }
 
-const action = (id: string, text: string): string =>
-  `<div id="message${id}" class="ActionMessage message-list-item" data-message-id="${id}"><span class="action-message-content">${text}</span></div>`;
-
 function aPage(groups: { date: string; rows: string }[], opts: { url?: string; title?: string } = {}): Document {
   return parseAt(
     `<html><body><div id="MiddleColumn"><div class="MiddleHeader"><div class="ChatInfo"><div class="info"><div class="title"><h3 class="fullName">${opts.title ?? 'Test chat'}</h3></div></div></div></div>` +

@@ -1,6 +1,6 @@
+import { unzipAll } from '../helpers/zip';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
-import JSZip from 'jszip';
 import { writeBundle, type BagInfo, type BundleSigner, type PayloadFile } from '../../src/bundle/bag-writer';
 import { verifyBag, type VerifyReport } from '../../src/bundle/bag-verify';
 
@@ -45,12 +45,6 @@ const PAYLOAD: PayloadFile[] = [
 ];
 const INFO: BagInfo = { externalIdentifier: 'urn:threadkeeper:bundle:test', baggingDate: '2026-09-30', softwareAgent: 'Threadkeeper test', contactName: 'Pat' };
 
-async function unzipAll(zip: Uint8Array): Promise<Map<string, Uint8Array>> {
-  const z = await JSZip.loadAsync(zip);
-  const files = new Map<string, Uint8Array>();
-  for (const name of Object.keys(z.files)) if (!z.files[name]!.dir) files.set(name, await z.files[name]!.async('uint8array'));
-  return files;
-}
 
 /**
  * Re-seals a modified bag the way an attacker with their own key (or a buggy writer) would:

@@ -1,26 +1,17 @@
+import { webCryptoSigner } from '../helpers/signer';
+import { unzipAll } from '../helpers/zip';
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import JSZip from 'jszip';
 import { writeBundle, foldBagInfoValue, assertSafePayloadPath, humanSize, type BagInfo, type BundleSigner, type PayloadFile } from '../../src/bundle/bag-writer';
 import { verifyBag } from '../../src/bundle/bag-verify';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-async function webCryptoSigner(): Promise<BundleSigner> {
-  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-  const full = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  return {
-    publicJwk: { kty: full.kty, crv: full.crv, x: full.x, y: full.y },
-    async sign(data) {
-      return new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, data as BufferSource));
-    },
-  };
-}
 
 /**
  * Deterministic signer for byte-identity tests: a real P-256 public key, and a "signature"
@@ -89,15 +80,6 @@ function centralDirectory(zip: Uint8Array) {
   return out;
 }
 
-async function unzipAll(zip: Uint8Array): Promise<Map<string, Uint8Array>> {
-  const z = await JSZip.loadAsync(zip);
-  const files = new Map<string, Uint8Array>();
-  for (const name of Object.keys(z.files)) {
-    const f = z.files[name]!;
-    if (!f.dir) files.set(name, await f.async('uint8array'));
-  }
-  return files;
-}
 
 describe('writeBundle', () => {
   let signer: BundleSigner;

@@ -1,15 +1,11 @@
 /** The verifier checks the hash chain of the audit log a bundle carries, even in a correctly signed bag. */
 import { describe, expect, it } from 'vitest';
-import { writeBundle, type BundleSigner } from '../../src/bundle/bag-writer';
+import { writeBundle } from '../../src/bundle/bag-writer';
 import { verifyBag } from '../../src/bundle/bag-verify';
 import { GENESIS, entryHash, type ChainedEntry } from '../../src/shared/audit-chain';
-import JSZip from 'jszip';
+import { unzipAll } from '../helpers/zip';
+import { webCryptoSigner } from '../helpers/signer';
 
-async function signer(): Promise<BundleSigner> {
-  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-  const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  return { publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, sign: async (d) => new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, d as BufferSource)) };
-}
 
 function log(n: number): ChainedEntry[] {
   let prevHash = GENESIS;
@@ -24,17 +20,14 @@ async function bagWith(entries: ChainedEntry[]): Promise<Map<string, Uint8Array>
   const enc = new TextEncoder();
   const { zip } = await writeBundle({
     bagName: 'b',
-    signer: await signer(),
+    signer: await webCryptoSigner(),
     info: { externalIdentifier: 'urn:x', baggingDate: '2026-11-26', softwareAgent: 'test' },
     payload: [
       { path: 'audit-log.jsonl', bytes: enc.encode(entries.map((e) => JSON.stringify(e)).join('\n') + '\n') },
       { path: 'threads/t/thread.json', bytes: enc.encode(JSON.stringify({ messages: [], attachments: [] })) },
     ],
   });
-  const z = await JSZip.loadAsync(zip);
-  const files = new Map<string, Uint8Array>();
-  for (const name of Object.keys(z.files)) if (!z.files[name]!.dir) files.set(name, await z.files[name]!.async('uint8array'));
-  return files;
+  return unzipAll(zip);
 }
 
 describe('audit log in a bundle', () => {

@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { deflateRawSync, constants as zc } from 'node:zlib';
-import JSZip from 'jszip';
 import { writeBundle, type BagInfo, type BundleSigner } from '../../src/bundle/bag-writer';
 import { startIntake, type IntakeOptions, type IntakeServer } from '../../intake/server';
+import { buildZip, unzipAll, zipFiles } from '../helpers/zip';
+import { webCryptoSigner } from '../helpers/signer';
 import { makeCertificate } from '../../scripts/lib/fixture-server';
 import { version } from '../../package.json';
 
@@ -30,7 +31,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 /** Newest modification time of what the intake CLI is built from. */
 function newestSource(): number {
-  let newest = statSync(join(ROOT, 'intake/vite.config.ts')).mtimeMs;
+  let newest = Math.max(statSync(join(ROOT, 'intake/vite.config.ts')).mtimeMs, statSync(join(ROOT, 'scripts/lib/node-cli-build.ts')).mtimeMs);
   for (const dir of ['intake', 'cli', 'src/bundle', 'src/shared']) {
     for (const f of readdirSync(join(ROOT, dir))) if (f.endsWith('.ts')) newest = Math.max(newest, statSync(join(ROOT, dir, f)).mtimeMs);
   }
@@ -41,51 +42,8 @@ function thread(messages: ('message' | 'event')[], attachments: (string | null)[
   return enc.encode(JSON.stringify({ messages: messages.map((type, i) => ({ type, messageId: `m${i}` })), attachments: attachments.map((path) => ({ path })) }));
 }
 
-/** Deterministic re-zip of an edited file map (for tamper cases). */
-async function zipFiles(files: Map<string, Uint8Array>): Promise<Uint8Array> {
-  const z = new JSZip();
-  for (const [name, bytes] of files) z.file(name, bytes, { createFolders: false, date: new Date(Date.UTC(2000, 0, 1)), compression: 'DEFLATE', unixPermissions: 0o100644 });
-  return z.generateAsync({ type: 'uint8array', platform: 'UNIX' });
-}
 
-async function unzipAll(zip: Uint8Array): Promise<Map<string, Uint8Array>> {
-  const z = await JSZip.loadAsync(zip);
-  const files = new Map<string, Uint8Array>();
-  for (const name of Object.keys(z.files)) if (!z.files[name]!.dir) files.set(name, await z.files[name]!.async('uint8array'));
-  return files;
-}
 
-/** One DEFLATE entry with a chosen CRC and declared size, for archives JSZip will not write (zip bombs). */
-function rawZip(name: string, compressed: Uint8Array, crc: number, declaredSize: number): Uint8Array {
-  const n = Buffer.from(name);
-  const h = Buffer.alloc(30);
-  h.writeUInt32LE(0x04034b50, 0);
-  h.writeUInt16LE(20, 4);
-  h.writeUInt16LE(8, 8);
-  h.writeUInt32LE(crc, 14);
-  h.writeUInt32LE(compressed.length, 18);
-  h.writeUInt32LE(declaredSize, 22);
-  h.writeUInt16LE(n.length, 26);
-  const c = Buffer.alloc(46);
-  c.writeUInt32LE(0x02014b50, 0);
-  c.writeUInt16LE(0x0314, 4);
-  c.writeUInt16LE(20, 6);
-  c.writeUInt16LE(8, 10);
-  c.writeUInt32LE(crc, 16);
-  c.writeUInt32LE(compressed.length, 20);
-  c.writeUInt32LE(declaredSize, 24);
-  c.writeUInt16LE(n.length, 28);
-  c.writeUInt32LE((0o100644 << 16) >>> 0, 38);
-  const local = Buffer.concat([h, n, compressed]);
-  const cd = Buffer.concat([c, n]);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(local.length, 16);
-  return new Uint8Array(Buffer.concat([local, cd, end]));
-}
 
 interface Reply {
   status: number;
@@ -186,13 +144,10 @@ async function intake(opts: Partial<IntakeOptions> = {}): Promise<IntakeServer &
 }
 
 beforeAll(async () => {
-  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-  expect(pair.privateKey.extractable).toBe(false);
-  const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  signer = {
-    publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
-    sign: async (d) => new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, d as BufferSource)),
-  };
+  const key = await webCryptoSigner();
+  expect(key.privateKey.extractable).toBe(false);
+  signer = key;
+  const jwk = key.publicJwk;
   // Computed here, independently of the server and the verifier.
   thumbprint = createHash('sha256').update(`{"crv":"P-256","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`).digest('base64url');
   otherThumbprint = createHash('sha256').update('another key').digest('base64url');
@@ -375,13 +330,13 @@ describe('intake server: refusing bundles', () => {
     const chunk = deflateRawSync(Buffer.alloc(1024 * 1024), { finishFlush: zc.Z_SYNC_FLUSH });
     const bomb = Buffer.concat([...Array.from({ length: 2048 }, () => chunk), Buffer.from([0x03, 0x00])]);
     const t0 = Date.now();
-    const r1 = await upload(s.url, rawZip('b/data/zeros.txt', bomb, 0, 100));
+    const r1 = await upload(s.url, buildZip([{ name: 'b/data/zeros.txt', stored: bomb, crc: 0, uncompressedSize: 100 }]));
     expect(r1.status, r1.text).toBe(422);
     expect(r1.json.reasons[0].message).toBe('entry "b/data/zeros.txt": inflates to more than its declared 100 bytes (zip bomb?)');
     expect(Date.now() - t0).toBeLessThan(10_000);
 
     // Declared honestly but over the server's unpacked limit (1 GiB by default): refused before inflating.
-    const r2 = await upload(s.url, rawZip('b/data/huge.txt', bomb, 0, 1536 * 1024 * 1024));
+    const r2 = await upload(s.url, buildZip([{ name: 'b/data/huge.txt', stored: bomb, crc: 0, uncompressedSize: 1536 * 1024 * 1024 }]));
     expect(r2.status).toBe(422);
     expect(r2.json.reasons[0].message).toBe('entry "b/data/huge.txt": declared total size exceeds the limit of 1073741824 bytes');
 

@@ -1,19 +1,10 @@
+import { webCryptoSigner } from '../helpers/signer';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, randomBytes } from 'node:crypto';
 import { b64urlDecode, b64urlEncode, derToRawP256, jwkThumbprint, signDetached, verifyDetached, type BundleSigner } from '../../src/bundle/jws';
 
 const enc = new TextEncoder();
 
-async function webCryptoSigner(): Promise<BundleSigner> {
-  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-  const full = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  return {
-    publicJwk: { kty: full.kty, crv: full.crv, x: full.x, y: full.y },
-    async sign(data) {
-      return new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, data as BufferSource));
-    },
-  };
-}
 
 /** Independent thumbprint: the RFC 7638 canonical JSON written out by hand, hashed with node:crypto. */
 function nodeThumbprint(jwk: JsonWebKey): string {

@@ -8,9 +8,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { crc32 as zlibCrc32, deflateRawSync, constants as zc } from 'node:zlib';
-import JSZip from 'jszip';
+import { deflateRawSync, constants as zc } from 'node:zlib';
 import { writeBundle, type BagInfo, type BundleSigner, type PayloadFile } from '../../src/bundle/bag-writer';
+import { buildZip, unzipAll, zipFiles } from '../helpers/zip';
+import { webCryptoSigner } from '../helpers/signer';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'dist-cli/threadkeeper-verify.mjs');
@@ -20,7 +21,7 @@ const BAG = 'threadkeeper-cli-test';
 
 /** Newest modification time under the folders the CLI is built from. */
 function newestSource(): number {
-  let newest = statSync(join(ROOT, 'cli/vite.config.ts')).mtimeMs;
+  let newest = Math.max(statSync(join(ROOT, 'cli/vite.config.ts')).mtimeMs, statSync(join(ROOT, 'scripts/lib/node-cli-build.ts')).mtimeMs);
   for (const dir of ['cli', 'src/bundle']) {
     for (const f of readdirSync(join(ROOT, dir))) if (f.endsWith('.ts')) newest = Math.max(newest, statSync(join(ROOT, dir, f)).mtimeMs);
   }
@@ -38,65 +39,8 @@ function thread(messages: ('message' | 'event')[], attachments: (string | null)[
 
 const INFO: BagInfo = { externalIdentifier: 'urn:threadkeeper:bundle:cli', baggingDate: '2026-09-30', softwareAgent: 'Threadkeeper test', sourceOrganization: 'Example Agency' };
 
-/** Deterministic re-zip of an edited file map (for tamper cases). */
-async function zipFiles(files: Map<string, Uint8Array>, options: { unixPermissions?: Record<string, number> } = {}): Promise<Uint8Array> {
-  const z = new JSZip();
-  for (const [name, bytes] of files) {
-    z.file(name, bytes, { createFolders: false, date: new Date(Date.UTC(2000, 0, 1)), compression: 'DEFLATE', unixPermissions: options.unixPermissions?.[name] ?? 0o100644 });
-  }
-  return z.generateAsync({ type: 'uint8array', platform: 'UNIX' });
-}
 
-async function unzipAll(zip: Uint8Array): Promise<Map<string, Uint8Array>> {
-  const z = await JSZip.loadAsync(zip);
-  const files = new Map<string, Uint8Array>();
-  for (const name of Object.keys(z.files)) if (!z.files[name]!.dir) files.set(name, await z.files[name]!.async('uint8array'));
-  return files;
-}
 
-/** Minimal hand-made ZIP (local headers, central directory, end record) for archives JSZip will not write. */
-function rawZip(entries: { name: string; data?: Uint8Array; stored?: Uint8Array; crc?: number; size?: number; mode?: number }[]): Uint8Array {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const data = Buffer.from(e.data ?? new Uint8Array());
-    const stored = Buffer.from(e.stored ?? deflateRawSync(data));
-    const crc = e.crc ?? zlibCrc32(data);
-    const size = e.size ?? data.length;
-    const h = Buffer.alloc(30);
-    h.writeUInt32LE(0x04034b50, 0);
-    h.writeUInt16LE(20, 4);
-    h.writeUInt16LE(8, 8);
-    h.writeUInt32LE(crc, 14);
-    h.writeUInt32LE(stored.length, 18);
-    h.writeUInt32LE(size, 22);
-    h.writeUInt16LE(name.length, 26);
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(0x0314, 4);
-    c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(8, 10);
-    c.writeUInt32LE(crc, 16);
-    c.writeUInt32LE(stored.length, 20);
-    c.writeUInt32LE(size, 24);
-    c.writeUInt16LE(name.length, 28);
-    c.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, 38);
-    c.writeUInt32LE(offset, 42);
-    locals.push(h, name, stored);
-    central.push(c, name);
-    offset += 30 + name.length + stored.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...locals, cd, end]));
-}
 
 describe('threadkeeper-verify (built CLI)', () => {
   let dir: string;
@@ -132,13 +76,10 @@ describe('threadkeeper-verify (built CLI)', () => {
       if (b.status !== 0) throw new Error(`building the CLI failed:\n${b.stdout}\n${b.stderr}`);
     }
     dir = mkdtempSync(join(tmpdir(), 'tk-cli-'));
-    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-    expect(pair.privateKey.extractable).toBe(false);
-    const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
-    signer = {
-      publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
-      sign: async (d) => new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, d as BufferSource)),
-    };
+    const key = await webCryptoSigner();
+    expect(key.privateKey.extractable).toBe(false);
+    signer = key;
+    const jwk = key.publicJwk;
     thumbprint = createHash('sha256').update(`{"crv":"P-256","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`).digest('base64url');
     const bundle = await writeBundle({ bagName: BAG, payload: PAYLOAD, info: INFO, signer });
     goodZip = write(bundle.zip, 'good.zip');
@@ -275,12 +216,12 @@ describe('threadkeeper-verify (built CLI)', () => {
     });
 
     it('an entry named ../evil', () => {
-      const p = write(rawZip([{ name: `${BAG}/bagit.txt`, data: good.get(`${BAG}/bagit.txt`) }, { name: '../evil', data: enc.encode('x') }]));
+      const p = write(buildZip([{ name: `${BAG}/bagit.txt`, data: good.get(`${BAG}/bagit.txt`) }, { name: '../evil', data: enc.encode('x') }]));
       expect(expectInvalid(p, /"\.\.\/evil": unsafe name \("\.\." segment escapes the archive\)/).lines).toHaveLength(1);
     });
 
     it('an absolute path', () => {
-      expectInvalid(write(rawZip([{ name: '/etc/cron.d/evil', data: enc.encode('x') }])), /"\/etc\/cron.d\/evil": unsafe name \(absolute path\)/);
+      expectInvalid(write(buildZip([{ name: '/etc/cron.d/evil', data: enc.encode('x') }])), /"\/etc\/cron.d\/evil": unsafe name \(absolute path\)/);
     });
 
     it('a symlink entry', async () => {
@@ -291,21 +232,21 @@ describe('threadkeeper-verify (built CLI)', () => {
 
     it('duplicate entries', () => {
       const dup = `${BAG}/data/threads/whatsapp-aaaa/thread.json`;
-      expectInvalid(write(rawZip([{ name: dup, data: enc.encode('{}') }, { name: dup, data: enc.encode('{"x":1}') }])), /thread.json": duplicate entry/);
-      expectInvalid(write(rawZip([{ name: `${BAG}/A.txt` }, { name: `${BAG}/a.txt` }])), /differ only by case/);
+      expectInvalid(write(buildZip([{ name: dup, data: enc.encode('{}') }, { name: dup, data: enc.encode('{"x":1}') }])), /thread.json": duplicate entry/);
+      expectInvalid(write(buildZip([{ name: `${BAG}/A.txt` }, { name: `${BAG}/a.txt` }])), /differ only by case/);
     });
 
     it('a zip bomb: 2 GiB of zeros declared as 100 bytes', () => {
       const chunk = deflateRawSync(Buffer.alloc(1024 * 1024), { finishFlush: zc.Z_SYNC_FLUSH });
       const bomb = Buffer.concat([...Array.from({ length: 2048 }, () => chunk), Buffer.from([0x03, 0x00])]);
-      const p = write(rawZip([{ name: `${BAG}/data/zeros.txt`, stored: bomb, crc: 0, size: 100 }]));
+      const p = write(buildZip([{ name: `${BAG}/data/zeros.txt`, stored: bomb, crc: 0, uncompressedSize: 100 }]));
       const t0 = Date.now();
       expectInvalid(p, /zeros.txt": inflates to more than its declared 100 bytes \(zip bomb\?\)/);
       expect(Date.now() - t0).toBeLessThan(10_000);
     });
 
     it('a zip bomb by declared size', () => {
-      const p = write(rawZip([{ name: `${BAG}/data/huge.bin`, stored: new Uint8Array([0x03, 0x00]), crc: 0, size: 0xfffffff0 }]));
+      const p = write(buildZip([{ name: `${BAG}/data/huge.bin`, stored: new Uint8Array([0x03, 0x00]), crc: 0, uncompressedSize: 0xfffffff0 }]));
       expectInvalid(p, /huge.bin": declared size 4294967280 bytes exceeds the per-entry limit/);
     });
   });

@@ -24,18 +24,34 @@ import { CANCELLED, PAGE_LEFT, scrollBack } from './scroll-back';
 import { startAutoCapture } from './auto-capture';
 
 const RETRIES = 8;
+/**
+ * One attempt's deadline. A worker stopped while handling a message may never answer it; the
+ * background ignores a batch it already committed, so sending it again is always safe.
+ */
+export const ATTEMPT_TIMEOUT_MS = 60_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** A message whose answer does not arrive within `ms` counts as a transport error. */
+function within<T>(answer: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms)));
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
+
 /** Send one batch until the background acknowledges it; a refusal (not a transport error) stops at once. */
-export async function sendUntilAcked(batch: ContentBatch, send: (m: ContentBatch) => Promise<unknown> = (m) => browser.runtime.sendMessage(m)): Promise<BatchAck> {
+export async function sendUntilAcked(
+  batch: ContentBatch,
+  send: (m: ContentBatch) => Promise<unknown> = (m) => browser.runtime.sendMessage(m),
+  timeoutMs = ATTEMPT_TIMEOUT_MS,
+): Promise<BatchAck> {
   let lastError = 'no answer';
   for (let attempt = 0; attempt < RETRIES; attempt++) {
     let reply: unknown;
     try {
-      reply = await send(batch);
+      reply = await within(send(batch), timeoutMs);
     } catch (err) {
       // The worker was stopped or is starting: wait and send the same batch again.
       lastError = err instanceof Error ? err.message : String(err);
@@ -60,7 +76,7 @@ function tell(message: ContentRequest): Promise<unknown> {
 async function tellEnd(message: Extract<ContentRequest, { type: 'content/capture-end' }>): Promise<void> {
   for (let attempt = 0; attempt < RETRIES; attempt++) {
     try {
-      const r = (await browser.runtime.sendMessage(message)) as { ok?: boolean } | undefined;
+      const r = (await within(browser.runtime.sendMessage(message), ATTEMPT_TIMEOUT_MS)) as { ok?: boolean } | undefined;
       if (r?.ok) return;
     } catch {
       /* worker restarting */

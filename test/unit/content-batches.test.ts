@@ -63,6 +63,18 @@ describe('sendUntilAcked', () => {
     expect(seen).toEqual([4, 4, 4]);
   });
 
+  it('a worker that never answers (stopped mid-reply) counts as a transport error: the batch is sent again', async () => {
+    const b = batch('c1', 7, [message('A')]);
+    let calls = 0;
+    const ack = await sendUntilAcked(
+      b,
+      (m) => (++calls === 1 ? new Promise(() => undefined) : Promise.resolve({ ok: true, seq: m.seq, newMessages: 1, newVersions: 0 })),
+      50,
+    );
+    expect(ack.seq).toBe(7);
+    expect(calls).toBe(2);
+  });
+
   it('stops at once when the background refuses (e.g. storage full)', async () => {
     const b = batch('c1', 0, [message('A')]);
     await expect(sendUntilAcked(b, async () => ({ ok: false, error: 'the browser has no more storage space' }))).rejects.toThrow(/no more storage/);

@@ -5,14 +5,10 @@
  * Scraped strings are rendered as text by Preact, never as HTML.
  */
 import { useEffect, useState } from 'preact/hooks';
-import browser from 'webextension-polyfill';
-import type { ExportJob, ExportResult, ExportView, PopupRequest, ThreadDeadline } from '../../shared/protocol';
+import type { ExportJob, ExportResult, ExportView, ThreadDeadline } from '../../shared/protocol';
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
-
-function ask<T>(message: PopupRequest): Promise<T> {
-  return browser.runtime.sendMessage(message) as Promise<T>;
-}
+import { ask, askAgain } from '../ask';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const ROUTES = { download: 'Download', email: 'Email draft to the official account', upload: 'Upload to the records system' } as const;
@@ -45,23 +41,28 @@ export function Dashboard() {
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
   const load = async () => {
-    setThreads(await ask<ThreadDeadline[]>({ type: 'popup/threads' }));
-    setExports(await ask<ExportView[]>({ type: 'popup/exports' }));
+    setThreads(await askAgain<ThreadDeadline[]>({ type: 'popup/threads' }));
+    setExports(await askAgain<ExportView[]>({ type: 'popup/exports' }));
   };
 
   const follow = async () => {
-    for (;;) {
-      const j = await ask<ExportJob | null>({ type: 'popup/job' });
-      setJob(j);
-      if (!j || j.status !== 'running') break;
-      await new Promise((r) => setTimeout(r, 400));
+    try {
+      for (;;) {
+        // A worker restarted mid-export is retried: the progress bar must not freeze or vanish.
+        const j = await askAgain<ExportJob | null>({ type: 'popup/job' });
+        setJob(j);
+        if (!j || j.status !== 'running') break;
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      await load();
+    } catch (err) {
+      setMessage({ ok: false, text: err instanceof Error ? err.message : String(err) });
     }
-    await load();
   };
 
   useEffect(() => {
-    void load();
-    void ask<ExportJob | null>({ type: 'popup/job' }).then((j) => {
+    void load().catch((err: unknown) => setMessage({ ok: false, text: err instanceof Error ? err.message : String(err) }));
+    void askAgain<ExportJob | null>({ type: 'popup/job' }).then((j) => {
       setJob(j);
       if (j?.status === 'running') void follow();
     });

@@ -5,13 +5,10 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import type { CaptureView, ExportResult, PagePreserveResult, PopupRequest, PreserveStart, TabStatus, ThreadDeadline } from '../../shared/protocol';
+import type { CaptureView, ExportResult, PagePreserveResult, PreserveStart, TabStatus, ThreadDeadline } from '../../shared/protocol';
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
-
-function ask<T>(message: PopupRequest): Promise<T> {
-  return browser.runtime.sendMessage(message) as Promise<T>;
-}
+import { ask, askAgain } from '../ask';
 
 async function targetTabId(): Promise<number | null> {
   const param = new URLSearchParams(location.search).get('tab');
@@ -51,10 +48,11 @@ export function Popup() {
   const [startError, setStartError] = useState<PreserveStart | null>(null);
   const [exported, setExported] = useState<ExportResult | null>(null);
   const polling = useRef(false);
+  const [followError, setFollowError] = useState<string | null>(null);
 
   const refresh = async (id: number) => {
     try {
-      setStatus(await ask<TabStatus>({ type: 'popup/status', tabId: id }));
+      setStatus(await askAgain<TabStatus>({ type: 'popup/status', tabId: id }));
     } catch (err) {
       setLoadError(err instanceof Error ? err.message : String(err));
     }
@@ -66,11 +64,15 @@ export function Popup() {
     polling.current = true;
     try {
       for (;;) {
-        const v = await ask<CaptureView | null>({ type: 'popup/progress', tabId: id }).catch(() => null);
+        // A worker restarted mid-capture is retried, never read as "no capture": the progress
+        // must not vanish while the page goes on capturing.
+        const v = await askAgain<CaptureView | null>({ type: 'popup/progress', tabId: id });
         setCapture(v);
         if (!v || v.status !== 'running') break;
         await new Promise((r) => setTimeout(r, 300));
       }
+    } catch (err) {
+      setFollowError(err instanceof Error ? err.message : String(err));
     } finally {
       polling.current = false;
       await refresh(id);
@@ -87,7 +89,7 @@ export function Popup() {
       }
       await refresh(id);
       // A capture started earlier (popup closed meanwhile) shows its live progress again.
-      const v = await ask<CaptureView | null>({ type: 'popup/progress', tabId: id }).catch(() => null);
+      const v = await askAgain<CaptureView | null>({ type: 'popup/progress', tabId: id }).catch(() => null);
       if (v?.status === 'running') void follow(id);
     });
   }, []);
@@ -95,6 +97,7 @@ export function Popup() {
   const onPreserve = async () => {
     if (tabId === null) return;
     setStartError(null);
+    setFollowError(null);
     setExported(null);
     setCapture(null);
     const started = await ask<PreserveStart>({ type: 'popup/preserve', tabId }).catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
@@ -252,6 +255,11 @@ export function Popup() {
             Cancel
           </button>
         </div>
+      )}
+      {followError && (
+        <p class="error" role="alert" data-testid="follow-error">
+          {followError}
+        </p>
       )}
       {busy === 'export' && <p role="status">Signing and packaging the bundle…</p>}
       {finished && kept && (

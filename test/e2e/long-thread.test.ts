@@ -135,7 +135,12 @@ describe('versions, a stopped service worker, and auto-capture', () => {
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
     const done = popup.getByTestId('preserve-result').or(popup.getByTestId('preserve-error'));
-    await done.waitFor({ timeout: 240_000 });
+    await done.waitFor({ timeout: 150_000 }).catch(async (err: unknown) => {
+      // Say what was left hanging: the popup's words and the capture record.
+      const shown = await popup.locator('body').innerText().catch(() => '(popup unreadable)');
+      const captures = await dumpDb(b.worker).then((d) => JSON.stringify(d.captures.at(-1)), () => '(database unreadable)');
+      throw new Error(`the capture never ended in the popup: ${String(err)}\npopup: ${shown}\nlast capture: ${captures}`);
+    });
     expect(await popup.getByTestId('completeness').textContent()).toContain('back to its beginning');
     // The worker that finished the capture is a new instance: the stop really happened.
     expect(await b.worker.evaluate(() => (globalThis as { __beforeStop?: boolean }).__beforeStop)).toBeUndefined();

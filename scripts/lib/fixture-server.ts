@@ -37,14 +37,14 @@ export interface FixtureServer {
   port: number;
   hosts: string[];
   certificate: Certificate;
-  /** Serve `page` at https://host/path (path without query). */
-  route(host: string, path: string, page: Page | (() => Page)): void;
+  /** Serve `page` at https://host/path (path without query; a function may look at the query). */
+  route(host: string, path: string, page: Page | ((url: URL) => Page)): void;
   close(): Promise<void>;
 }
 
 export async function startFixtureServer(hosts: string[]): Promise<FixtureServer> {
   const certificate = makeCertificate(hosts);
-  const routes = new Map<string, Page | (() => Page)>();
+  const routes = new Map<string, Page | ((url: URL) => Page)>();
   const server: Server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
     const host = (req.headers.host ?? '').split(':')[0] ?? '';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -54,7 +54,7 @@ export async function startFixtureServer(hosts: string[]): Promise<FixtureServer
       res.end(`no fixture for ${host}${path}`);
       return;
     }
-    const page = typeof found === 'function' ? found() : found;
+    const page = typeof found === 'function' ? found(new URL(req.url ?? '/', `https://${host}`)) : found;
     res.writeHead(200, { 'content-type': page.contentType ?? 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(page.body);
   });

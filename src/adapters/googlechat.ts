@@ -6,8 +6,10 @@
  * replies linked to the message that started the topic, and the thread itself. Selectors live
  * in googlechat-selectors.ts; docs/adapters/googlechat.md explains the rules.
  *
- * Not in scope: Chat embedded in Gmail (mail.google.com) renders in iframes, and the
- * background refuses content messages from sub-frames, so only chat.google.com is served.
+ * Inside Gmail (mail.google.com/chat/…, and the Chat panel of the inbox) Chat renders in
+ * iframes at https://chat.google.com/u/<n>/frame?…; the same reader serves them (the frame's
+ * URL names no conversation, so the open pane's `data-group-id` does), and `embeddedFrame`
+ * tells the content script and the background which frames those are.
  */
 import type { CapturedParticipant, CapturedThread } from '../shared/model';
 import { toLocalIso } from '../shared/time';
@@ -233,6 +235,11 @@ export const googlechatHistory: HistoryNavigation = {
   },
 };
 
+/** Chat's frame inside Gmail: `https://chat.google.com/u/<n>/frame?shell=…&origin=https%3A%2F%2Fmail.google.com…`. */
+export function isChatFrame(url: URL): boolean {
+  return url.protocol === 'https:' && url.hostname === 'chat.google.com' && /^(?:\/u\/\d+)?\/frame\/?$/.test(url.pathname);
+}
+
 export const googlechatAdapter: Adapter = {
   id: 'googlechat',
   name: 'Google Chat',
@@ -241,4 +248,5 @@ export const googlechatAdapter: Adapter = {
   conversationOpen,
   read,
   history: googlechatHistory,
+  embeddedFrame: isChatFrame,
 };

@@ -79,4 +79,10 @@ export interface Adapter {
    * the page's CORS rules.
    */
   attachmentHosts?: readonly string[];
+  /**
+   * Pages of this messenger that other sites show in a frame (Google Chat inside Gmail). The
+   * content script runs in such frames, and the background accepts their messages, only when
+   * this says the frame's own URL is one; every other sub-frame is refused.
+   */
+  embeddedFrame?: (url: URL) => boolean;
 }

@@ -8,6 +8,7 @@ import { repairSettings } from './settings';
 import { audit, db } from './context';
 import { finishCapture } from './captures';
 import { syncCustomScripts } from './custom-domains';
+import { allFrames } from './frames';
 import type { PlatformId } from '../shared/model';
 
 /** Which settings changed, for the audit log (names only; never the records system's token). */
@@ -36,7 +37,11 @@ export async function onSettingsChanged(oldValue: unknown, newValue: unknown): P
     }
     const tabs = await browser.tabs.query({ url: adapter.matches as string[] });
     for (const tab of tabs) {
-      if (tab.id !== undefined) await browser.tabs.sendMessage(tab.id, { type: 'bg/auto', enabled }).catch(() => undefined);
+      if (tab.id !== undefined) await browser.tabs.sendMessage(tab.id, { type: 'bg/auto', enabled }, { frameId: 0 }).catch(() => undefined);
+    }
+    // Its frames inside other sites' pages (Google Chat in Gmail).
+    for (const { tabId, frame } of await allFrames()) {
+      if (frame.adapter === id) await browser.tabs.sendMessage(tabId, { type: 'bg/auto', enabled }, { frameId: frame.frameId }).catch(() => undefined);
     }
   }
 }

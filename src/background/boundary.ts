@@ -1,7 +1,8 @@
 /**
  * The background's front door. Every runtime message is checked here, in this order:
- *   1. the SENDER: our own extension; for content messages, a top-level frame in a tab whose
- *      URL the named adapter is responsible for; for popup messages, one of our own pages;
+ *   1. the SENDER: our own extension; for content messages, a frame of a tab whose URL the
+ *      named adapter is responsible for — the top frame, or a frame the adapter declares as its
+ *      own embedded page (Google Chat inside Gmail); for popup messages, one of our own pages;
  *   2. the PAYLOAD: parsed with the runtime schema for its type (unknown keys refused);
  * and only then handed to a handler. Anything else is refused and logged.
  */
@@ -12,7 +13,7 @@ import { adapterById, adapterForUrl } from '../adapters/registry';
 import type { CustomDomain, PlatformId } from '../shared/model';
 
 export type Checked =
-  | { ok: true; kind: 'content'; message: ContentRequest; tabId: number; url: string }
+  | { ok: true; kind: 'content'; message: ContentRequest; tabId: number; frameId: number; url: string }
   | { ok: true; kind: 'popup'; message: PopupRequest }
   | { ok: false; reason: string };
 
@@ -36,7 +37,8 @@ export function checkMessage(message: unknown, sender: Runtime.MessageSender, se
   if (type.startsWith('content/')) {
     const tab = sender.tab;
     if (!tab || tab.id === undefined || tab.id < 0) return { ok: false, reason: `${type}: not sent from a tab` };
-    if (sender.frameId !== 0) return { ok: false, reason: `${type}: not sent from the top frame` };
+    const frameId = sender.frameId;
+    if (typeof frameId !== 'number' || frameId < 0) return { ok: false, reason: `${type}: not sent from a frame` };
     const url = sender.url ?? '';
     if (url.startsWith(self.origin)) return { ok: false, reason: `${type}: extension pages may not send content messages` };
     let parsedUrl: URL;
@@ -51,10 +53,13 @@ export function checkMessage(message: unknown, sender: Runtime.MessageSender, se
     const adapter = type === 'content/hello' ? responsible : typeof adapterId === 'string' ? adapterById(adapterId as PlatformId) : undefined;
     if (!adapter) return { ok: false, reason: `${type}: unknown adapter ${String(adapterId)}` };
     if (responsible?.id !== adapter.id) return { ok: false, reason: `${type}: a ${adapter.name} message from ${parsedUrl.origin}, which that adapter does not serve` };
+    // sender.url is the frame's own URL, set by the browser: a sub-frame must be one the
+    // adapter declares as its embedded page, never an arbitrary frame of the messenger's host.
+    if (frameId !== 0 && !adapter.embeddedFrame?.(parsedUrl)) return { ok: false, reason: `${type}: not sent from the top frame or a ${adapter.name} frame` };
     const schema = contentSchemas[type as keyof typeof contentSchemas] as ((v: unknown, p: string) => ContentRequest) | undefined;
     if (!schema) return { ok: false, reason: `unknown content message ${type}` };
     try {
-      return { ok: true, kind: 'content', message: parse(schema, message), tabId: tab.id, url };
+      return { ok: true, kind: 'content', message: parse(schema, message), tabId: tab.id, frameId, url };
     } catch (err) {
       return { ok: false, reason: `${type}: ${err instanceof SchemaError ? err.message : String(err)}` };
     }

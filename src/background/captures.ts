@@ -27,11 +27,22 @@ const REASON_WORDS: Record<EndReason, string> = {
   error: 'an error stopped the capture',
 };
 
-function newCapture(tabId: number, pageUrl: string, adapter: Adapter, mode: CaptureRow['mode']): CaptureRow {
+/** Where a capture runs: a tab, and the frame in it (0: the tab's own page). */
+export interface Target {
+  tabId: number;
+  frameId: number;
+  pageUrl: string;
+  adapter: Adapter;
+}
+
+const frameOf = (c: CaptureRow): number => c.frameId ?? 0;
+
+function newCapture({ tabId, frameId, pageUrl, adapter }: Target, mode: CaptureRow['mode']): CaptureRow {
   return {
     id: crypto.randomUUID(),
     threadId: null,
     tabId,
+    frameId,
     pageUrl,
     adapter: adapter.id,
     mode,
@@ -52,8 +63,12 @@ function newCapture(tabId: number, pageUrl: string, adapter: Adapter, mode: Capt
   };
 }
 
-export async function runningCapture(tabId: number, mode?: CaptureRow['mode']): Promise<CaptureRow | undefined> {
-  const rows = await db.captures.where('tabId').equals(tabId).filter((c) => c.status === 'running' && (!mode || c.mode === mode)).toArray();
+export async function runningCapture(tabId: number, mode?: CaptureRow['mode'], frameId?: number): Promise<CaptureRow | undefined> {
+  const rows = await db.captures
+    .where('tabId')
+    .equals(tabId)
+    .filter((c) => c.status === 'running' && (!mode || c.mode === mode) && (frameId === undefined || frameOf(c) === frameId))
+    .toArray();
   return rows.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))[0];
 }
 
@@ -98,15 +113,16 @@ async function limits(): Promise<CaptureLimits> {
   return out;
 }
 
-export async function startManual(tabId: number, pageUrl: string, adapter: Adapter): Promise<PreserveStart> {
+export async function startManual(target: Target): Promise<PreserveStart> {
+  const { tabId, frameId, pageUrl, adapter } = target;
   const already = await runningCapture(tabId, 'manual');
   if (already) return { ok: true, captureId: already.id };
-  const capture = newCapture(tabId, pageUrl, adapter, 'manual');
+  const capture = newCapture(target, 'manual');
   await db.captures.add(capture);
-  await audit('capture-started', { captureId: capture.id, pageUrl, adapter: adapter.id, mode: 'manual' });
+  await audit('capture-started', { captureId: capture.id, pageUrl, adapter: adapter.id, mode: 'manual', ...(frameId !== 0 ? { frameId } : {}) });
   let answer: ContentPreserveStart;
   try {
-    answer = (await browser.tabs.sendMessage(tabId, { type: 'bg/preserve', captureId: capture.id, limits: await limits() })) as ContentPreserveStart;
+    answer = (await browser.tabs.sendMessage(tabId, { type: 'bg/preserve', captureId: capture.id, limits: await limits() }, { frameId })) as ContentPreserveStart;
   } catch (err) {
     answer = { ok: false, error: `the ${adapter.name} tab did not answer (${err instanceof Error ? err.message : String(err)}); reload it and try again` };
   }
@@ -118,14 +134,16 @@ export async function startManual(tabId: number, pageUrl: string, adapter: Adapt
   return { ok: true, captureId: capture.id };
 }
 
-export async function startAuto(tabId: number, pageUrl: string, adapter: Adapter): Promise<string | null> {
+export async function startAuto(target: Target): Promise<string | null> {
+  const { tabId, frameId, pageUrl, adapter } = target;
   const settings = await loadSettings();
   if (!settings.autoCapture.includes(adapter.id)) return null;
-  // One auto capture per page session: a reload ends the old one (tabs.onUpdated) first.
-  const existing = await runningCapture(tabId, 'auto');
+  // One auto capture per page session (per frame, for messenger frames inside another site's
+  // page): a reload ends the old one (tabs.onUpdated) first.
+  const existing = await runningCapture(tabId, 'auto', frameId);
   if (existing && existing.pageUrl === pageUrl) return existing.id;
   if (existing) await finishCapture(existing.id, 'visible-only', 'automatic capture ended: the page changed');
-  const capture = newCapture(tabId, pageUrl, adapter, 'auto');
+  const capture = newCapture(target, 'auto');
   capture.phase = null;
   await db.captures.add(capture);
   await audit('capture-started', { captureId: capture.id, pageUrl, adapter: adapter.id, mode: 'auto' });
@@ -133,17 +151,22 @@ export async function startAuto(tabId: number, pageUrl: string, adapter: Adapter
   return capture.id;
 }
 
-export async function recordProgress(p: ContentProgress, tabId: number): Promise<void> {
+/** Whether a capture record belongs to the tab and frame a content message came from. */
+export function ownedBy(c: CaptureRow, tabId: number, frameId: number): boolean {
+  return c.tabId === tabId && frameOf(c) === frameId;
+}
+
+export async function recordProgress(p: ContentProgress, tabId: number, frameId: number): Promise<void> {
   await db.captures
     .where('id')
     .equals(p.captureId)
-    .filter((c) => c.tabId === tabId && c.status === 'running')
+    .filter((c) => ownedBy(c, tabId, frameId) && c.status === 'running')
     .modify({ phase: p.phase, oldestSentAt: p.oldestSentAt });
 }
 
-export async function recordEnd(e: ContentEnd, tabId: number): Promise<boolean> {
+export async function recordEnd(e: ContentEnd, tabId: number, frameId: number): Promise<boolean> {
   const c = await db.captures.get(e.captureId);
-  if (!c || c.tabId !== tabId) return false;
+  if (!c || !ownedBy(c, tabId, frameId)) return false;
   await finishCapture(e.captureId, e.reason, e.detail, e.selector);
   return true;
 }
@@ -152,7 +175,7 @@ export async function cancel(tabId: number): Promise<boolean> {
   const c = await runningCapture(tabId, 'manual');
   if (!c) return false;
   try {
-    const r = (await browser.tabs.sendMessage(tabId, { type: 'bg/cancel', captureId: c.id })) as { ok?: boolean };
+    const r = (await browser.tabs.sendMessage(tabId, { type: 'bg/cancel', captureId: c.id }, { frameId: frameOf(c) })) as { ok?: boolean };
     if (r?.ok) return true; // the content script will report the end itself
   } catch {
     /* the tab is gone: close the record here */

@@ -13,7 +13,7 @@ import type {
   ProbeResult,
   TabStatus,
 } from '../shared/protocol';
-import { adapterForUrl } from '../adapters/registry';
+import { adapterById, adapterForUrl } from '../adapters/registry';
 import { audit, db } from './context';
 import { ingestBatch, IngestError, threadIdOf } from './ingest';
 import { getSigningKey } from './signing-key';
@@ -24,22 +24,47 @@ import { refreshReminders, threadDeadlines } from './reminders';
 import { canReadTab, preservePage } from './page-capture';
 import { checkChain, type ChainedEntry } from '../shared/audit-chain';
 import { describeError } from './errors';
-import { cancel, recordEnd, recordProgress, runningCapture, startAuto, startManual, view } from './captures';
+import { cancel, ownedBy, recordEnd, recordProgress, runningCapture, startAuto, startManual, view, type Target } from './captures';
+import { forgetFrame, framesOf, rememberFrame } from './frames';
 
-async function sendToTab<T>(tabId: number, message: BackgroundToContent): Promise<T> {
-  return (await browser.tabs.sendMessage(tabId, message)) as T;
+async function probeFrame(tabId: number, frameId: number): Promise<ProbeResult | null> {
+  const message: BackgroundToContent = { type: 'bg/probe' };
+  return ((await browser.tabs.sendMessage(tabId, message, { frameId }).catch(() => null)) as ProbeResult | null | undefined) ?? null;
+}
+
+/**
+ * The messenger a tab shows, and where: its own page when the tab's URL is a messenger's
+ * (probed only when asked), else the messenger frames inside it (Google Chat in Gmail) — the
+ * first whose conversation is open, else the first that answers.
+ */
+async function findTarget(tabId: number, probeTop: boolean): Promise<{ target: Target; probe: ProbeResult | null } | { url: string | null }> {
+  const tab = await browser.tabs.get(tabId);
+  const adapter = adapterForUrl(tab.url, (await loadSettings()).customDomains);
+  if (adapter && tab.url) {
+    return { target: { tabId, frameId: 0, pageUrl: tab.url, adapter }, probe: probeTop ? await probeFrame(tabId, 0) : null };
+  }
+  let fallback: { target: Target; probe: ProbeResult | null } | null = null;
+  for (const frame of await framesOf(tabId)) {
+    const framed = adapterById(frame.adapter);
+    if (!framed) continue;
+    const probe = await probeFrame(tabId, frame.frameId);
+    if (!probe) {
+      await forgetFrame(tabId, frame.frameId); // gone with its page
+      continue;
+    }
+    const found = { target: { tabId, frameId: frame.frameId, pageUrl: frame.url, adapter: framed }, probe };
+    if (probe.ok && probe.conversationOpen) return found;
+    fallback ??= found;
+  }
+  return fallback ?? { url: tab.url ?? null };
 }
 
 async function tabStatus(tabId: number): Promise<TabStatus> {
-  const tab = await browser.tabs.get(tabId);
-  const adapter = adapterForUrl(tab.url, (await loadSettings()).customDomains);
-  if (!adapter) return { kind: 'unsupported', url: tab.url ?? null, canPreservePage: await canReadTab(tabId) };
-  let probe: ProbeResult;
-  try {
-    probe = await sendToTab<ProbeResult>(tabId, { type: 'bg/probe' });
-  } catch {
-    return { kind: 'no-content-script', adapter: adapter.id, adapterName: adapter.name };
-  }
+  const found = await findTarget(tabId, true);
+  if (!('target' in found)) return { kind: 'unsupported', url: found.url, canPreservePage: await canReadTab(tabId) };
+  const { adapter, frameId } = found.target;
+  const probe = found.probe;
+  if (!probe) return { kind: 'no-content-script', adapter: adapter.id, adapterName: adapter.name };
   if (!probe.ok) {
     return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: true, thread: null, readError: { selector: '', message: probe.error }, stored: null, autoCapturing: false, canPreservePage: true };
   }
@@ -55,15 +80,14 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
       stored = { messages, attachments: hashes.size };
     }
   }
-  const autoCapturing = Boolean(await runningCapture(tabId, 'auto'));
+  const autoCapturing = Boolean(await runningCapture(tabId, 'auto', frameId));
   return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: probe.conversationOpen, thread, readError: probe.readError, stored, autoCapturing, canPreservePage: true };
 }
 
 async function preserve(tabId: number): Promise<PreserveStart> {
-  const tab = await browser.tabs.get(tabId);
-  const adapter = adapterForUrl(tab.url, (await loadSettings()).customDomains);
-  if (!adapter || !tab.url) return { ok: false, error: 'this tab is not a supported messenger' };
-  return startManual(tabId, tab.url, adapter);
+  const found = await findTarget(tabId, false);
+  if (!('target' in found)) return { ok: false, error: 'this tab is not a supported messenger' };
+  return startManual(found.target);
 }
 
 async function purge(threadId: string): Promise<{ ok: boolean; error?: string }> {
@@ -175,15 +199,17 @@ export async function handlePopup(message: PopupRequest): Promise<unknown> {
 
 type ContentAnswer = BatchAck | AutoStartAnswer | HelloAnswer | { ok: boolean; error?: string };
 
-export async function handleContent(message: ContentRequest, tabId: number, url: string, customDomains: readonly CustomDomain[] = []): Promise<ContentAnswer> {
+export async function handleContent(message: ContentRequest, tabId: number, frameId: number, url: string, customDomains: readonly CustomDomain[] = []): Promise<ContentAnswer> {
   const adapter = adapterForUrl(url, customDomains);
   if (!adapter) return { ok: false, error: 'no adapter serves this page' };
+  // A messenger frame inside another site's page (the boundary let only declared ones through).
+  if (frameId !== 0) await rememberFrame(tabId, { frameId, adapter: adapter.id, url });
   if (message.type === 'content/hello') return { ok: true, adapter: adapter.id };
   if (adapter.id !== message.adapter) return { ok: false, error: 'the page does not match the adapter' };
   switch (message.type) {
     case 'content/batch': {
       const capture = await db.captures.get(message.captureId);
-      if (!capture || capture.tabId !== tabId) return { ok: false, error: 'this capture was not started for this tab' };
+      if (!capture || !ownedBy(capture, tabId, frameId)) return { ok: false, error: 'this capture was not started for this tab' };
       if (capture.adapter !== adapter.id) return { ok: false, error: 'the page changed since the capture started' };
       try {
         const r = await ingestBatch(db, message);
@@ -195,12 +221,12 @@ export async function handleContent(message: ContentRequest, tabId: number, url:
       }
     }
     case 'content/progress':
-      await recordProgress(message, tabId);
+      await recordProgress(message, tabId, frameId);
       return { ok: true };
     case 'content/capture-end':
-      return { ok: await recordEnd(message, tabId) };
+      return { ok: await recordEnd(message, tabId, frameId) };
     case 'content/auto-start': {
-      const captureId = await startAuto(tabId, url, adapter);
+      const captureId = await startAuto({ tabId, frameId, pageUrl: url, adapter });
       return captureId ? { ok: true, auto: true, captureId } : { ok: true, auto: false };
     }
   }

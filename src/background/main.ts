@@ -8,6 +8,7 @@ import { checkMessage } from './boundary';
 import { handleContent, handlePopup } from './handlers';
 import { audit, db } from './context';
 import { reconcile, tabGone } from './captures';
+import { forgetTab } from './frames';
 import { onSettingsChanged } from './auto-settings';
 import { loadSettings } from './settings';
 import { syncCustomScripts } from './custom-domains';
@@ -23,13 +24,13 @@ browser.runtime.onMessage.addListener(async (message: unknown, sender: Runtime.M
     void audit('message-refused', { reason: checked.reason, senderUrl: sender.url ?? null });
     return { ok: false, error: `refused: ${checked.reason}` };
   }
-  return checked.kind === 'content' ? handleContent(checked.message, checked.tabId, checked.url, customDomains) : handlePopup(checked.message);
+  return checked.kind === 'content' ? handleContent(checked.message, checked.tabId, checked.frameId, checked.url, customDomains) : handlePopup(checked.message);
 });
 
 // A capture whose tab closes or reloads ends there, keeping every acknowledged batch.
-browser.tabs.onRemoved.addListener((tabId) => void tabGone(tabId, 'closed'));
+browser.tabs.onRemoved.addListener((tabId) => void tabGone(tabId, 'closed').then(() => forgetTab(tabId)));
 browser.tabs.onUpdated.addListener((tabId, change) => {
-  if (change.status === 'loading' && change.url === undefined) void tabGone(tabId, 'navigated');
+  if (change.status === 'loading' && change.url === undefined) void tabGone(tabId, 'navigated').then(() => forgetTab(tabId));
 });
 
 browser.storage.onChanged.addListener((changes, area) => {

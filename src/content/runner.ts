@@ -166,6 +166,10 @@ async function maybeAutoCapture(adapter: Adapter, page: AbortSignal): Promise<vo
 /** Built-in messenger by URL; on a custom domain the background says which adapter it is mapped to. */
 async function findAdapter(): Promise<Adapter | undefined> {
   const builtIn = adapterForUrl(location.href);
+  if (window !== window.top) {
+    // In a frame (Google Chat inside Gmail) only the messenger's own embedded frames are read.
+    return builtIn?.embeddedFrame?.(new URL(location.href)) ? builtIn : undefined;
+  }
   if (builtIn) return builtIn;
   try {
     const answer = (await browser.runtime.sendMessage({ type: 'content/hello', adapter: 'unknown' } satisfies ContentRequest)) as HelloAnswer;
@@ -204,5 +208,27 @@ function runWith(adapter: Adapter): void {
         return undefined;
     }
   });
-  void maybeAutoCapture(adapter, page.signal);
+  if (window === window.top) void maybeAutoCapture(adapter, page.signal);
+  // A messenger frame inside another site's page (Google Chat in Gmail) speaks — and so becomes
+  // known to the background — once it shows a conversation: Gmail keeps idle Chat frames
+  // (the roster, spare frames) that have nothing to capture.
+  else whenConversationOpens(adapter, page.signal, () => void maybeAutoCapture(adapter, page.signal));
+}
+
+function whenConversationOpens(adapter: Adapter, signal: AbortSignal, then: () => void): void {
+  if (adapter.conversationOpen(document)) return then();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const observer = new MutationObserver(() => {
+    timer ??= setTimeout(() => {
+      timer = null;
+      if (!adapter.conversationOpen(document)) return;
+      observer.disconnect();
+      then();
+    }, 250);
+  });
+  observer.observe(document.documentElement, { childList: true, subtree: true });
+  signal.addEventListener('abort', () => {
+    observer.disconnect();
+    if (timer !== null) clearTimeout(timer);
+  }, { once: true });
 }

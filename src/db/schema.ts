@@ -87,6 +87,8 @@ export interface CaptureRow {
   id: string;
   threadId: string | null;
   tabId: number;
+  /** The frame capturing: 0 (absent in older rows) for the tab's page, else an embedded messenger frame (Google Chat in Gmail). Not indexed. */
+  frameId?: number;
   pageUrl: string;
   adapter: PlatformId;
   mode: 'manual' | 'auto';

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { googlechatAdapter, conversationFromUrl } from '../../src/adapters/googlechat';
+import { googlechatAdapter, conversationFromUrl, isChatFrame } from '../../src/adapters/googlechat';
 import { parseAbsoluteTimestamp } from '../../src/adapters/googlechat-message';
 import type { PageRead } from '../../src/adapters/types';
 import { documentInWindow, fixtureSet, itFailsLoudlyOnChangedLayout, itHasAnAddressForEveryPage, itReadsAsExpected, readErrorOf } from './fixture-harness';
@@ -289,5 +289,31 @@ describe('adapter code', () => {
     for (const file of readdirSync(dir).filter((f) => f.startsWith('googlechat'))) {
       expect(readFileSync(join(dir, file), 'utf8'), file).not.toMatch(/\.(innerHTML|outerHTML|innerText)\b|insertAdjacentHTML|DOMParser/);
     }
+  });
+});
+
+describe('inside Gmail: Chat\'s frame at chat.google.com/u/<n>/frame', () => {
+  const FRAME = 'https://chat.google.com/u/0/frame?shell=9&origin=https%3A%2F%2Fmail.google.com#cb=gtn-brain-iframe-id&id=spareFrame4';
+
+  it('knows its own frames and nothing else', () => {
+    for (const url of [FRAME, 'https://chat.google.com/frame', 'https://chat.google.com/u/3/frame?id=world']) expect(isChatFrame(new URL(url)), url).toBe(true);
+    for (const url of [
+      'https://chat.google.com/app/chat/AAAAbR7dKq0',
+      'https://chat.google.com/u/0/frames',
+      'https://chat.google.com/u/0/frame/../app',
+      'http://chat.google.com/u/0/frame',
+      'https://chat.google.com.evil.example/u/0/frame',
+      'https://mail.google.com/chat/u/0/#chat/space/AAAAbR7dKq0',
+    ]) {
+      expect(isChatFrame(new URL(url)), url).toBe(false);
+    }
+  });
+
+  it('reads the same thread, with the same ids, when the address names no conversation', () => {
+    const inFrame = googlechatAdapter.read(parseAt(fixture('demo.html'), FRAME));
+    const standalone = readFixture('demo');
+    expect(conversationFromUrl(FRAME)).toBeNull();
+    expect(inFrame.thread).toEqual(standalone.thread);
+    expect(inFrame.messages.map((m) => [m.messageId, m.sender, m.sentAt, m.text])).toEqual(standalone.messages.map((m) => [m.messageId, m.sender, m.sentAt, m.text]));
   });
 });

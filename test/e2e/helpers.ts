@@ -77,7 +77,7 @@ export async function preserveAndExport(browser: ExtensionBrowser, chat: Page, d
 export interface DbDump {
   messages: { threadId: string; messageId: string; type: string; versionCount: number }[];
   versions: { messageId: string; version: number; kind: string; text: string; deleted: boolean }[];
-  captures: { id: string; tabId: number; mode: string; status: string; reachedBeginning: boolean; incompleteReason: string | null; counts: Record<string, number> }[];
+  captures: { id: string; tabId: number; frameId: number; mode: string; status: string; reachedBeginning: boolean; incompleteReason: string | null; counts: Record<string, number> }[];
   attachments: number;
 }
 
@@ -98,9 +98,9 @@ export async function dumpDb(worker: Worker): Promise<DbDump> {
     const out = {
       messages: (await all<{ threadId: string; messageId: string; type: string; versionCount: number }>('messages')).map((m) => ({ threadId: m.threadId, messageId: m.messageId, type: m.type, versionCount: m.versionCount })),
       versions: (await all<V>('versions')).map((v) => ({ messageId: v.messageId, version: v.version, kind: v.kind, text: v.content.text, deleted: v.content.deleted })),
-      captures: (await all<{ id: string; tabId: number; mode: string; status: string; reachedBeginning: boolean; incompleteReason: string | null; counts: Record<string, number>; startedAt: string }>('captures'))
+      captures: (await all<{ id: string; tabId: number; frameId?: number; mode: string; status: string; reachedBeginning: boolean; incompleteReason: string | null; counts: Record<string, number>; startedAt: string }>('captures'))
         .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1))
-        .map((c) => ({ id: c.id, tabId: c.tabId, mode: c.mode, status: c.status, reachedBeginning: c.reachedBeginning, incompleteReason: c.incompleteReason, counts: c.counts })),
+        .map((c) => ({ id: c.id, tabId: c.tabId, frameId: c.frameId ?? 0, mode: c.mode, status: c.status, reachedBeginning: c.reachedBeginning, incompleteReason: c.incompleteReason, counts: c.counts })),
       attachments: (await all('attachments')).length,
     };
     db.close();

@@ -25,12 +25,36 @@ describe('checkMessage: sender first, then schema', () => {
     ['a look-alike host', { url: 'https://web.whatsapp.com.evil.example/' }, /does not serve/],
     ['plain http', { url: 'http://web.whatsapp.com/' }, /does not serve/],
     ['a sub-frame', { frameId: 3 }, /top frame/],
+    ['no frame id', { frameId: undefined }, /not sent from a frame/],
     ['no tab', { tab: undefined }, /not sent from a tab/],
     ['our own extension page', { url: 'chrome-extension://ext-id/src/ui/popup/index.html' }, /extension pages/],
   ])('refuses a content message from %s', (_label, over, reason) => {
     const r = checkMessage(good, fromWhatsApp(over as Partial<Runtime.MessageSender>), self);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(reason);
+  });
+
+  describe('Google Chat inside Gmail (a frame the adapter declares)', () => {
+    const gcBatch = { ...good, adapter: 'googlechat' };
+    const chatFrame = 'https://chat.google.com/u/0/frame?shell=9&origin=https%3A%2F%2Fmail.google.com#cb=gtn-brain-iframe-id&id=spareFrame4';
+    const inGmail = (over: Partial<Runtime.MessageSender>) => fromWhatsApp({ frameId: 5, tab: { ...fromWhatsApp().tab!, url: 'https://mail.google.com/chat/u/0/#chat/space/AAAAbR7dKq0' }, ...over });
+
+    it('accepts a batch from Chat\'s frame, keeping which frame sent it', () => {
+      expect(checkMessage(gcBatch, inGmail({ url: chatFrame }), self)).toMatchObject({ ok: true, kind: 'content', tabId: 7, frameId: 5, url: chatFrame });
+    });
+
+    it.each([
+      ['another chat.google.com frame', 'https://chat.google.com/app/chat/AAAAbR7dKq0'],
+      ['a frame of another site', 'https://ads.example/frame'],
+      ['a look-alike frame', 'https://chat.google.com.evil.example/u/0/frame'],
+    ])('refuses %s', (_label, url) => {
+      const r = checkMessage(gcBatch, inGmail({ url }), self);
+      expect(r.ok).toBe(false);
+    });
+
+    it('does not let a WhatsApp sub-frame in, whatever its URL', () => {
+      expect(checkMessage(good, fromWhatsApp({ frameId: 2, url: 'https://web.whatsapp.com/u/0/frame' }), self).ok).toBe(false);
+    });
   });
 
   it('refuses payloads that fail the schema, naming the field', () => {

@@ -1,8 +1,16 @@
 /** Shared handles of the service worker: the database and the audit log writer. */
+import browser from 'webextension-polyfill';
 import { openDb } from '../db/schema';
+import { watchOpen } from '../db/open-watch';
 import { GENESIS, entryHash } from '../shared/audit-chain';
 
 export const db = openDb();
+/** Whether the database can be used (an upgrade blocked by an older copy cannot). */
+export const dbState = watchOpen(db, (problem) => {
+  // Said on the toolbar too, for a user who does not open the popup.
+  void browser.action.setTitle({ title: problem ? `Threadkeeper: ${problem}` : '' }).catch(() => undefined);
+  if (problem) void browser.action.setBadgeText({ text: '!' }).catch(() => undefined);
+});
 
 /**
  * Append to the hash-chained audit log. The hash is computed synchronously inside the

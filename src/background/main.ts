@@ -6,7 +6,7 @@
 import browser, { type Runtime } from 'webextension-polyfill';
 import { checkMessage } from './boundary';
 import { handleContent, handlePopup } from './handlers';
-import { audit, db } from './context';
+import { audit, db, dbState } from './context';
 import { reconcile, tabGone } from './captures';
 import { forgetTab } from './frames';
 import { onSettingsChanged } from './auto-settings';
@@ -17,6 +17,10 @@ import { UPLOAD_ALARM, processUploads, resumeUploads } from './uploads';
 import { markInterruptedJob } from './exporter';
 
 browser.runtime.onMessage.addListener(async (message: unknown, sender: Runtime.MessageSender) => {
+  // Nothing can be read or written while an upgrade waits for an older copy to let go: every
+  // request fails with the reason (pages show it; content scripts retry their batches).
+  const problem = dbState.problem();
+  if (problem) throw new Error(problem);
   const { customDomains } = await loadSettings();
   const checked = checkMessage(message, sender, { id: browser.runtime.id, origin: browser.runtime.getURL('') }, customDomains);
   if (!checked.ok) {

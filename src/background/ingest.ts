@@ -8,7 +8,7 @@
 import type { ContentBatch } from '../shared/protocol';
 import type { CapturedMessage } from '../shared/model';
 import { base64ToBytes, canonicalJson, sha256Hex } from '../shared/bytes';
-import type { MessageContent, ThreadkeeperDb, VersionKind, VersionRow } from '../db/schema';
+import type { MessageContent, MessageRow, ThreadkeeperDb, VersionKind, VersionRow } from '../db/schema';
 
 export class IngestError extends Error {
   override name = 'IngestError';
@@ -129,11 +129,14 @@ export async function ingestBatch(
         });
       }
 
-      // Attachment bytes, once per hash.
-      for (const b of blobs) {
-        if (!(await db.attachments.get(b.sha256))) {
-          await db.attachments.add({ sha256: b.sha256, mediaType: b.mediaType, size: b.bytes.length, bytes: b.bytes, firstSeenAt: at });
-        }
+      // Attachment bytes, once per hash. Reads and writes are batched: one bulk call per table
+      // rather than one request per message (see docs/performance.md, "Ingest").
+      const referenced = [...new Set(incoming.flatMap(({ content }) => content.attachments.map((a) => a.sha256)).filter((h): h is string => h !== null))];
+      const wanted = [...new Set([...blobs.map((b) => b.sha256), ...referenced])];
+      const stored = new Set((await db.attachments.bulkGet(wanted)).filter((r) => r !== undefined).map((r) => r.sha256));
+      const newBlobs = blobs.filter((b, i) => !stored.has(b.sha256) && blobs.findIndex((o) => o.sha256 === b.sha256) === i);
+      if (newBlobs.length > 0) {
+        await db.attachments.bulkAdd(newBlobs.map((b) => ({ sha256: b.sha256, mediaType: b.mediaType, size: b.bytes.length, bytes: b.bytes, firstSeenAt: at })));
       }
 
       let newMessages = 0;
@@ -141,20 +144,26 @@ export async function ingestBatch(
       let newVersions = 0;
       let attachmentsMissing = 0;
       let attachmentCount = 0;
-      for (const { m, content, fingerprint } of incoming) {
+      const keys = incoming.map(({ m }): [string, string] => [threadId, m.messageId]);
+      const existingRows = await db.messages.bulkGet(keys);
+      const messageRows: MessageRow[] = [];
+      const versionRows: VersionRow[] = [];
+      // A batch may carry the same message twice (a re-render between reads): the later read
+      // is compared with the earlier one, as if it had come in the next batch.
+      const seenInBatch = new Map<string, { row: MessageRow; content: MessageContent }>();
+      for (const [i, { m, content, fingerprint }] of incoming.entries()) {
         // A reference that claims bytes we never received would be a silent gap: refuse it.
         for (const a of content.attachments) {
           attachmentCount++;
-          if (a.sha256 === null) {
-            attachmentsMissing++;
-          } else if (!blobHashes.has(a.sha256) && !(await db.attachments.get(a.sha256))) {
+          if (a.sha256 === null) attachmentsMissing++;
+          else if (!blobHashes.has(a.sha256) && !stored.has(a.sha256)) {
             throw new IngestError(`message ${m.messageId} refers to attachment bytes that were not sent`);
           }
         }
-        const key: [string, string] = [threadId, m.messageId];
-        const existing = await db.messages.get(key);
+        const earlier = seenInBatch.get(m.messageId);
+        const existing = earlier?.row ?? existingRows[i];
         if (!existing) {
-          await db.messages.add({
+          const row: MessageRow = {
             threadId,
             messageId: m.messageId,
             type: m.type,
@@ -168,33 +177,41 @@ export async function ingestBatch(
             carriedVersion: 0,
             forwardedVersion: 0,
             forwardedAt: null,
-          });
-          await db.versions.add({ threadId, messageId: m.messageId, version: 1, kind: 'original', observedAt: at, captureId: batch.captureId, fingerprint, content });
+          };
+          messageRows.push(row);
+          versionRows.push({ threadId, messageId: m.messageId, version: 1, kind: 'original', observedAt: at, captureId: batch.captureId, fingerprint, content });
+          seenInBatch.set(m.messageId, { row, content });
           if (m.type === 'message') newMessages++;
           else newEvents++;
           continue;
         }
         if (existing.latestFingerprint === fingerprint) {
-          await db.messages.update(key, { lastSeenAt: at });
+          if (!earlier) {
+            const row = { ...existing, lastSeenAt: at };
+            messageRows.push(row);
+            seenInBatch.set(m.messageId, { row, content });
+          }
           continue;
         }
-        const prev = (await db.versions.where('[threadId+messageId+version]').equals([threadId, m.messageId, existing.versionCount]).first()) as VersionRow | undefined;
-        if (!prev) throw new IngestError(`version ${existing.versionCount} of message ${m.messageId} is missing`);
+        const prevContent =
+          earlier?.content ??
+          ((await db.versions.where('[threadId+messageId+version]').equals([threadId, m.messageId, existing.versionCount]).first()) as VersionRow | undefined)?.content;
+        if (!prevContent) throw new IngestError(`version ${existing.versionCount} of message ${m.messageId} is missing`);
         const version = existing.versionCount + 1;
-        await db.versions.add({
-          threadId,
-          messageId: m.messageId,
-          version,
-          kind: versionKind(prev.content, content),
-          observedAt: at,
-          captureId: batch.captureId,
-          fingerprint,
-          // A deleted message no longer shows its sender or time on some pages; keep what we knew.
-          content: { ...content, sender: content.sender ?? prev.content.sender, sentAt: content.sentAt ?? prev.content.sentAt },
-        });
-        await db.messages.update(key, { versionCount: version, latestFingerprint: fingerprint, lastSeenAt: at, sentAt: existing.sentAt ?? m.sentAt });
+        // A deleted message no longer shows its sender or time on some pages; keep what we knew.
+        const kept: MessageContent = { ...content, sender: content.sender ?? prevContent.sender, sentAt: content.sentAt ?? prevContent.sentAt };
+        versionRows.push({ threadId, messageId: m.messageId, version, kind: versionKind(prevContent, content), observedAt: at, captureId: batch.captureId, fingerprint, content: kept });
+        const row: MessageRow = { ...existing, versionCount: version, latestFingerprint: fingerprint, lastSeenAt: at, sentAt: existing.sentAt ?? m.sentAt };
+        if (!earlier) messageRows.push(row);
+        else Object.assign(earlier.row, row);
+        seenInBatch.set(m.messageId, { row: earlier?.row ?? row, content: kept });
         newVersions++;
       }
+      // Rows were built from what was read in this transaction; put them back in two calls.
+      await db.messages.bulkPut(messageRows);
+      // bulkAdd, not bulkPut: the unique [threadId+messageId+version] index refuses a version
+      // written twice, so versions stay append-only even against a bug here.
+      await db.versions.bulkAdd(versionRows);
 
       const messagesInBatch = batch.messages.filter((m) => m.type === 'message').length;
       await db.captures.update(batch.captureId, {

@@ -49,6 +49,20 @@ describe('ingestBatch', () => {
     expect(versions[1]!.content.sender).toBe('Ana');
   });
 
+  it('one batch holding the same message twice keeps it once, and a change between the two reads as a version', async () => {
+    const r = await ingestBatch(db, batch('c1', 0, [message('A', { text: 'meet at 3' }), message('B'), message('A', { text: 'meet at 3' }), message('A', { text: 'meet at 4', edited: true })]));
+    expect(r).toMatchObject({ newMessages: 2, newVersions: 1 });
+    const versions = await db.versions.where('[threadId+messageId]').equals(['whatsapp:120363025246125244@g.us', 'A']).sortBy('version');
+    expect(versions.map((v) => [v.version, v.kind, v.content.text])).toEqual([[1, 'original', 'meet at 3'], [2, 'edited', 'meet at 4']]);
+    expect(await db.messages.count()).toBe(2);
+    expect((await db.messages.get(['whatsapp:120363025246125244@g.us', 'A']))!).toMatchObject({ versionCount: 2 });
+    // And again across batches: an already stored message seen twice in the next batch.
+    const again = await ingestBatch(db, batch('c2', 0, [message('A', { text: 'meet at 4', edited: true }), message('A', { text: 'meet at 5', edited: true })]));
+    expect(again).toMatchObject({ newMessages: 0, newVersions: 1 });
+    expect((await db.messages.get(['whatsapp:120363025246125244@g.us', 'A']))!.versionCount).toBe(3);
+    expect(await db.versions.count()).toBe(4);
+  });
+
   it('a re-sent batch (same capture, same sequence number) is acknowledged but not counted twice', async () => {
     const b = batch('c1', 0, [message('A')]);
     await ingestBatch(db, b);

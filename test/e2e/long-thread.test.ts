@@ -128,12 +128,16 @@ describe('versions, a stopped service worker, and auto-capture', () => {
     const before = (await dumpDb(b.worker)).messages.length;
     await popup.getByRole('button', { name: 'Preserve thread' }).click();
     await popup.getByTestId('progress').waitFor();
-    // Let it get going, then stop every service worker from an extension page (CDP).
+    // Let it get going, then stop every service worker from an extension page (CDP) — three
+    // times, so a stop also lands while the popup's progress request or a batch is in flight.
     await popup.waitForTimeout(1500);
     await b.worker.evaluate(() => ((globalThis as { __beforeStop?: boolean }).__beforeStop = true));
     const cdp = await b.context.newCDPSession(popup);
     await cdp.send('ServiceWorker.enable');
-    await cdp.send('ServiceWorker.stopAllWorkers');
+    for (let stop = 0; stop < 3; stop++) {
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      await popup.waitForTimeout(700);
+    }
     const done = popup.getByTestId('preserve-result').or(popup.getByTestId('preserve-error'));
     await done.waitFor({ timeout: 150_000 }).catch(async (err: unknown) => {
       // Say what was left hanging: the popup's words and the capture record.

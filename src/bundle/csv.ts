@@ -1,6 +1,10 @@
 /**
  * messages.csv: one row per message (newest version), RFC 4180 quoting, UTF-8 with CRLF.
- * Cells that a spreadsheet would read as a formula are prefixed with an apostrophe.
+ * Cells that a spreadsheet could read as a formula are neutralised as OWASP ("CSV Injection")
+ * recommends: an apostrophe in front, and the cell quoted. Every other character is kept as it
+ * is (thread.json holds the exact text in any case): a spreadsheet cell is a paragraph of its
+ * own, so a bidi control cannot reorder the cells beside it; a lone surrogate, which UTF-8
+ * cannot carry, becomes U+FFFD when the file is encoded.
  */
 import type { ThreadRecord } from './thread-record';
 
@@ -9,8 +13,18 @@ const COLUMNS = [
   'deleted', 'edited', 'forwarded', 'version_count', 'reply_to_message_id', 'reactions', 'attachments',
 ] as const;
 
+/**
+ * A formula, or the start of one: a first character `=`, `+`, `-`, `@`, tab or CR (OWASP), NUL
+ * (ASVS 5.0, 1.2.10) or LF; and any of the four signs after leading white space, control or
+ * invisible format characters, which spreadsheets may skip or trim before they look (LibreOffice
+ * trims spaces on import when asked to). The fullwidth signs (U+FF1D, U+FF0B, U+FF0D, U+FF20) are
+ * cheap insurance: no spreadsheet is known to read them as formula signs, and an apostrophe too
+ * many costs nothing.
+ */
+const FORMULA_START = /^[\s\p{Cc}\p{Cf}]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r\n\0]/u;
+
 export function csvCell(value: string): string {
-  const neutral = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const neutral = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(neutral) || neutral !== value ? `"${neutral.replace(/"/g, '""')}"` : neutral;
 }
 

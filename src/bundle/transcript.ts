@@ -1,10 +1,14 @@
 /**
  * transcript.html: the human-readable copy of a thread. Self-contained and inert: no script,
  * no external loads, a CSP that allows nothing but its own hashed stylesheet, and every
- * scraped string escaped. Attachments are named with links to the files beside it.
+ * scraped string escaped. Scraped strings that stand among other words (names, times as
+ * shown, quotes, file names) go inside `<bdi>` with their bidi controls balanced (`b()`), so
+ * right-to-left text or an override in one cannot reorder the words around it; message texts
+ * are blocks of their own with `dir="auto"`. Attachments are named with links to the files
+ * beside it.
  */
 import type { RecordMessage, ThreadRecord } from './thread-record';
-import { escapeHtml as e } from './escape';
+import { bdiHtml as b, escapeHtml as e, isolateBidi } from './escape';
 import { bytesToBase64 } from '../shared/bytes';
 
 const STYLE = `
@@ -35,57 +39,57 @@ async function styleHash(): Promise<string> {
 }
 
 function when(m: { sentAt: string | null; sentAtText: string | null }): string {
-  if (m.sentAt) return `<time datetime="${e(m.sentAt)}">${e(m.sentAt)}</time>${m.sentAtText ? ` <span class="shown">(shown as ${e(m.sentAtText)})</span>` : ''}`;
-  return m.sentAtText ? `<span class="shown">shown as ${e(m.sentAtText)}</span>` : 'time not shown';
+  if (m.sentAt) return `<time datetime="${e(m.sentAt)}">${e(m.sentAt)}</time>${m.sentAtText ? ` <span class="shown">(shown as ${b(m.sentAtText)})</span>` : ''}`;
+  return m.sentAtText ? `<span class="shown">shown as ${b(m.sentAtText)}</span>` : 'time not shown';
 }
 
 function renderMessage(m: RecordMessage, record: ThreadRecord): string {
   if (m.type === 'event') {
-    return `<li class="msg event" id="m-${e(m.id)}">${e(m.text)} <span class="when">${when(m)}</span></li>`;
+    return `<li class="msg event" id="m-${e(m.id)}">${b(m.text)} <span class="when">${when(m)}</span></li>`;
   }
   const marks: string[] = [];
   if (m.deleted) marks.push('<span class="mark deleted">deleted by sender</span>');
   if (m.edited || m.versions.some((v) => v.kind === 'edited')) marks.push('<span class="mark edited">edited</span>');
   if (m.forwarded) marks.push('<span class="mark">forwarded</span>');
   const parts = [
-    `<div><span class="who">${e(m.sender ?? 'unknown sender')}</span>${m.fromSelf ? ' (account owner)' : ''}<span class="when">${when(m)}</span>${marks.join('')}</div>`,
+    `<div><span class="who">${b(m.sender ?? 'unknown sender')}</span>${m.fromSelf ? ' (account owner)' : ''}<span class="when">${when(m)}</span>${marks.join('')}</div>`,
   ];
   if (m.quote) {
-    const target = m.quote.messageId ? ` (reply to message ${e(m.quote.messageId)})` : '';
-    parts.push(`<div class="quote">Replying to ${e(m.quote.author ?? 'unknown')}${target}: <span class="text">${e(m.quote.text)}</span></div>`);
+    const target = m.quote.messageId ? ` (reply to message ${b(m.quote.messageId)})` : '';
+    parts.push(`<div class="quote">Replying to ${b(m.quote.author ?? 'unknown')}${target}: <span class="text">${b(m.quote.text)}</span></div>`);
   }
   parts.push(`<div class="text" dir="auto">${e(m.text)}</div>`);
-  if (m.links.length) parts.push(`<div class="links">Links: ${m.links.map((l) => `<code>${e(l)}</code>`).join(', ')}</div>`);
+  if (m.links.length) parts.push(`<div class="links">Links: ${m.links.map((l) => `<code>${b(l)}</code>`).join(', ')}</div>`);
   if (m.attachments.length) {
     const items = m.attachments.map((a) => {
       const stored = a.sha256 ? record.attachments.find((r) => r.sha256 === a.sha256 && r.path) : undefined;
-      const label = `${e(a.kind)}${a.originalName ? ` “${e(a.originalName)}”` : ''}${a.thumbnail ? ' (thumbnail only)' : ''}`;
+      const label = `${e(a.kind)}${a.originalName ? ` “${b(a.originalName)}”` : ''}${a.thumbnail ? ' (thumbnail only)' : ''}`;
       return stored?.path
-        ? `<li><a href="${e(stored.path)}">${label}</a> <span class="id">${e(stored.mediaType ?? '')}, ${stored.size} bytes, sha256 ${e(stored.sha256 ?? '')}</span></li>`
-        : `<li>${label}: not preserved (${e(a.missingReason ?? 'bytes not kept')})</li>`;
+        ? `<li><a href="${e(stored.path)}">${label}</a> <span class="id">${b(stored.mediaType ?? '')}, ${stored.size} bytes, sha256 ${e(stored.sha256 ?? '')}</span></li>`
+        : `<li>${label}: not preserved (${b(a.missingReason ?? 'bytes not kept')})</li>`;
     });
     parts.push(`<div class="attachments">Attachments:<ul>${items.join('')}</ul></div>`);
   }
   if (m.reactions.length) {
-    parts.push(`<div class="reactions">Reactions: ${m.reactions.map((r) => `${e(r.emoji)} ${r.count}`).join(', ')}</div>`);
+    parts.push(`<div class="reactions">Reactions: ${m.reactions.map((r) => `${b(r.emoji)} ${r.count}`).join(', ')}</div>`);
   }
   const earlier = m.versions.slice(0, -1);
   if (earlier.length) {
     parts.push(
       `<div class="history">Earlier versions kept:<ol>${earlier
-        .map((v) => `<li>${e(v.kind)}, observed ${e(v.observedAt)}${v.deleted ? ' (deleted)' : ''}: <span class="text">${e(v.text)}</span></li>`)
+        .map((v) => `<li>${e(v.kind)}, observed ${e(v.observedAt)}${v.deleted ? ' (deleted)' : ''}: <span class="text">${b(v.text)}</span></li>`)
         .join('')}</ol></div>`,
     );
   }
-  parts.push(`<div class="id">message id ${e(m.id)}</div>`);
+  parts.push(`<div class="id">message id ${b(m.id)}</div>`);
   return `<li class="msg${m.fromSelf ? ' self' : ''}" id="m-${e(m.id)}">${parts.join('')}</li>`;
 }
 
 export async function renderTranscript(record: ThreadRecord): Promise<string> {
   const messages = record.messages.filter((m) => m.type === 'message').length;
-  const participants = record.participants.map((p) => e(p.name) + (p.self ? ' (account owner)' : '')).join(', ') || 'not shown';
+  const participants = record.participants.map((p) => b(p.name) + (p.self ? ' (account owner)' : '')).join(', ') || 'not shown';
   const captures = record.captures
-    .map((c) => `<li>${e(c.startedAt)} – ${e(c.status)}${c.incompleteReason ? `: ${e(c.incompleteReason)}` : ''}; page ${e(c.pageUrl)}; ${e(c.adapter)} adapter; Threadkeeper ${e(c.extensionVersion)}; ${e(c.browser)}</li>`)
+    .map((c) => `<li>${e(c.startedAt)} – ${e(c.status)}${c.incompleteReason ? `: ${b(c.incompleteReason)}` : ''}; page ${b(c.pageUrl)}; ${e(c.adapter)} adapter; Threadkeeper ${e(c.extensionVersion)}; ${b(c.browser)}</li>`)
     .join('');
   return `<!doctype html>
 <html lang="en">
@@ -93,15 +97,15 @@ export async function renderTranscript(record: ThreadRecord): Promise<string> {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src '${await styleHash()}'; img-src 'none'; form-action 'none'; base-uri 'none'">
 <meta name="referrer" content="no-referrer">
-<title>${e(record.thread.title)} – Threadkeeper transcript</title>
+<title>${e(isolateBidi(record.thread.title))} – Threadkeeper transcript</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
-<h1>${e(record.thread.title)}</h1>
+<h1 dir="auto">${e(record.thread.title)}</h1>
 <dl class="meta">
 <dt>Messenger</dt><dd>${e(record.thread.platform)}</dd>
-<dt>Conversation</dt><dd><code>${e(record.thread.threadKey)}</code> (${e(record.thread.kind)})</dd>
+<dt>Conversation</dt><dd><code>${b(record.thread.threadKey)}</code> (${e(record.thread.kind)})</dd>
 <dt>Participants</dt><dd>${participants}</dd>
 <dt>Messages</dt><dd>${messages}</dd>
 <dt>Captured</dt><dd><ul>${captures}</ul></dd>

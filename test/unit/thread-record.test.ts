@@ -72,7 +72,7 @@ describe('thread record', () => {
     expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'/);
     expect(html).toContain('deleted by sender');
     expect(html).toContain('second');
-    expect(html).toContain('not preserved (not downloaded in the page)');
+    expect(html).toContain('not preserved (<bdi>not downloaded in the page</bdi>)');
   });
 
   it('neutralises spreadsheet formulas in the CSV', async () => {

@@ -2,13 +2,16 @@
  * The full-page dashboard: every preserved thread with its forwarding deadline, "Export
  * everything pending" (one bundle or one per thread, incremental or full, downloaded, emailed or
  * uploaded) with a real progress bar, and every export with its upload state or receipt.
- * Scraped strings are rendered as text by Preact, never as HTML.
+ * Scraped strings are rendered as text by Preact, never as HTML; in plain-text places (the
+ * purge question and its answer) a thread title goes inside FSI … PDI, so right-to-left text or
+ * a bidi control in it cannot reorder the words around it.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ExportJob, ExportResult, ExportView, ThreadDeadline } from '../../shared/protocol';
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
 import { ask, askAgain } from '../ask';
+import { isolateBidi } from '../../bundle/escape';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const ROUTES = { download: 'Download', email: 'Email draft to the official account', upload: 'Upload to the records system' } as const;
@@ -82,9 +85,10 @@ export function Dashboard() {
   };
 
   const onPurge = async (t: ThreadDeadline) => {
-    if (!confirm(`Remove “${t.title}” from this browser? Every message was forwarded with a receipt; the purge is written to the audit log.`)) return;
+    const title = isolateBidi(t.title);
+    if (!confirm(`Remove “${title}” from this browser? Every message was forwarded with a receipt; the purge is written to the audit log.`)) return;
     const r = await ask<{ ok: boolean; error?: string }>({ type: 'popup/purge', threadId: t.threadId });
-    setMessage(r.ok ? { ok: true, text: `Purged “${t.title}”.` } : { ok: false, text: r.error ?? 'not purged' });
+    setMessage(r.ok ? { ok: true, text: `Purged “${title}”.` } : { ok: false, text: r.error ?? 'not purged' });
     await load();
   };
 

@@ -1,7 +1,8 @@
 /**
  * The toolbar popup. Opened as a page with `?tab=<tabId>` it acts on that tab (keyboard users
  * and tests rely on this); otherwise on the active tab. Every string shown here that came from
- * a page is rendered as text by Preact (never as HTML).
+ * a page is rendered as text by Preact (never as HTML), and inside `<bdi>` with its bidi
+ * controls balanced where other words stand beside it, so it cannot reorder them.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
@@ -9,6 +10,7 @@ import type { CaptureView, ExportResult, PagePreserveResult, PreserveStart, TabS
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
 import { ask, askAgain } from '../ask';
+import { balanceBidi } from '../../bundle/escape';
 
 async function targetTabId(): Promise<number | null> {
   const param = new URLSearchParams(location.search).get('tab');
@@ -199,7 +201,7 @@ export function Popup() {
             <strong>{status.adapterName}</strong>
             {status.thread && (
               <span>
-                <span data-testid="thread-title">{status.thread.title}</span>
+                <bdi data-testid="thread-title">{balanceBidi(status.thread.title)}</bdi>
                 {status.thread.participants > 0 && <span class="muted"> · {plural(status.thread.participants, 'participant')}</span>}
               </span>
             )}
@@ -267,15 +269,19 @@ export function Popup() {
           <p>Kept: {summaryLine(finished)}.</p>
           {finished.attachmentsMissing > 0 && <p>{plural(finished.attachmentsMissing, 'attachment')} could not be read; the reason is recorded with each.</p>}
           <p data-testid="completeness">
-            {finished.reachedBeginning
-              ? 'The whole conversation was captured, back to its beginning.'
-              : `Not the whole conversation: ${finished.reason ?? 'it stopped before the beginning'}.`}
+            {finished.reachedBeginning ? (
+              'The whole conversation was captured, back to its beginning.'
+            ) : (
+              <>
+                Not the whole conversation: <bdi>{balanceBidi(finished.reason ?? 'it stopped before the beginning')}</bdi>.
+              </>
+            )}
           </p>
         </div>
       )}
       {((finished && !kept) || startError?.ok === false) && (
         <p class="error" role="alert" data-testid="preserve-error">
-          Nothing was kept: {finished?.reason ?? (startError?.ok === false ? startError.error : '')}
+          Nothing was kept: <bdi>{balanceBidi(finished?.reason ?? (startError?.ok === false ? startError.error : ''))}</bdi>
           {(finished?.selector ?? (startError?.ok === false ? startError.selector : undefined)) && (
             <>
               {' '}
@@ -301,7 +307,7 @@ export function Popup() {
           <ul class="threads" data-testid="thread-list">
             {threads.slice(0, 6).map((t) => (
               <li key={t.threadId} class={`deadline ${t.state}`}>
-                <span class="title">{t.title}</span>{' '}
+                <bdi class="title">{balanceBidi(t.title)}</bdi>{' '}
                 <span class="muted">
                   {adapters.find((a) => a.id === t.platform)?.name ?? t.platform} · {plural(t.messages, 'message')}
                   {t.notForwarded > 0 ? `, ${t.notForwarded} not forwarded` : ''}

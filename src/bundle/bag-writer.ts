@@ -65,7 +65,10 @@ const FILE_MODE = 0o100644;
 /** Payload extensions we DEFLATE; everything else (images, video, audio, PDFs) is STORED. */
 const TEXT_EXTENSIONS = new Set(['json', 'jsonl', 'txt', 'csv', 'tsv', 'psv', 'html', 'htm', 'md', 'xml', 'jws', 'css', 'svg']);
 
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+// Windows device names, also with an extension and with spaces before it: Win32 takes "NUL .txt"
+// for NUL (https://googleprojectzero.blogspot.com/2016/02/the-definitive-guide-on-win32-to-nt.html,
+// "trailing spaces"); and the console names CONIN$ and CONOUT$. (A colon is refused anyway.)
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$) *(\..*)?$/i;
 const encoder = new TextEncoder();
 
 /**

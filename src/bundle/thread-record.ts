@@ -95,10 +95,33 @@ const EXTENSIONS: Record<string, string> = {
   'application/vnd.ms-powerpoint': 'ppt', 'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
 };
 
-/** A generated ASCII file name: never derived from scraped text (no `%`, no control characters). */
-export function attachmentFileName(sha256: string, mediaType: string): string {
+/**
+ * A generated ASCII file name: never derived from the name the page showed (which is kept in
+ * `originalName` only), so no hostile name (`../`, `C:\x`, `CON`, look-alike slashes, control
+ * characters, 500 characters) can reach a path. The first 16 hex digits of the SHA-256, or all 64
+ * (`fullHash`) for files whose first 16 collide (see attachmentPaths).
+ */
+export function attachmentFileName(sha256: string, mediaType: string, fullHash = false): string {
   const base = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
-  return `attachments/${sha256.slice(0, 16)}.${EXTENSIONS[base] ?? 'bin'}`;
+  return `attachments/${fullHash ? sha256 : sha256.slice(0, 16)}.${EXTENSIONS[base] ?? 'bin'}`;
+}
+
+/**
+ * One path per stored file, unique in the thread. Two files whose SHA-256 share the first 16
+ * hex digits would get one short name and the bag could not be written; finding such a pair
+ * costs about 2^32 hashes, within reach of a participant who wants a thread never exported. So
+ * the files of a colliding short name get the full hash (hex: no two differ only by case).
+ */
+function attachmentPaths(stored: { sha256: string; mediaType: string }[]): Map<string, string> {
+  const claims = new Map<string, number>();
+  for (const a of stored) {
+    const short = attachmentFileName(a.sha256, a.mediaType);
+    claims.set(short, (claims.get(short) ?? 0) + 1);
+  }
+  return new Map(stored.map((a) => {
+    const short = attachmentFileName(a.sha256, a.mediaType);
+    return [a.sha256, claims.get(short)! > 1 ? attachmentFileName(a.sha256, a.mediaType, true) : short];
+  }));
 }
 
 function epoch(iso: string | null): number | null {
@@ -175,7 +198,7 @@ export function buildThreadRecord(rows: ThreadRows): ThreadRecord {
         if (a.sha256 && rows.attachments.has(a.sha256)) {
           const stored = rows.attachments.get(a.sha256)!;
           const entry = attachmentIndex.get(a.sha256) ?? {
-            path: attachmentFileName(a.sha256, stored.mediaType),
+            path: null, // set below, once every stored file of the thread is known
             sha256: a.sha256,
             mediaType: stored.mediaType,
             size: stored.size,
@@ -207,6 +230,8 @@ export function buildThreadRecord(rows: ThreadRows): ThreadRecord {
   });
 
   linkQuotes(messages, rows.thread.participants.filter((p) => p.self).map((p) => p.name));
+  const paths = attachmentPaths([...attachmentIndex.keys()].map((sha256) => ({ sha256, mediaType: rows.attachments.get(sha256)!.mediaType })));
+  for (const [sha256, entry] of attachmentIndex) entry.path = paths.get(sha256)!;
   const attachments = [...attachmentIndex.values()].sort((a, b) => (a.path! < b.path! ? -1 : 1));
   return {
     format: THREAD_FORMAT,

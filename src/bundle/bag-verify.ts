@@ -15,7 +15,8 @@
  *  6. no other tag files besides signature.jws;
  *  7. signature.jws is a valid ES256 detached JWS over the tagmanifest bytes, and (when a
  *     key is pinned) its key thumbprint equals the pin;
- *  8. every data/threads/<slug>/thread.json parses and its attachments exist;
+ *  8. every data/threads/<slug>/thread.json parses and its attachments exist, with the size and
+ *     SHA-256 it gives for them;
  *  9. the audit log it carries (data/audit-log.jsonl) is an unbroken hash chain.
  *
  * Problems name the file as it appears in the ZIP; '' means the archive as a whole.
@@ -55,6 +56,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function hex(bytes: ArrayBuffer): string {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return hex(await globalThis.crypto.subtle.digest('SHA-256', bufferSource(bytes)));
 }
 
 async function sha512Hex(bytes: Uint8Array): Promise<string> {
@@ -317,21 +322,34 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
       problems.push({ file: at(p), message: 'thread.json has no "attachments" array' });
       continue;
     }
-    t.attachments.forEach((a: unknown, i: number) => {
-      const path = typeof a === 'object' && a !== null ? (a as { path?: unknown }).path : undefined;
-      if (path === null) return;
+    for (const [i, a] of (t.attachments as unknown[]).entries()) {
+      const entry = typeof a === 'object' && a !== null ? (a as { path?: unknown; sha256?: unknown; size?: unknown }) : {};
+      const path = entry.path;
+      if (path === null) continue;
       if (typeof path !== 'string') {
         problems.push({ file: at(p), message: `attachments[${i}].path must be a string or null` });
-        return;
+        continue;
       }
       const unsafe = relativePathProblem(path);
       if (unsafe) {
         problems.push({ file: at(p), message: `attachments[${i}].path ${JSON.stringify(path)} is not inside the thread folder (${unsafe})` });
-        return;
+        continue;
       }
       summary.attachments++;
-      if (!inBag.has(folder + path)) problems.push({ file: at(folder + path), message: `attachment listed in ${p} is missing from the bag` });
-    });
+      const bytes = inBag.get(folder + path);
+      if (!bytes) {
+        problems.push({ file: at(folder + path), message: `attachment listed in ${p} is missing from the bag` });
+        continue;
+      }
+      // The record's own claims about the file (a signer could write a record that names one
+      // file and describes another): size and SHA-256, when given, must be the file's.
+      if (typeof entry.size === 'number' && entry.size !== bytes.length) {
+        problems.push({ file: at(folder + path), message: `${bytes.length} bytes, but ${p} says attachments[${i}] has ${entry.size}` });
+      }
+      if (typeof entry.sha256 === 'string' && entry.sha256 !== (await sha256Hex(bytes))) {
+        problems.push({ file: at(folder + path), message: `its SHA-256 is not the one ${p} gives for attachments[${i}]` });
+      }
+    }
   }
 
   // 8b. Pages kept by "Preserve page": the snapshot and screenshot they name must be there.

@@ -266,6 +266,20 @@ describe('verifyBag', () => {
     ]);
   });
 
+  it('names an attachment whose size or SHA-256 is not the one thread.json gives, even when re-signed', async () => {
+    const name = `${BAG}/data/threads/whatsapp-aaaa/thread.json`;
+    const jpg = PAYLOAD[1]!.bytes;
+    const sha = createHash('sha256').update(jpg).digest('hex');
+    const record = (attachments: unknown[]) => enc.encode(JSON.stringify({ messages: [{ type: 'message' }], attachments }));
+    const right = reseal(new Map(good).set(name, record([{ path: 'attachments/1.jpg', sha256: sha, size: jpg.length }])), key);
+    expect((await verifyBag(right)).problems).toEqual([]);
+    const wrong = reseal(new Map(good).set(name, record([{ path: 'attachments/1.jpg', sha256: sha.replace(/^./, (c) => (c === '0' ? '1' : '0')), size: jpg.length + 1 }])), key);
+    expect((await verifyBag(wrong)).problems).toEqual([
+      { file: `${BAG}/data/threads/whatsapp-aaaa/attachments/1.jpg`, message: `4 bytes, but data/threads/whatsapp-aaaa/thread.json says attachments[0] has 5` },
+      { file: `${BAG}/data/threads/whatsapp-aaaa/attachments/1.jpg`, message: `its SHA-256 is not the one data/threads/whatsapp-aaaa/thread.json gives for attachments[0]` },
+    ]);
+  });
+
   it('counts only type "message" rows and only attachments with a path', async () => {
     const files = reseal(
       new Map(good).set(`${BAG}/data/threads/whatsapp-bbbb/thread.json`, thread(['message', 'message', 'event', 'event', 'message', 'other'], [null, null])),

@@ -13,8 +13,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import { render, type ComponentChild } from 'preact';
 import { act } from 'preact/test-utils';
+import { mount, settle, unmount } from '../helpers/preact';
 import { openDb } from '../../src/db/schema';
 import { ingestBatch } from '../../src/background/ingest';
 import { loadThreadRows } from '../../src/background/export';
@@ -360,24 +360,8 @@ function captureView(status: CaptureView['status'], reason: string | null): Capt
   };
 }
 
-/** Lets the component's reads (chains of promises, each setting state) finish and render. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 8; i++) await act(() => new Promise<void>((r) => setTimeout(r, 10)));
-}
-
-/** Renders into a fresh root and waits until the component's reads have settled. */
-async function mount(node: ComponentChild): Promise<HTMLElement> {
-  const previous = document.getElementById('root');
-  if (previous) await act(async () => render(null, previous));
-  document.body.innerHTML = '<div id="root"></div>';
-  const root = document.getElementById('root')!;
-  await act(async () => render(node, root));
-  await settle();
-  return root;
-}
-
 afterEach(async () => {
-  await act(async () => render(null, document.getElementById('root') ?? document.body));
+  await unmount();
   vi.unstubAllGlobals();
 });
 

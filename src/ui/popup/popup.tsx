@@ -205,6 +205,11 @@ export function Popup() {
                 {status.thread.participants > 0 && <span class="muted"> · {plural(status.thread.participants, 'participant')}</span>}
               </span>
             )}
+            {status.thread?.threadId.startsWith(`${status.adapter}:title:`) && (
+              <span class="muted" data-testid="title-keyed">
+                This page shows no id for the chat, so Threadkeeper tells chats apart by their name: two chats with the same name are kept as one thread, and a renamed chat starts a new one.
+              </span>
+            )}
             {!status.conversationOpen && <span>Open a conversation to preserve it.</span>}
             {status.stored && (
               <span class="muted" data-testid="stored">

@@ -18,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from 'playwright-core';
+import type { BrowserContext, Worker } from 'playwright-core';
 import { startFixtureServer, type FixtureServer } from './lib/fixture-server';
 import { chromiumPath, launchWithExtension } from './lib/browser';
 import { longThreadPage } from '../test/fixtures/long-thread/whatsapp-long-thread';
@@ -158,8 +158,8 @@ const DRIVER_JS = String.raw`async function (opts) {
   return { messages: seen.size, ms: performance.now() - started, steps: steps, timedOut: timedOut };
 }`;
 
-/** Scrolls the pane back to the beginning in a plain browser, counting distinct rows rendered. */
-export async function renderRun(server: FixtureServer, n: number, mode: 'render' | 'settle' = 'render'): Promise<RenderRun> {
+/** A plain Chromium (the flags of scripts/lib/browser.ts, no extension) in a throw-away profile; also used by bench-auto.ts. */
+export async function launchPlain(server: FixtureServer): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'tk-bench-plain-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
@@ -167,6 +167,18 @@ export async function renderRun(server: FixtureServer, n: number, mode: 'render'
     ignoreHTTPSErrors: true,
     args: plainArgs(server),
   });
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => undefined);
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Scrolls the pane back to the beginning in a plain browser, counting distinct rows rendered. */
+export async function renderRun(server: FixtureServer, n: number, mode: 'render' | 'settle' = 'render'): Promise<RenderRun> {
+  const { context, close } = await launchPlain(server);
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`https://web.whatsapp.com/?${pageQuery(n)}`);
@@ -184,8 +196,7 @@ export async function renderRun(server: FixtureServer, n: number, mode: 'render'
     const seconds = out.ms / 1000;
     return { messages: out.messages, seconds, rate: out.messages / seconds, steps: out.steps, timedOut: out.timedOut };
   } finally {
-    await context.close().catch(() => undefined);
-    rmSync(userDataDir, { recursive: true, force: true });
+    await close();
   }
 }
 

@@ -1,23 +1,36 @@
 /**
- * Writes a signed BagIt bag (RFC 8493) as one ZIP. Platform-neutral: runs in the MV3
- * service worker and in Node 20 (globalThis.crypto.subtle, TextEncoder, jszip; no node:).
+ * Writes a signed BagIt bag (RFC 8493) as one ZIP, streamed: entries go one at a time into a
+ * sink, so a bundle of any size needs memory for one payload file at a time (plus the bag's
+ * small tag files and one central-directory record per entry), never for the whole ZIP.
+ * Platform-neutral: runs in the MV3 service worker and in Node 20 (globalThis.crypto.subtle,
+ * CompressionStream, TextEncoder; no node:).
  *
- * ZIP layout (docs/bundle-format.md, "Bag layout"):
+ * ZIP layout (docs/bundle-format.md, "Bag layout"), which is also the write order:
  *
- *   <bagName>/bagit.txt
  *   <bagName>/bag-info.txt
- *   <bagName>/data/...                 payload
- *   <bagName>/manifest-sha512.txt
+ *   <bagName>/bagit.txt
+ *   <bagName>/data/...                 payload, sorted; each file fetched when it is written
+ *   <bagName>/manifest-sha512.txt      known only once the payload has been written
  *   <bagName>/signature.jws            detached JWS over tagmanifest-sha512.txt
  *   <bagName>/tagmanifest-sha512.txt
  *
+ * bag-info.txt comes first but carries Payload-Oxum, so every payload file's size is declared
+ * up front (a lazy file says its size and is checked against it when read).
+ *
  * Reproducible: entries sorted by full path (UTF-16 code unit order, which is byte order for
- * the ASCII names we allow), one fixed timestamp, fixed permissions, no directory entries,
- * DEFLATE level 6 for text and STORE for everything else. The same payload, info and signer
- * output give the same bytes; only the ECDSA signature (randomized) differs between runs.
+ * the ASCII names we allow), one fixed timestamp, fixed permissions, no directory entries, no
+ * data descriptors, DEFLATE for text and STORE for everything else. The same payload, info and
+ * signer output give the same bytes; only the ECDSA signature (randomized) differs between
+ * runs. DEFLATE is the platform's own (CompressionStream 'deflate-raw', zlib at its default
+ * level): the same writer platform gives the same bytes; another zlib build may compress the
+ * text differently, which changes the ZIP's own SHA-256 but no hash in the bag.
+ *
+ * No ZIP64: a bag whose ZIP could reach 4 GiB, or with more than 65,535 entries, is refused
+ * before anything is written (the verifier does not read ZIP64 either).
  */
-import JSZip from 'jszip';
 import { type BundleSigner, signDetached, jwkThumbprint, verifyDetached, publicP256Jwk, bufferSource } from './jws';
+import { crc32 } from '../shared/crc32';
+import { Sha256 } from '../shared/sha256-sync';
 
 export type { BundleSigner } from './jws';
 
@@ -25,6 +38,25 @@ export interface PayloadFile {
   /** Relative to data/, e.g. 'threads/whatsapp-1a2b3c4d/thread.json'. */
   path: string;
   bytes: Uint8Array;
+}
+
+/**
+ * A payload file whose bytes are fetched only when the writer reaches it, and dropped once it
+ * is written: how attachments come from IndexedDB one at a time. `size` must be exact (it goes
+ * into Payload-Oxum before the file is read); a `read()` that returns another length fails the
+ * bundle.
+ */
+export interface LazyPayloadFile {
+  path: string;
+  size: number;
+  read(): Promise<Uint8Array>;
+}
+
+export type PayloadSource = PayloadFile | LazyPayloadFile;
+
+/** Where the ZIP's bytes go, in order. The writer waits for each write before the next. */
+export interface ZipSink {
+  write(chunk: Uint8Array): Promise<void>;
 }
 
 export interface BagInfo {
@@ -38,9 +70,10 @@ export interface BagInfo {
   externalDescription?: string;
 }
 
-export interface WrittenBundle {
-  zip: Uint8Array;
-  /** Hex SHA-256 of `zip`. */
+export interface StreamedBundle {
+  /** Bytes written to the sink. */
+  size: number;
+  /** Hex SHA-256 of the whole ZIP, computed as it was written. */
   sha256: string;
   /** RFC 7638 thumbprint of the signing key (also the JWS `kid`). */
   keyThumbprint: string;
@@ -49,15 +82,21 @@ export interface WrittenBundle {
   files: string[];
 }
 
+export interface WrittenBundle extends StreamedBundle {
+  zip: Uint8Array;
+}
+
 /** Exact bytes of bagit.txt (RFC 8493 section 2.1.1). */
 export const BAGIT_TXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n';
 
 /**
- * Timestamp of every entry: 2000-01-01T00:00:00Z. JSZip 3.10 encodes the DOS date/time with
- * getUTC* getters, so a UTC instant yields the same bytes in every time zone (tested under
- * two TZ values in test/unit/bag-writer.test.ts). ZIP readers show it as 2000-01-01 00:00.
+ * Timestamp of every entry: 2000-01-01T00:00:00Z, written as DOS date and time fields from UTC
+ * getters, so the bytes are the same in every time zone (tested under two TZ values in
+ * test/unit/bag-writer.test.ts). ZIP readers show it as 2000-01-01 00:00.
  */
 export const FIXED_ZIP_DATE = new Date(Date.UTC(2000, 0, 1, 0, 0, 0));
+const DOS_DATE = ((FIXED_ZIP_DATE.getUTCFullYear() - 1980) << 9) | ((FIXED_ZIP_DATE.getUTCMonth() + 1) << 5) | FIXED_ZIP_DATE.getUTCDate();
+const DOS_TIME = (FIXED_ZIP_DATE.getUTCHours() << 11) | (FIXED_ZIP_DATE.getUTCMinutes() << 5) | (FIXED_ZIP_DATE.getUTCSeconds() >> 1);
 
 /** Regular file, rw-r--r--. */
 const FILE_MODE = 0o100644;
@@ -70,6 +109,7 @@ const TEXT_EXTENSIONS = new Set(['json', 'jsonl', 'txt', 'csv', 'tsv', 'psv', 'h
 // "trailing spaces"); and the console names CONIN$ and CONOUT$. (A colon is refused anyway.)
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$) *(\..*)?$/i;
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * The last guard on names (the caller generates safe names). Returns a reason, or null if
@@ -203,43 +243,204 @@ function byPath<T>(key: (t: T) => string): (a: T, b: T) => number {
   return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
-/** `<hex>  <path>` lines sorted by path, LF endings (the format of manifest-*.txt). */
-async function manifestText(entries: { path: string; bytes: Uint8Array }[]): Promise<string> {
-  const lines = await Promise.all(
-    [...entries].sort(byPath((e) => e.path)).map(async (e) => `${await sha512Hex(e.bytes)}  ${e.path}\n`),
-  );
-  return lines.join('');
-}
-
 function isText(path: string): boolean {
   const dot = path.lastIndexOf('.');
   return dot > path.lastIndexOf('/') && TEXT_EXTENSIONS.has(path.slice(dot + 1).toLowerCase());
 }
 
+/** Raw DEFLATE (RFC 1951) with the platform's zlib, as ZIP method 8 stores it. */
+async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
+  const cs = new CompressionStream('deflate-raw');
+  const writer = cs.writable.getWriter();
+  // A failed write also errors the readable side, which is what the caller awaits.
+  writer.write(bufferSource(bytes)).catch(() => undefined);
+  writer.close().catch(() => undefined);
+  return new Uint8Array(await new Response(cs.readable).arrayBuffer());
+}
+
+const ZIP32_LIMIT = 0xffffffff;
+const MAX_ENTRIES = 0xffff;
+const LOCAL_HEADER = 30;
+const CENTRAL_HEADER = 46;
+const END_RECORD = 22;
+/** Small writes (headers, small files) are gathered up to this size before reaching the sink. */
+const SINK_BUFFER = 1 << 20;
+
 /**
- * Builds, signs and zips a bag. Rejects (never returns an unsigned bundle) when a path or
- * bag-info value is unusable, when the signer throws or returns anything but 64 bytes, or
- * when the signature does not verify under the signer's own public key.
+ * The largest ZIP these entries could make: headers plus each file's data, DEFLATEd text
+ * allowed zlib's worst case (deflateBound: stored blocks add 5 bytes per 16 KiB and a little
+ * more). Refusing on this bound means a bag is refused before its first byte, never half-written.
  */
-export async function writeBundle(opts: { bagName: string; payload: PayloadFile[]; info: BagInfo; signer: BundleSigner }): Promise<WrittenBundle> {
-  const { bagName, payload, info, signer } = opts;
+function zipSizeBound(entries: { name: string; size: number; text: boolean }[]): number {
+  let n = END_RECORD;
+  for (const e of entries) {
+    const data = e.text ? e.size + (e.size >> 12) + (e.size >> 14) + (e.size >> 25) + 13 : e.size;
+    n += LOCAL_HEADER + CENTRAL_HEADER + 2 * e.name.length + data;
+  }
+  return n;
+}
+
+interface CentralRecord {
+  name: Uint8Array;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  offset: number;
+}
+
+/** Counts, hashes and batches what goes to the sink. */
+class ZipOutput {
+  offset = 0;
+  private readonly hash = new Sha256();
+  private buffer = new Uint8Array(SINK_BUFFER);
+  private buffered = 0;
+
+  constructor(private readonly sink: ZipSink) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.hash.update(bytes);
+    this.offset += bytes.length;
+    if (this.offset > ZIP32_LIMIT) throw new Error('the bundle grew past 4 GiB, which needs ZIP64; this version does not write ZIP64');
+    if (bytes.length >= SINK_BUFFER / 4) {
+      // Large data (an attachment) goes through as it is, without a copy.
+      await this.flush();
+      await this.sink.write(bytes);
+      return;
+    }
+    if (this.buffered + bytes.length > SINK_BUFFER) await this.flush();
+    this.buffer.set(bytes, this.buffered);
+    this.buffered += bytes.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffered === 0) return;
+    const chunk = this.buffer.subarray(0, this.buffered);
+    // The sink may keep the chunk (a memory sink does): hand it over and start a new buffer.
+    this.buffer = new Uint8Array(SINK_BUFFER);
+    this.buffered = 0;
+    await this.sink.write(chunk);
+  }
+
+  sha256(): string {
+    return this.hash.hex();
+  }
+}
+
+/** Writes one entry (local header, then data) and returns its central-directory record. */
+async function writeEntry(out: ZipOutput, path: string, bytes: Uint8Array): Promise<CentralRecord> {
+  const name = encoder.encode(path);
+  const deflate = isText(path);
+  const data = deflate ? await deflateRaw(bytes) : bytes;
+  const record: CentralRecord = { name, method: deflate ? 8 : 0, crc: crc32(bytes), compressedSize: data.length, size: bytes.length, offset: out.offset };
+  const header = new Uint8Array(LOCAL_HEADER + name.length);
+  const v = new DataView(header.buffer);
+  v.setUint32(0, 0x04034b50, true);
+  v.setUint16(4, 20, true); // version needed: 2.0 (DEFLATE)
+  v.setUint16(6, 0, true); // flags: no encryption, no data descriptor (names are ASCII)
+  v.setUint16(8, record.method, true);
+  v.setUint16(10, DOS_TIME, true);
+  v.setUint16(12, DOS_DATE, true);
+  v.setUint32(14, record.crc, true);
+  v.setUint32(18, record.compressedSize, true);
+  v.setUint32(22, record.size, true);
+  v.setUint16(26, name.length, true);
+  v.setUint16(28, 0, true);
+  header.set(name, LOCAL_HEADER);
+  await out.write(header);
+  await out.write(data);
+  return record;
+}
+
+function centralDirectory(records: CentralRecord[], cdOffset: number): Uint8Array {
+  const size = records.reduce((n, r) => n + CENTRAL_HEADER + r.name.length, 0);
+  const cd = new Uint8Array(size + END_RECORD);
+  const v = new DataView(cd.buffer);
+  let p = 0;
+  for (const r of records) {
+    v.setUint32(p, 0x02014b50, true);
+    v.setUint16(p + 4, (3 << 8) | 20, true); // made by: Unix, spec 2.0
+    v.setUint16(p + 6, 20, true);
+    v.setUint16(p + 8, 0, true);
+    v.setUint16(p + 10, r.method, true);
+    v.setUint16(p + 12, DOS_TIME, true);
+    v.setUint16(p + 14, DOS_DATE, true);
+    v.setUint32(p + 16, r.crc, true);
+    v.setUint32(p + 20, r.compressedSize, true);
+    v.setUint32(p + 24, r.size, true);
+    v.setUint16(p + 28, r.name.length, true);
+    // extra length, comment length, disk number start, internal attributes: all 0
+    v.setUint32(p + 38, (FILE_MODE << 16) >>> 0, true);
+    v.setUint32(p + 42, r.offset, true);
+    cd.set(r.name, p + CENTRAL_HEADER);
+    p += CENTRAL_HEADER + r.name.length;
+  }
+  v.setUint32(p, 0x06054b50, true);
+  v.setUint16(p + 8, records.length, true);
+  v.setUint16(p + 10, records.length, true);
+  v.setUint32(p + 12, size, true);
+  v.setUint32(p + 16, cdOffset, true);
+  return cd;
+}
+
+const isLazy = (f: PayloadSource): f is LazyPayloadFile => !('bytes' in f);
+const sizeOf = (f: PayloadSource): number => (isLazy(f) ? f.size : f.bytes.length);
+
+/**
+ * Builds, signs and streams a bag into `sink`, one entry at a time: a lazy payload file is read
+ * only when its turn comes, after the previous file has been written, and nothing of it is kept
+ * but its SHA-512 and central-directory record. Rejects (the sink then holds a partial ZIP the
+ * caller must discard; never a complete unsigned bundle) when a path, size or bag-info value is
+ * unusable, when the ZIP would need ZIP64, when the signer throws or returns anything but 64
+ * bytes, or when the signature does not verify under the signer's own public key.
+ */
+export async function streamBundle(opts: { bagName: string; payload: PayloadSource[]; info: BagInfo; signer: BundleSigner; sink: ZipSink }): Promise<StreamedBundle> {
+  const { bagName, payload, info, signer, sink } = opts;
   assertSafeBagName(bagName);
-  assertPayloadSet(payload);
+  // The name checks see every file; a lazy file's bytes are not read for them.
+  assertPayloadSet(payload.map((f) => (isLazy(f) ? { path: f.path, bytes: new Uint8Array(0) } : f)));
+  for (const f of payload) {
+    if (isLazy(f) && (!Number.isSafeInteger(f.size) || f.size < 0 || typeof f.read !== 'function')) {
+      throw new Error(`payload ${JSON.stringify(f.path)}: a lazy file needs an exact size and a read()`);
+    }
+  }
   // Check the key before doing any work; this also refuses a JWK carrying a private "d".
   publicP256Jwk(signer.publicJwk);
 
-  const octets = payload.reduce((n, f) => n + f.bytes.length, 0);
+  const files = [...payload].sort(byPath((f) => f.path));
+  const octets = files.reduce((n, f) => n + sizeOf(f), 0);
   const bagitBytes = encoder.encode(BAGIT_TXT);
-  const bagInfoBytes = encoder.encode(bagInfoText(info, octets, payload.length));
-  const manifestBytes = encoder.encode(await manifestText(payload.map((f) => ({ path: `data/${f.path}`, bytes: f.bytes }))));
-  const tagManifestBytes = encoder.encode(
-    await manifestText([
-      { path: 'bagit.txt', bytes: bagitBytes },
-      { path: 'bag-info.txt', bytes: bagInfoBytes },
-      { path: 'manifest-sha512.txt', bytes: manifestBytes },
-    ]),
-  );
+  const bagInfoBytes = encoder.encode(bagInfoText(info, octets, files.length));
 
+  // Tag manifests are at most a line per file; the signature is under 1 KiB.
+  const tagBound = 200 * (files.length + 3) + bagName.length * files.length + 2048;
+  const planned = [
+    ...files.map((f) => ({ name: `${bagName}/data/${f.path}`, size: sizeOf(f), text: isText(f.path) })),
+    ...['bag-info.txt', 'bagit.txt', 'manifest-sha512.txt', 'signature.jws', 'tagmanifest-sha512.txt'].map((t) => ({ name: `${bagName}/${t}`, size: tagBound, text: true })),
+  ];
+  if (planned.length > MAX_ENTRIES) throw new Error(`the bundle would hold ${planned.length} files; more than 65,535 needs ZIP64, which this version does not write: export fewer threads per bundle`);
+  if (zipSizeBound(planned) > ZIP32_LIMIT) throw new Error(`the bundle would be about ${humanSize(octets)}; 4 GiB and more needs ZIP64, which this version does not write: export fewer threads per bundle`);
+
+  const out = new ZipOutput(sink);
+  const records: CentralRecord[] = [];
+  const at = (p: string) => `${bagName}/${p}`;
+  records.push(await writeEntry(out, at('bag-info.txt'), bagInfoBytes));
+  records.push(await writeEntry(out, at('bagit.txt'), bagitBytes));
+
+  let manifest = '';
+  for (const f of files) {
+    const bytes = isLazy(f) ? await f.read() : f.bytes;
+    if (!(bytes instanceof Uint8Array) || bytes.length !== sizeOf(f)) {
+      throw new Error(`payload ${JSON.stringify(f.path)}: read ${bytes instanceof Uint8Array ? bytes.length : 'no'} bytes, but declared ${sizeOf(f)}`);
+    }
+    manifest += `${await sha512Hex(bytes)}  data/${f.path}\n`;
+    records.push(await writeEntry(out, at(`data/${f.path}`), bytes));
+  }
+
+  const manifestBytes = encoder.encode(manifest);
+  const tagManifestBytes = encoder.encode(
+    `${await sha512Hex(bagInfoBytes)}  bag-info.txt\n${await sha512Hex(bagitBytes)}  bagit.txt\n${await sha512Hex(manifestBytes)}  manifest-sha512.txt\n`,
+  );
   const jws = await signDetached(tagManifestBytes, signer);
   // Self-check: a signer whose private key does not match its publicJwk would otherwise
   // produce a bundle that can never verify.
@@ -247,30 +448,38 @@ export async function writeBundle(opts: { bagName: string; payload: PayloadFile[
   if (!check.ok) throw new Error(`signing failed: the signature does not verify with the signer's public key (${check.error ?? 'unknown'})`);
   const keyThumbprint = await jwkThumbprint(signer.publicJwk);
 
-  const entries: { path: string; bytes: Uint8Array; deflate: boolean }[] = [
-    { path: 'bagit.txt', bytes: bagitBytes, deflate: true },
-    { path: 'bag-info.txt', bytes: bagInfoBytes, deflate: true },
-    { path: 'manifest-sha512.txt', bytes: manifestBytes, deflate: true },
-    { path: 'tagmanifest-sha512.txt', bytes: tagManifestBytes, deflate: true },
-    { path: 'signature.jws', bytes: encoder.encode(jws), deflate: true },
-    ...payload.map((f) => ({ path: `data/${f.path}`, bytes: f.bytes, deflate: isText(f.path) })),
-  ].map((e) => ({ ...e, path: `${bagName}/${e.path}` }));
-  entries.sort(byPath((e) => e.path));
+  records.push(await writeEntry(out, at('manifest-sha512.txt'), manifestBytes));
+  records.push(await writeEntry(out, at('signature.jws'), encoder.encode(jws)));
+  records.push(await writeEntry(out, at('tagmanifest-sha512.txt'), tagManifestBytes));
+  await out.write(centralDirectory(records, out.offset));
+  await out.flush();
+  return { size: out.offset, sha256: out.sha256(), keyThumbprint, bagName, files: records.map((r) => decoder.decode(r.name)) };
+}
 
-  const zip = new JSZip();
-  for (const e of entries) {
-    zip.file(e.path, e.bytes, {
-      binary: true,
-      // No directory entries, ever: readers create folders from the paths, and leaving them
-      // out means there is nothing (mode, date) that could differ between two writers.
-      createFolders: false,
-      date: FIXED_ZIP_DATE,
-      unixPermissions: FILE_MODE,
-      compression: e.deflate ? 'DEFLATE' : 'STORE',
-      compressionOptions: e.deflate ? { level: 6 } : null,
-    });
+/** A sink that keeps every chunk, for bundles small enough to hold (tests, "Preserve page"). */
+export class MemorySink implements ZipSink {
+  private readonly chunks: Uint8Array[] = [];
+  private length = 0;
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
   }
-  const zipBytes = await zip.generateAsync({ type: 'uint8array', platform: 'UNIX', streamFiles: false });
-  const sha256 = hex(await globalThis.crypto.subtle.digest('SHA-256', bufferSource(zipBytes)));
-  return { zip: zipBytes, sha256, keyThumbprint, bagName, files: entries.map((e) => e.path) };
+
+  bytes(): Uint8Array {
+    const all = new Uint8Array(this.length);
+    let p = 0;
+    for (const c of this.chunks) {
+      all.set(c, p);
+      p += c.length;
+    }
+    return all;
+  }
+}
+
+/** streamBundle into memory: the whole ZIP as one array. */
+export async function writeBundle(opts: { bagName: string; payload: PayloadSource[]; info: BagInfo; signer: BundleSigner }): Promise<WrittenBundle> {
+  const sink = new MemorySink();
+  const written = await streamBundle({ ...opts, sink });
+  return { ...written, zip: sink.bytes() };
 }

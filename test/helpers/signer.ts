@@ -12,3 +12,22 @@ export async function webCryptoSigner(): Promise<BundleSigner & { privateKey: Cr
     },
   };
 }
+
+/**
+ * Deterministic signer for byte-identity tests: a real P-256 public key, and a "signature"
+ * that is a fixed function of the input. writeBundle's self-check would refuse a fake, so this
+ * signer signs for real once per distinct input and replays the result (ECDSA is randomized,
+ * a replay is deterministic).
+ */
+export function replayingSigner(inner: BundleSigner): BundleSigner {
+  const cache = new Map<string, Uint8Array>();
+  return {
+    publicJwk: inner.publicJwk,
+    async sign(data) {
+      const key = Buffer.from(data).toString('base64');
+      let sig = cache.get(key);
+      if (!sig) cache.set(key, (sig = await inner.sign(data)));
+      return sig;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { webCryptoSigner } from '../helpers/signer';
+import { replayingSigner, webCryptoSigner } from '../helpers/signer';
 import { unzipAll } from '../helpers/zip';
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
@@ -12,25 +12,6 @@ import { verifyBag } from '../../src/bundle/bag-verify';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-
-/**
- * Deterministic signer for byte-identity tests: a real P-256 public key, and a "signature"
- * that is a fixed function of the input. writeBundle's self-check would refuse it, so this
- * signer signs for real once per distinct input and replays the result (ECDSA is randomized,
- * a replay is deterministic).
- */
-function replayingSigner(inner: BundleSigner): BundleSigner {
-  const cache = new Map<string, Uint8Array>();
-  return {
-    publicJwk: inner.publicJwk,
-    async sign(data) {
-      const key = Buffer.from(data).toString('base64');
-      let sig = cache.get(key);
-      if (!sig) cache.set(key, (sig = await inner.sign(data)));
-      return sig;
-    },
-  };
-}
 
 const sha512 = (b: Uint8Array) => createHash('sha512').update(b).digest('hex');
 

@@ -30,7 +30,8 @@ export default defineConfig({
     sourcemap: false,
     target: 'chrome120',
     minify: false,
-    // Pages not named in the manifest must be listed for the build.
-    rollupOptions: { input: { dashboard: 'src/ui/dashboard/index.html' } },
+    // Pages not named in the manifest must be listed for the build (the offscreen document is
+    // opened by chrome.offscreen.createDocument, src/background/download.ts).
+    rollupOptions: { input: { dashboard: 'src/ui/dashboard/index.html', offscreen: 'src/offscreen/offscreen.html' } },
   },
 });

@@ -1,10 +1,19 @@
 /**
- * Export: gather threads from the database, render their files, write the signed bag.
- * Signing failure fails the export (writeBundle never returns an unsigned bundle).
+ * Export: gather threads from the database, render their files, stream the signed bag into a
+ * sink (a file on disk in the extension). Signing failure fails the export (streamBundle never
+ * completes an unsigned bundle).
+ *
+ * Memory: the text files of a thread (thread.json, transcript.html, messages.csv) are rendered
+ * in memory from all its rows: for 100,000 messages that is some tens of megabytes of text, plus
+ * the rows themselves. Attachment bytes are never all loaded: only their metadata is read up
+ * front (from an index, without the bytes), and each file's bytes are read from IndexedDB when
+ * the writer reaches it and dropped once written (docs/performance.md).
  */
 import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
-import { renderThreadFiles, type ThreadRows } from '../bundle/thread-record';
-import { writeBundle, type PayloadFile, type WrittenBundle, type BundleSigner } from '../bundle/bag-writer';
+import { buildThreadRecord, type ThreadRows } from '../bundle/thread-record';
+import { renderTranscript } from '../bundle/transcript';
+import { renderMessagesCsv } from '../bundle/csv';
+import { streamBundle, type PayloadSource, type StreamedBundle, type BundleSigner, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 
@@ -17,10 +26,12 @@ export interface ExportOptions {
   scope?: 'full' | 'incremental';
   /** The hash-chained audit log to carry (data/audit-log.jsonl), checked by the verifier. */
   auditLog?: AuditRow[];
+  /** Where the ZIP goes, in order. */
+  sink: ZipSink;
 }
 
 export interface ExportedBundle {
-  bundle: WrittenBundle;
+  bundle: StreamedBundle;
   fileName: string;
   externalIdentifier: string;
   messages: number;
@@ -30,10 +41,50 @@ export interface ExportedBundle {
 }
 
 /**
- * One thread's rows. `scope: 'incremental'` keeps only messages with a version no earlier
- * bundle carried (with all their versions, so the history stays readable).
+ * An attachment row without its bytes: what the thread record needs (media type, size). Reading
+ * `bytes` throws, so a caller that wanted them cannot silently bundle an empty file.
  */
-export async function loadThreadRows(db: ThreadkeeperDb, threadId: string, scope: 'full' | 'incremental' = 'full'): Promise<ThreadRows> {
+function withoutBytes(sha256: string, mediaType: string, size: number): AttachmentRow {
+  return {
+    sha256,
+    mediaType,
+    size,
+    firstSeenAt: '',
+    get bytes(): Uint8Array {
+      throw new Error(`attachment ${sha256}: bytes are read one at a time when written (readAttachment)`);
+    },
+  };
+}
+
+/**
+ * Media type and size of the stored attachments among `hashes`, read from the
+ * [sha256+mediaType+size] index (schema v3) without loading any bytes. A row the index does not
+ * cover (a media type that is not a valid key) is read whole, once.
+ */
+async function attachmentMeta(db: ThreadkeeperDb, hashes: Set<string>): Promise<Map<string, AttachmentRow>> {
+  const found = new Map<string, AttachmentRow>();
+  if (hashes.size === 0) return found;
+  const keys = (await db.attachments.orderBy('[sha256+mediaType+size]').keys()) as unknown as [string, string, number][];
+  for (const [sha256, mediaType, size] of keys) if (hashes.has(sha256)) found.set(sha256, withoutBytes(sha256, mediaType, size));
+  const rest = [...hashes].filter((h) => !found.has(h));
+  for (const row of rest.length ? await db.attachments.bulkGet(rest) : []) if (row) found.set(row.sha256, withoutBytes(row.sha256, row.mediaType, row.size));
+  return found;
+}
+
+/** One attachment's bytes, checked against the size the bundle declared for it. */
+export async function readAttachment(db: ThreadkeeperDb, sha256: string): Promise<Uint8Array> {
+  const row = await db.attachments.get(sha256);
+  if (!row) throw new Error(`attachment ${sha256} is no longer in the database (purged during the export?)`);
+  return row.bytes;
+}
+
+/**
+ * One thread's rows. `scope: 'incremental'` keeps only messages with a version no earlier
+ * bundle carried (with all their versions, so the history stays readable). With
+ * `attachmentBytes: false` the attachments carry metadata only (see withoutBytes); the export
+ * reads their bytes later, one at a time.
+ */
+export async function loadThreadRows(db: ThreadkeeperDb, threadId: string, scope: 'full' | 'incremental' = 'full', opts: { attachmentBytes?: boolean } = {}): Promise<ThreadRows> {
   return db.transaction('r', [db.threads, db.messages, db.versions, db.attachments, db.captures], async () => {
     const thread = await db.threads.get(threadId);
     if (!thread) throw new Error(`no preserved thread ${threadId}`);
@@ -49,6 +100,7 @@ export async function loadThreadRows(db: ThreadkeeperDb, threadId: string, scope
     }
     const hashes = new Set<string>();
     for (const v of versions) for (const a of v.content.attachments) if (a.sha256) hashes.add(a.sha256);
+    if (opts.attachmentBytes === false) return { thread, messages, versions, attachments: await attachmentMeta(db, hashes), captures };
     const attachments = new Map<string, AttachmentRow>();
     for (const row of await db.attachments.bulkGet([...hashes])) if (row) attachments.set(row.sha256, row);
     return { thread, messages, versions, attachments, captures };
@@ -64,43 +116,69 @@ export async function threadFolder(threadId: string): Promise<string> {
   return `threads/${platform}-${(await sha256Hex(threadId)).slice(0, 12)}`;
 }
 
+/**
+ * Renders every chosen thread and streams one signed bundle of them into `opts.sink`. Text files
+ * are made here, in memory; attachments are handed to the writer as lazy files read from the
+ * database when their turn comes. The bag name (and External-Identifier) is derived from the
+ * payload's SHA-256s, an attachment's being the key it is stored under (checked at capture).
+ */
 export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opts: ExportOptions): Promise<ExportedBundle> {
   if (threadIds.length === 0) throw new Error('nothing to export: no thread was chosen');
-  const payload: PayloadFile[] = [];
+  const enc = new TextEncoder();
+  const payload: PayloadSource[] = [];
+  const digests: [path: string, sha256: string][] = [];
   let messages = 0;
   let attachments = 0;
   const titles: string[] = [];
   const carried: ExportedBundle['carried'] = [];
   for (const threadId of [...threadIds].sort()) {
-    const rows = await loadThreadRows(db, threadId, opts.scope ?? 'full');
+    const rows = await loadThreadRows(db, threadId, opts.scope ?? 'full', { attachmentBytes: false });
     if (rows.messages.length === 0) continue; // incremental: nothing new in this thread
     const folder = await threadFolder(threadId);
-    const { record, files } = await renderThreadFiles(rows);
+    const record = buildThreadRecord(rows);
     for (const m of rows.messages) carried.push([threadId, m.messageId, m.versionCount]);
     messages += record.messages.filter((m) => m.type === 'message').length;
     attachments += record.attachments.filter((a) => a.path).length;
     titles.push(record.thread.title);
-    for (const f of files) payload.push({ path: `${folder}/${f.path}`, bytes: f.bytes });
+    // The same three files, bytes and order as renderThreadFiles, one at a time.
+    const text: [string, () => string | Promise<string>][] = [
+      ['thread.json', () => JSON.stringify(record, null, 2) + '\n'],
+      ['transcript.html', () => renderTranscript(record)],
+      ['messages.csv', () => renderMessagesCsv(record)],
+    ];
+    for (const [name, render] of text) {
+      const bytes = enc.encode(await render());
+      payload.push({ path: `${folder}/${name}`, bytes });
+      digests.push([`${folder}/${name}`, await sha256Hex(bytes)]);
+    }
+    for (const a of record.attachments) {
+      if (!a.path || !a.sha256) continue;
+      const sha256 = a.sha256;
+      payload.push({ path: `${folder}/${a.path}`, size: rows.attachments.get(sha256)!.size, read: () => readAttachment(db, sha256) });
+      digests.push([`${folder}/${a.path}`, sha256]);
+    }
   }
   if (payload.length === 0) {
     throw new Error(opts.scope === 'incremental' ? 'nothing new to export: every message was already in an earlier bundle' : 'nothing to export: no preserved messages');
   }
   if (opts.auditLog?.length) {
     const lines = opts.auditLog.map((e) => JSON.stringify({ seq: e.seq, at: e.at, action: e.action, details: e.details, prevHash: e.prevHash, hash: e.hash }));
-    payload.push({ path: 'audit-log.jsonl', bytes: new TextEncoder().encode(lines.join('\n') + '\n') });
+    const bytes = enc.encode(lines.join('\n') + '\n');
+    payload.push({ path: 'audit-log.jsonl', bytes });
+    digests.push(['audit-log.jsonl', await sha256Hex(bytes)]);
   }
-  payload.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   // Same records in, same identifier out: it is derived from the payload itself.
-  const digests = await Promise.all(payload.map(async (f) => `${f.path} ${await sha256Hex(f.bytes)}`));
-  const payloadId = (await sha256Hex(digests.join('\n'))).slice(0, 20);
+  digests.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const payloadId = (await sha256Hex(digests.map(([path, sha256]) => `${path} ${sha256}`).join('\n'))).slice(0, 20);
   const first = (threadIds.length === 1 ? (await threadFolder(threadIds[0]!)).split('/')[1] : `${threadIds.length}-threads`) ?? 'bundle';
   const bagName = `threadkeeper-${first}-${payloadId}`;
 
-  const bundle = await writeBundle({
+  const bundle = await streamBundle({
     bagName,
     payload,
     signer: opts.signer,
+    sink: opts.sink,
     info: {
       sourceOrganization: opts.settings.sourceOrganization || undefined,
       contactName: opts.settings.contactName || undefined,

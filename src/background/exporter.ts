@@ -11,11 +11,13 @@ import { audit, db } from './context';
 import { exportThreads, type ExportedBundle } from './export';
 import { getSigningKey, signerFor } from './signing-key';
 import { loadSettings, type Settings } from './settings';
-import { bytesToBase64 } from '../shared/bytes';
 import { emlDraft } from '../forward/eml';
 import { enqueueUpload } from './uploads';
 import type { ExportRow } from '../db/schema';
 import { describeError } from './errors';
+import { bundleFile, createBundleFile, deleteBundleFile, writeBundleFile } from './bundle-files';
+import { downloadBundleFile } from './download';
+import { humanSize } from '../bundle/bag-writer';
 
 export type Route = ExportRow['route'];
 export type Scope = ExportRow['scope'];
@@ -35,10 +37,12 @@ export interface BundleResult {
   error?: string;
 }
 
-function download(bytes: Uint8Array, mediaType: string, filename: string): Promise<number> {
-  // A service worker has no URL.createObjectURL; a data: URL downloads without a dialog.
-  return browser.downloads.download({ url: `data:${mediaType};base64,${bytesToBase64(bytes)}`, filename, saveAs: false, conflictAction: 'uniquify' });
-}
+/**
+ * The largest bundle the email route attaches. Base64 makes it a third larger in the message,
+ * and mail systems commonly refuse messages over 25 MB; a larger bundle is refused with a plain
+ * message pointing to download or upload (docs/forwarding-email.md).
+ */
+export const EMAIL_BUNDLE_LIMIT = 18 * 1024 * 1024;
 
 async function record(exported: ExportedBundle, threadIds: string[], scope: Scope, route: Route, downloadId: number | null): Promise<number> {
   return db.transaction('rw', [db.exports, db.messages, db.threads], async () => {
@@ -80,45 +84,65 @@ export async function exportBundle(threadIds: string[], scope: Scope, route: Rou
     if (route === 'upload' && !s.endpoint) throw new Error('no records system is set (Settings → Records)');
     const key = await getSigningKey(db);
     const auditLog = await db.audit.orderBy('seq').toArray();
-    const exported = await exportThreads(db, threadIds, {
-      settings: s,
-      signer: signerFor(key),
-      softwareAgent: `Threadkeeper ${browser.runtime.getManifest().version} (${navigator.userAgent})`,
-      now: new Date(),
-      scope,
-      auditLog,
-    });
+    // The bundle is streamed into a file on disk (never whole in memory), then leaves from there.
+    const out = await createBundleFile('zip');
+    let exported: ExportedBundle;
+    try {
+      exported = await exportThreads(db, threadIds, {
+        settings: s,
+        signer: signerFor(key),
+        softwareAgent: `Threadkeeper ${browser.runtime.getManifest().version} (${navigator.userAgent})`,
+        now: new Date(),
+        scope,
+        auditLog,
+        sink: out.sink,
+      });
+      await out.close();
+    } catch (err) {
+      await out.abort();
+      throw err;
+    }
     const carriedThreads = [...new Set(exported.carried.map(([t]) => t))];
     let downloadId: number | null = null;
     let note = '';
-    if (route === 'download') {
-      downloadId = await download(exported.bundle.zip, 'application/zip', exported.fileName);
-      note = 'saved to Downloads';
-    } else if (route === 'email') {
-      const eml = emlDraft({
-        to: s.officialEmail,
-        subject: `Records: messenger conversation${carriedThreads.length > 1 ? 's' : ''} preserved by Threadkeeper (${exported.messages} messages)`,
-        summaryLines: [
-          `This email carries a complete, signed copy of ${exported.messages} message${exported.messages === 1 ? '' : 's'} from ${carriedThreads.length} conversation${carriedThreads.length === 1 ? '' : 's'}, forwarded to the official record (44 U.S.C. 2911).`,
-          '',
-          `Bundle: ${exported.fileName}`,
-          `Bundle SHA-256: ${exported.bundle.sha256}`,
-          `Signed by key: ${exported.bundle.keyThumbprint}`,
-          '',
-          'Verify it with: npm run verify -- ' + exported.fileName,
-        ],
-        attachment: { fileName: exported.fileName, mediaType: 'application/zip', bytes: exported.bundle.zip },
-        date: new Date(),
-        messageIdDomain: 'threadkeeper.invalid',
-        bundleSha256: exported.bundle.sha256,
-        keyThumbprint: exported.bundle.keyThumbprint,
-      });
-      downloadId = await download(eml, 'message/rfc822', exported.fileName.replace(/\.zip$/, '.eml'));
-      note = `email draft to ${s.officialEmail} saved to Downloads: open it, send it, then mark it sent here`;
+    try {
+      if (route === 'download') {
+        downloadId = await downloadBundleFile(out.name, exported.fileName);
+        note = 'saved to Downloads';
+      } else if (route === 'email') {
+        if (exported.bundle.size > EMAIL_BUNDLE_LIMIT) {
+          throw new Error(`the bundle is ${humanSize(exported.bundle.size)}, too large to send by email (attached, it would be about a third larger, and mail systems refuse messages over about 25 MB): download it or upload it to the records system instead`);
+        }
+        const eml = emlDraft({
+          to: s.officialEmail,
+          subject: `Records: messenger conversation${carriedThreads.length > 1 ? 's' : ''} preserved by Threadkeeper (${exported.messages} messages)`,
+          summaryLines: [
+            `This email carries a complete, signed copy of ${exported.messages} message${exported.messages === 1 ? '' : 's'} from ${carriedThreads.length} conversation${carriedThreads.length === 1 ? '' : 's'}, forwarded to the official record (44 U.S.C. 2911).`,
+            '',
+            `Bundle: ${exported.fileName}`,
+            `Bundle SHA-256: ${exported.bundle.sha256}`,
+            `Signed by key: ${exported.bundle.keyThumbprint}`,
+            '',
+            'Verify it with: npm run verify -- ' + exported.fileName,
+          ],
+          // At most EMAIL_BUNDLE_LIMIT bytes: small enough to hold.
+          attachment: { fileName: exported.fileName, mediaType: 'application/zip', bytes: new Uint8Array(await (await bundleFile(out.name)).arrayBuffer()) },
+          date: new Date(),
+          messageIdDomain: 'threadkeeper.invalid',
+          bundleSha256: exported.bundle.sha256,
+          keyThumbprint: exported.bundle.keyThumbprint,
+        });
+        await deleteBundleFile(out.name);
+        downloadId = await downloadBundleFile(await writeBundleFile('eml', eml), exported.fileName.replace(/\.zip$/, '.eml'));
+        note = `email draft to ${s.officialEmail} saved to Downloads: open it, send it, then mark it sent here`;
+      }
+    } catch (err) {
+      await deleteBundleFile(out.name);
+      throw err;
     }
     const exportId = await record(exported, carriedThreads, scope, route, downloadId);
     if (route === 'upload') {
-      await enqueueUpload(exportId, exported, s.endpoint!.url);
+      await enqueueUpload(exportId, exported, s.endpoint!.url, out.name);
       note = 'queued for upload to the records system';
     }
     await audit('export', { exportId, threadIds: carriedThreads, scope, route, bagName: exported.bundle.bagName, sha256: exported.bundle.sha256, messages: exported.messages });

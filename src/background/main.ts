@@ -13,8 +13,9 @@ import { onSettingsChanged } from './auto-settings';
 import { loadSettings } from './settings';
 import { syncCustomScripts } from './custom-domains';
 import { DEADLINE_ALARM, refreshReminders } from './reminders';
-import { UPLOAD_ALARM, processUploads, resumeUploads } from './uploads';
+import { UPLOAD_ALARM, processUploads, resumeUploads, uploadFiles } from './uploads';
 import { markInterruptedJob } from './exporter';
+import { cleanUpBundleFiles, onDownloadChanged } from './download';
 
 browser.runtime.onMessage.addListener(async (message: unknown, sender: Runtime.MessageSender) => {
   // Nothing can be read or written while an upgrade waits for an older copy to let go: every
@@ -45,6 +46,8 @@ browser.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === UPLOAD_ALARM) void processUploads();
   if (alarm.name === DEADLINE_ALARM) void refreshReminders();
 });
+// A bundle download ended: revoke its blob: URL and delete its file on disk.
+browser.downloads.onChanged.addListener(onDownloadChanged);
 browser.notifications.onClicked.addListener(() => {
   void browser.tabs.create({ url: browser.runtime.getURL('src/ui/dashboard/index.html') });
 });
@@ -60,5 +63,7 @@ void db
     if (!(await browser.alarms.get(DEADLINE_ALARM))) await browser.alarms.create(DEADLINE_ALARM, { periodInMinutes: 60 });
     await refreshReminders();
     await resumeUploads();
+    // Bundle files left by a worker stopped mid-export or by downloads before a restart.
+    await cleanUpBundleFiles(await uploadFiles());
   })
   .catch((err: unknown) => console.error('Threadkeeper could not open its database', err));

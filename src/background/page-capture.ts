@@ -9,8 +9,10 @@ import browser from 'webextension-polyfill';
 import { audit, db } from './context';
 import { getSigningKey, signerFor } from './signing-key';
 import { loadSettings } from './settings';
-import { writeBundle } from '../bundle/bag-writer';
-import { bytesToBase64, sha256Hex } from '../shared/bytes';
+import { streamBundle } from '../bundle/bag-writer';
+import { sha256Hex } from '../shared/bytes';
+import { createBundleFile } from './bundle-files';
+import { downloadBundleFile } from './download';
 
 /** Runs IN the page (serialized by scripting.executeScript): must not use anything outside itself. */
 function snapshotInPage(): { html: string; title: string; url: string; scrollHeight: number; viewportHeight: number; viewportWidth: number; scrollY: number } {
@@ -117,7 +119,9 @@ export async function preservePage(tabId: number, returnToTabId?: number): Promi
     };
     const settings = await loadSettings();
     const key = await getSigningKey(db);
-    const bundle = await writeBundle({
+    const out = await createBundleFile('zip');
+    const bundle = await streamBundle({
+      sink: out.sink,
       bagName: `threadkeeper-${slug}-${capturedAt.toISOString().replace(/[-:]/g, '').slice(0, 15)}`,
       signer: signerFor(key),
       info: {
@@ -134,9 +138,14 @@ export async function preservePage(tabId: number, returnToTabId?: number): Promi
         { path: `pages/${slug}/page.json`, bytes: enc.encode(JSON.stringify(meta, null, 2) + '\n') },
         { path: `pages/${slug}/screenshot.png`, bytes: shot.png },
       ],
+    }).catch(async (err: unknown) => {
+      await out.abort();
+      throw err;
     });
+    await out.close();
     const fileName = `${bundle.bagName}.zip`;
-    await browser.downloads.download({ url: `data:application/zip;base64,${bytesToBase64(bundle.zip)}`, filename: fileName, saveAs: false, conflictAction: 'uniquify' });
+    // Downloaded from the file on disk, like every bundle (download.ts); deleted once saved.
+    await downloadBundleFile(out.name, fileName);
     await audit('page-preserved', { url: page.url, bagName: bundle.bagName, sha256: bundle.sha256 });
     return { ok: true, fileName, bagName: bundle.bagName, keyThumbprint: bundle.keyThumbprint, sha256: bundle.sha256, screenshotTruncated: shot.truncated };
   } catch (err) {

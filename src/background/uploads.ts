@@ -1,8 +1,10 @@
 /**
- * The upload queue to the records system: persistent in IndexedDB (the bundle's bytes are
- * kept until a receipt arrives), retried with exponential backoff through chrome.alarms, so it
- * survives a stopped worker and a browser restart. Messages count as forwarded only after the
- * server's receipt, which is stored with the export. Wire contract: docs/intake.md.
+ * The upload queue to the records system: persistent in IndexedDB, retried with exponential
+ * backoff through chrome.alarms, so it survives a stopped worker and a browser restart. The
+ * bundle itself is a file in the extension's Origin Private File System (bundle-files.ts), sent
+ * from disk as the request body (a File, never read into memory); the row names it. Messages
+ * count as forwarded only after the server's receipt, which is stored with the export. Wire
+ * contract: docs/intake.md.
  */
 import browser from 'webextension-polyfill';
 import { audit, db } from './context';
@@ -10,19 +12,21 @@ import type { ExportedBundle } from './export';
 import type { UploadRow } from '../db/schema';
 import { loadSettings } from './settings';
 import { markForwarded } from './exporter';
+import { bundleFile } from './bundle-files';
 
 export const UPLOAD_ALARM = 'tk-upload-queue';
 const BASE_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
 
-export async function enqueueUpload(exportId: number, exported: ExportedBundle, endpoint: string): Promise<void> {
+/** Queues the bundle written to bundle file `file` (which the queue then owns) for upload. */
+export async function enqueueUpload(exportId: number, exported: ExportedBundle, endpoint: string, file: string): Promise<void> {
   await db.uploads.add({
     id: exported.bundle.sha256,
     exportId,
     bagName: exported.bundle.bagName,
     sha256: exported.bundle.sha256,
     keyThumbprint: exported.bundle.keyThumbprint,
-    zip: exported.bundle.zip,
+    file,
     endpoint,
     status: 'queued',
     attempts: 0,
@@ -88,9 +92,15 @@ async function drain(): Promise<void> {
   await scheduleNext();
 }
 
-async function attempt(u: UploadRow, token: string, base: number): Promise<void> {
-  await db.uploads.update(u.id, { status: 'sending', attempts: u.attempts + 1 });
-  let outcome: Outcome;
+/** One POST of the bundle; what the answer (or the lack of one) means for the queue. */
+async function send(u: UploadRow, token: string): Promise<Outcome> {
+  let body: Blob;
+  try {
+    // A File from OPFS is disk-backed: fetch streams it from disk. Rows from before v3 carry their bytes.
+    body = u.file ? await bundleFile(u.file) : new Blob([u.zip as Uint8Array<ArrayBuffer>]);
+  } catch (err) {
+    return { kind: 'refused', reason: `the bundle file of this upload is no longer in the extension's storage (${err instanceof Error ? err.message : String(err)}): export the thread again` };
+  }
   try {
     const res = await fetch(`${u.endpoint}/v1/bundles`, {
       method: 'POST',
@@ -101,14 +111,20 @@ async function attempt(u: UploadRow, token: string, base: number): Promise<void>
         'X-Threadkeeper-Key': u.keyThumbprint,
         'Idempotency-Key': u.sha256,
       },
-      body: u.zip as BodyInit,
-      signal: AbortSignal.timeout(120_000),
+      body,
+      // Two minutes, plus one second for every 256 KiB: a large bundle on a slow link is not cut off.
+      signal: AbortSignal.timeout(120_000 + Math.ceil(body.size / 262_144) * 1000),
     });
-    outcome = await interpret(res, u.sha256, u.keyThumbprint);
+    return await interpret(res, u.sha256, u.keyThumbprint);
   } catch (err) {
     // Network down, refused connection, bad certificate, timeout: the browser does not say which.
-    outcome = { kind: 'retry', reason: `could not reach the records system (${err instanceof Error ? err.message : String(err)}): the server may be down, or its certificate is not trusted` };
+    return { kind: 'retry', reason: `could not reach the records system (${err instanceof Error ? err.message : String(err)}): the server may be down, or its certificate is not trusted` };
   }
+}
+
+async function attempt(u: UploadRow, token: string, base: number): Promise<void> {
+  await db.uploads.update(u.id, { status: 'sending', attempts: u.attempts + 1 });
+  const outcome = await send(u, token);
   if (outcome.kind === 'receipt') {
     const at = typeof outcome.receipt.receivedAt === 'string' ? outcome.receipt.receivedAt : new Date().toISOString();
     await markForwarded(u.exportId, outcome.receipt, at);
@@ -134,6 +150,11 @@ async function scheduleNext(): Promise<void> {
 export async function retryAll(): Promise<void> {
   await db.uploads.where('status').anyOf('queued', 'refused').modify({ status: 'queued', nextAttemptAt: 0 });
   await processUploads();
+}
+
+/** Bundle files the upload queue still needs (kept by the start-up clean-up). */
+export async function uploadFiles(): Promise<string[]> {
+  return (await db.uploads.toArray()).flatMap((u) => (u.file ? [u.file] : []));
 }
 
 /** At worker start: an upload cut off mid-send is queued again. */

@@ -172,7 +172,13 @@ export interface UploadRow {
   bagName: string;
   sha256: string;
   keyThumbprint: string;
-  zip: Uint8Array;
+  /**
+   * The bundle file in the extension's Origin Private File System (src/background/bundle-files.ts),
+   * sent from disk (v3). Null for rows queued before v3, which hold the bytes in `zip`.
+   */
+  file: string | null;
+  /** v2 rows only: the bundle's bytes, inline. From v3 on the bytes are never in the database. */
+  zip?: Uint8Array;
   endpoint: string;
   status: 'queued' | 'sending' | 'done' | 'refused';
   attempts: number;
@@ -241,6 +247,21 @@ export const SCHEMA_VERSIONS: { version: number; stores: Record<string, string>;
         await tx.table('audit').update(row.seq!, { prevHash, hash });
         prevHash = hash;
       }
+    },
+  },
+  {
+    // v3 (issue #6, streaming export): an index that gives each attachment's media type and size
+    // without reading its bytes (the export needs them before it streams the bytes one file at a
+    // time), and uploads that name a bundle file on disk instead of holding its bytes. Rows
+    // queued before keep their inline bytes and are sent from them.
+    version: 3,
+    stores: {
+      attachments: 'sha256, [sha256+mediaType+size]',
+    },
+    upgrade: async (tx) => {
+      await tx.table('uploads').toCollection().modify((u: UploadRow) => {
+        u.file ??= null;
+      });
     },
   },
 ];

@@ -293,3 +293,14 @@ export type ProbeResult =
 
 /** The content script's immediate answer to bg/preserve: the capture runs on after it. */
 export type ContentPreserveStart = { ok: true } | { ok: false; error: string; selector?: string };
+
+// ---------------------------------------------------------------- background → offscreen document
+
+/**
+ * To the offscreen document (src/offscreen/), which makes blob: URLs of bundle files for
+ * chrome.downloads (a service worker cannot). `file` is a bundle file's name in the extension's
+ * Origin Private File System (src/background/bundle-files.ts).
+ */
+export type OffscreenRequest = { type: 'offscreen/blob-url'; file: string } | { type: 'offscreen/revoke'; file: string };
+
+export type OffscreenAnswer = { ok: true; url?: string } | { ok: false; error: string };

@@ -176,7 +176,7 @@ describe('streamBundle', () => {
       expect(r.size).toBe(sink.bytes);
       expect(r.sha256).toBe(sink.hash.digest('hex'));
     }
-  });
+  }, 120_000);
 
   it('fails the bundle when a lazy file reads to another size than it declared', async () => {
     const sink = new WatchingSink();

@@ -1,6 +1,6 @@
 /**
- * Every schema version ever shipped must open with today's code and keep its rows.
- * Today there is one version; when version 2 arrives, seed the version-1 shape here.
+ * Every schema version ever shipped must open with today's code and keep its rows; each
+ * upgrade with a shape change has its own test, seeded in the version before it.
  */
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
@@ -33,6 +33,29 @@ describe('database schema', () => {
       db.close();
     });
   }
+
+  it('v2 → v3: attachment metadata is readable from the new index without the bytes, and an upload queued with inline bytes keeps them', async () => {
+    const name = 'migrate-2-to-3';
+    const seeded = new Dexie(name);
+    for (const v of SCHEMA_VERSIONS.filter((s) => s.version <= 2)) seeded.version(v.version).stores(v.stores);
+    await seeded.open();
+    const bytes = new Uint8Array([1, 2, 3, 4, 5]);
+    await seeded.table('attachments').bulkAdd([
+      { sha256: 'aa', mediaType: 'image/png', size: 5, bytes, firstSeenAt: 'a' },
+      { sha256: 'bb', mediaType: 'video/mp4', size: 3, bytes: bytes.subarray(0, 3), firstSeenAt: 'a' },
+    ]);
+    await seeded.table('uploads').add({ id: 'z', exportId: 1, bagName: 'b', sha256: 'z', keyThumbprint: 'k', zip: bytes, endpoint: 'https://r.example', status: 'queued', attempts: 0, nextAttemptAt: 0, lastError: null, receipt: null, createdAt: 'a' });
+    seeded.close();
+
+    const db = openDb(name);
+    await db.open();
+    expect(await db.attachments.orderBy('[sha256+mediaType+size]').keys()).toEqual([['aa', 'image/png', 5], ['bb', 'video/mp4', 3]]);
+    expect(await db.uploads.get('z')).toMatchObject({ file: null, zip: bytes, status: 'queued' });
+    // A row written by v3 code is indexed as it is added.
+    await db.attachments.add({ sha256: 'cc', mediaType: 'audio/ogg', size: 1, bytes: bytes.subarray(0, 1), firstSeenAt: 'b' });
+    expect(await db.attachments.where('[sha256+mediaType+size]').equals(['cc', 'audio/ogg', 1]).primaryKeys()).toEqual(['cc']);
+    db.close();
+  });
 
   it('keeps a non-extractable signing key usable after a round trip', async () => {
     const db = openDb('keys');

@@ -1,0 +1,60 @@
+/**
+ * Issue #6: a bundle far larger than a data: URL can carry (80 MiB of attachments; Chrome caps
+ * URLs at 2 MiB) is exported from the built extension, streamed to a file in the Origin Private
+ * File System, downloaded through the offscreen document's blob: URL, and verified by the real
+ * CLI. The file on disk and the offscreen document are gone once the download is complete.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
+import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
+import { seedThread, type SeededThread } from '../../scripts/lib/seed-thread';
+import { completedDownloads, verifyCli } from './helpers';
+
+const MiB = 1024 * 1024;
+let server: FixtureServer;
+let b: ExtensionBrowser;
+let page: Page;
+let seeded: SeededThread;
+
+beforeAll(async () => {
+  server = await startFixtureServer(['web.whatsapp.com']);
+  b = await launchWithExtension(server);
+  page = await b.context.newPage();
+  await page.goto(`chrome-extension://${b.extensionId}/src/ui/dashboard/index.html`);
+  seeded = await seedThread(b.worker, { messages: 2000, files: 20, fileBytes: 4 * MiB });
+}, 180_000);
+
+afterAll(async () => {
+  await b?.close();
+  await server?.close();
+});
+
+describe('exporting a large bundle', () => {
+  it('streams 80 MiB of attachments to Downloads, and the CLI verifies it', async () => {
+    const r = await page.evaluate(
+      (threadId) => chrome.runtime.sendMessage({ type: 'popup/export', threadIds: [threadId], scope: 'full', route: 'download' }),
+      seeded.threadId,
+    );
+    expect(r).toMatchObject({ ok: true, messages: 2000, attachments: 20, route: 'download' });
+    const [download] = await completedDownloads(b.worker, 1, 120_000);
+    expect(download).toMatchObject({ state: 'complete' });
+    expect(statSync(download!.filename).size).toBeGreaterThan(80 * MiB);
+    const { code, stdout, stderr } = await verifyCli(download!.filename);
+    expect(code, stdout + stderr).toBe(0);
+    expect(stdout).toMatch(/^valid: signed by key \S+, 1 thread, 2000 messages, 20 attachments/);
+  }, 300_000);
+
+  it('leaves no bundle file on disk and closes the offscreen document once the download is done', async () => {
+    const state = () =>
+      b.worker.evaluate(async () => {
+        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
+        const names: string[] = [];
+        for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+        const offscreen = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+        return { files: names, offscreen: offscreen.length };
+      });
+    await expect.poll(state, { timeout: 20_000 }).toEqual({ files: [], offscreen: 0 });
+  });
+});

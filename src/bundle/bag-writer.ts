@@ -1,7 +1,8 @@
 /**
  * Writes a signed BagIt bag (RFC 8493) as one ZIP, streamed: entries go one at a time into a
- * sink, so a bundle of any size needs memory for one payload file at a time (plus the bag's
- * small tag files and one central-directory record per entry), never for the whole ZIP.
+ * sink, so a bundle of any size needs memory for at most two payload files (one on its way into
+ * the sink, the next being hashed) and two 1 MiB buffers, plus the bag's small tag files and one
+ * central-directory record per entry; never for the whole ZIP.
  * Platform-neutral: runs in the MV3 service worker and in Node 20 (globalThis.crypto.subtle,
  * CompressionStream, TextEncoder; no node:).
  *
@@ -289,12 +290,18 @@ interface CentralRecord {
   offset: number;
 }
 
-/** Counts, hashes and batches what goes to the sink. */
+/**
+ * Counts, hashes and batches what goes to the sink, keeping at most one sink write in flight:
+ * while the sink stores one chunk (an attachment on its way to disk), the writer reads and
+ * hashes the next file. So the writer holds at most two payload files' bytes at once (the one
+ * being written out and the one being hashed) and two 1 MiB buffers.
+ */
 class ZipOutput {
   offset = 0;
   private readonly hash = new Sha256();
   private buffer = new Uint8Array(SINK_BUFFER);
   private buffered = 0;
+  private inflight: Promise<void> = Promise.resolve();
 
   constructor(private readonly sink: ZipSink) {}
 
@@ -304,22 +311,33 @@ class ZipOutput {
     if (this.offset > ZIP32_LIMIT) throw new Error('the bundle grew past 4 GiB, which needs ZIP64; this version does not write ZIP64');
     if (bytes.length >= SINK_BUFFER / 4) {
       // Large data (an attachment) goes through as it is, without a copy.
-      await this.flush();
-      await this.sink.write(bytes);
+      await this.flush(false);
+      await this.push(bytes);
       return;
     }
-    if (this.buffered + bytes.length > SINK_BUFFER) await this.flush();
+    if (this.buffered + bytes.length > SINK_BUFFER) await this.flush(false);
     this.buffer.set(bytes, this.buffered);
     this.buffered += bytes.length;
   }
 
-  async flush(): Promise<void> {
-    if (this.buffered === 0) return;
-    const chunk = this.buffer.subarray(0, this.buffered);
-    // The sink may keep the chunk (a memory sink does): hand it over and start a new buffer.
-    this.buffer = new Uint8Array(SINK_BUFFER);
-    this.buffered = 0;
-    await this.sink.write(chunk);
+  /** Hands the buffered bytes to the sink; with `wait`, also waits until the sink has stored everything. */
+  async flush(wait = true): Promise<void> {
+    if (this.buffered > 0) {
+      const chunk = this.buffer.subarray(0, this.buffered);
+      // The sink may keep the chunk (a memory sink does): hand it over and start a new buffer.
+      this.buffer = new Uint8Array(SINK_BUFFER);
+      this.buffered = 0;
+      await this.push(chunk);
+    }
+    if (wait) await this.inflight;
+  }
+
+  /** Starts the sink's write of `chunk` once the previous one is done (rethrowing its failure). */
+  private async push(chunk: Uint8Array): Promise<void> {
+    await this.inflight;
+    const writing = this.sink.write(chunk);
+    writing.catch(() => undefined); // awaited by the next push or the final flush
+    this.inflight = writing;
   }
 
   sha256(): string {
@@ -388,8 +406,9 @@ const sizeOf = (f: PayloadSource): number => (isLazy(f) ? f.size : f.bytes.lengt
 
 /**
  * Builds, signs and streams a bag into `sink`, one entry at a time: a lazy payload file is read
- * only when its turn comes, after the previous file has been written, and nothing of it is kept
- * but its SHA-512 and central-directory record. Rejects (the sink then holds a partial ZIP the
+ * only when its turn comes, after the previous file has been handed to the sink (whose write of
+ * it may still be running), and nothing of it is kept but its SHA-512 and central-directory
+ * record. Rejects (the sink then holds a partial ZIP the
  * caller must discard; never a complete unsigned bundle) when a path, size or bag-info value is
  * unusable, when the ZIP would need ZIP64, when the signer throws or returns anything but 64
  * bytes, or when the signature does not verify under the signer's own public key.
@@ -433,8 +452,11 @@ export async function streamBundle(opts: { bagName: string; payload: PayloadSour
     if (!(bytes instanceof Uint8Array) || bytes.length !== sizeOf(f)) {
       throw new Error(`payload ${JSON.stringify(f.path)}: read ${bytes instanceof Uint8Array ? bytes.length : 'no'} bytes, but declared ${sizeOf(f)}`);
     }
-    manifest += `${await sha512Hex(bytes)}  data/${f.path}\n`;
+    // WebCrypto's SHA-512 runs off the JavaScript thread: let it overlap the CRC-32 and SHA-256.
+    const sha512 = sha512Hex(bytes);
+    sha512.catch(() => undefined); // awaited just below, after writeEntry
     records.push(await writeEntry(out, at(`data/${f.path}`), bytes));
+    manifest += `${await sha512}  data/${f.path}\n`;
   }
 
   const manifestBytes = encoder.encode(manifest);

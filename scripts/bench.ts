@@ -4,9 +4,9 @@
  * writes the same numbers, with the date and the machine, into docs/performance.md (between
  * its `bench:results` markers; the rest of that page is hand-written).
  *
- *   npm run bench                     # 10,000-message capture; about 8 minutes on 2 cores
- *   npm run bench -- --full           # also the 100,000-message capture (long; not yet timed)
- *   npm run bench -- --only=ingest    # some parts only (capture, ingest, verify, auto); prints, writes nothing
+ *   npm run bench                     # 10,000-message capture, exports of 50 and 150 MB, auto-capture; about 12 minutes on 2 cores
+ *   npm run bench -- --full           # also the 100,000-message capture and the 100,000-message / 500 MB export
+ *   npm run bench -- --only=ingest    # some parts only (capture, ingest, verify, export, auto); prints, writes nothing
  *   npm run bench -- --no-write       # print only
  *
  * Needs the built extension (dist/) and verifier (dist-cli/): `npm run build` first (the npm
@@ -20,20 +20,32 @@ import { captureVsRender, type CaptureVsRender } from './bench-capture';
 import { ingestBench, BATCH_SIZE, type IngestBench } from './bench-ingest';
 import { verifyBench, VERIFY_CLI, type VerifyBench } from './bench-verify';
 import { autoCaptureBench, AUTO_DEFAULTS, type AutoCaptureBench } from './bench-auto';
+import { exportBench, type ExportBench } from './bench-export';
 import { chromiumPath } from './lib/browser';
 
 const DOC = 'docs/performance.md';
 const START = '<!-- bench:results:start (written by scripts/bench.ts; edit the script, not this block) -->';
 const END = '<!-- bench:results:end -->';
 
-const PARTS = ['capture', 'ingest', 'verify', 'auto'] as const;
+const PARTS = ['capture', 'ingest', 'verify', 'export', 'auto'] as const;
 type Part = (typeof PARTS)[number];
 
-const TARGETS = { capture: 0.9, ingest: 0.5 } as const;
+const TARGETS = { capture: 0.9, ingest: 0.5, export: 0.5 } as const;
 /** Auto-capture: p95 main-thread milliseconds per batch, at most. */
 const AUTO_P95_MS = 2;
 const INGEST_N = 20_000;
 const VERIFY = { n: 20_000, files: 50, attachmentMB: 100, rounds: 5 };
+/**
+ * Export sizes (issue #6): attachments of 2 MiB each. The first two differ only in attachment
+ * bytes, so their peak memory shows whether memory grows with the bundle; --full adds the
+ * issue's target, 100,000 messages and 500 MB.
+ */
+const MiB = 1024 * 1024;
+const EXPORTS = [
+  { messages: 10_000, files: 25, fileBytes: 2 * MiB, rounds: 3 },
+  { messages: 10_000, files: 75, fileBytes: 2 * MiB, rounds: 3 },
+];
+const EXPORT_FULL = { messages: 100_000, files: 250, fileBytes: 2 * MiB, rounds: 2 };
 
 interface Options {
   full: boolean;
@@ -98,6 +110,7 @@ interface Results {
   captures: CaptureVsRender[];
   ingest: IngestBench | null;
   verify: VerifyBench | null;
+  exports: ExportBench[];
   auto: AutoCaptureBench | null;
 }
 
@@ -121,6 +134,13 @@ function table(r: Results): string {
     const v = r.verify;
     rows.push(
       `| Verify: CLI on ${n0(v.messages)} messages + ${v.attachments} attachments (${n1(v.payloadBytes / 1024 / 1024)} MB payload) | ${n1(v.verifyMBps)} MB/s | SHA-512 (node:crypto) of the payload: ${n1(v.shaMBps)} MB/s | ${r2(v.ratio)} | none set | — |`,
+    );
+  }
+  for (const e of r.exports) {
+    const what = `${n0(e.messages)} messages + ${n0(e.files * e.fileBytes / MiB)} MB of attachments`;
+    rows.push(
+      `| Export: ${what} (built extension, to Downloads; ${n1(e.payloadBytes / MiB)} MB payload) | ${n1(e.exportMBps)} MB/s (bundle file ${n1(e.bundleSeconds)} s; whole export ${n1(e.exportSeconds)} s); extension process peak ${n0(e.rssPeakMB)} MB (${n0(e.rssBeforeMB)} MB before) | JSZip STORE + SHA-512 of the same ${n0(e.zipEntries)} files (Node): ${n1(e.baselineMBps)} MB/s | ${r2(e.ratio)} | ≥ ${TARGETS.export} | ${verdict(e.ratio, TARGETS.export)} |`,
+      `| Verify: CLI on that bundle (${n1(e.zipBytes / MiB)} MB ZIP) | ${n1(e.verifyMBps)} MB/s | SHA-512 (node:crypto) of the payload: ${n1(e.shaMBps)} MB/s | ${r2(e.verifyRatio)} | none set | — |`,
     );
   }
   if (r.auto) {
@@ -162,6 +182,15 @@ function details(r: Results, full: boolean): string {
       `- **Verify** (${v.verifySeconds.length} rounds, medians): verifier ${v.verifySeconds.map((s) => `${s.toFixed(2)} s`).join(', ')} (whole process: start, read the ${n1(v.zipBytes / 1024 / 1024)} MB ZIP, inflate, hash, check the signature); SHA-512 ${v.shaSeconds.map((s) => `${s.toFixed(2)} s`).join(', ')}. Verdict: \`${v.verdict}\`.`,
     );
   }
+  for (const e of r.exports) {
+    out.push(
+      `- **Export ${n0(e.messages)} + ${n0(e.files * e.fileBytes / MiB)} MB** (${e.files} attachments of ${n0(e.fileBytes / MiB)} MB; seeded in ${n1(e.seedSeconds)} s): ` +
+        `the request took ${e.exportSeconds.toFixed(2)} s, of which writing the bundle file ${e.bundleSeconds.toFixed(2)} s and the rest starting the download and recording what it carried (${e.recordSeconds.toFixed(2)} s); the download itself then took ${e.downloadSeconds.toFixed(2)} s. ` +
+        `Extension process resident ${n0(e.rssBeforeMB)} MB before, peak ${n0(e.rssPeakMB)} MB (VmHWM); whole browser ${n0(e.browserBeforeMB)} MB before, highest sample ${n0(e.browserPeakMB)} MB${e.otherGrowth ? ` (the other process that grew most: ${e.otherGrowth.kind}, ${n0(e.otherGrowth.beforeMB)} → ${n0(e.otherGrowth.peakMB)} MB)` : ''}. ` +
+        `Baseline rounds ${e.baselineSeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}; verifier ${e.verifySeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}, SHA-512 ${e.shaSeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}. Verdict: \`${e.verdict}\`.`,
+    );
+  }
+  if (!full) out.push('- **Export 100,000 + 500 MB**: not run (`npm run bench -- --full`).');
   if (r.auto) {
     const a = r.auto;
     const x = a.auto;
@@ -211,11 +240,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (opts === 'help') {
-    console.log('usage: tsx scripts/bench.ts [--full] [--only=capture,ingest,verify,auto] [--no-write]');
+    console.log('usage: tsx scripts/bench.ts [--full] [--only=capture,ingest,verify,export,auto] [--no-write]');
     return 0;
   }
-  if (opts.parts.includes('capture') && !existsSync('dist/manifest.json')) throw new Error('no built extension in dist/: run npm run build');
-  if (opts.parts.includes('auto') && !existsSync('dist/manifest.json')) throw new Error('no built extension in dist/: run npm run build');
+  if ((opts.parts.includes('capture') || opts.parts.includes('export') || opts.parts.includes('auto')) && !existsSync('dist/manifest.json')) throw new Error('no built extension in dist/: run npm run build');
   if (opts.parts.includes('verify') && !existsSync(VERIFY_CLI)) throw new Error(`no built verifier at ${VERIFY_CLI}: run npm run build`);
 
   // Every wait inside is bounded; this is the last resort (Playwright kills its browsers on exit).
@@ -229,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
   const m = machine();
   const log = (line: string) => console.log(line);
   log(`Threadkeeper benchmark — ${m.date}; ${m.cores} cores, ${m.cpu}; ${m.chromium}; Node ${m.node}`);
-  const results: Results = { captures: [], ingest: null, verify: null, auto: null };
+  const results: Results = { captures: [], ingest: null, verify: null, exports: [], auto: null };
   const started = performance.now();
 
   if (opts.parts.includes('ingest')) {
@@ -249,6 +277,13 @@ async function main(argv: string[]): Promise<number> {
       log(`\n[capture] Preserve thread vs render-only scroll-back, ${n0(n)} messages`);
       // The diagnostic run with the content runner's own wait, once (at 10,000 it takes ~2 minutes).
       results.captures.push(await captureVsRender(n, log, { settle: results.captures.length === 0 }));
+    }
+  }
+
+  if (opts.parts.includes('export')) {
+    for (const e of opts.full ? [...EXPORTS, EXPORT_FULL] : EXPORTS) {
+      log(`\n[export] ${n0(e.messages)} messages + ${n0((e.files * e.fileBytes) / MiB)} MB of attachments: built extension to Downloads vs JSZip STORE + SHA-512; then the CLI vs SHA-512`);
+      results.exports.push(await exportBench(e, log));
     }
   }
 

@@ -21,6 +21,8 @@ export interface ExtensionBrowser {
   worker: Worker;
   extensionId: string;
   downloadsPath: string;
+  /** The profile folder (its path is on every Chromium process of this browser's command line). */
+  userDataDir: string;
   /** Open the popup as a page acting on the given tab. */
   openPopup(tabId: number): Promise<Page>;
   /** The Chrome tab id of a page (read through the extension, which sees every tab it has access to). */
@@ -68,6 +70,7 @@ export async function launchWithExtension(
     worker,
     extensionId,
     downloadsPath,
+    userDataDir,
     openPopup: async (tabId) => {
       const page = await context.newPage();
       await page.goto(`chrome-extension://${extensionId}/src/ui/popup/index.html?tab=${tabId}`);

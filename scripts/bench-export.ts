@@ -1,0 +1,238 @@
+/**
+ * Benchmark part 4 (issue #6): export and verify a large bundle.
+ *
+ * Export: the built extension (dist/) in real Chromium, its database seeded through the service
+ * worker with one thread of n messages and `files` attachments of pseudo-random bytes
+ * (scripts/lib/seed-thread.ts), exported from an extension page as the dashboard does
+ * (`popup/export`, route download). Timed from the request to its answer (the bundle is then
+ * written to the Origin Private File System and its download has started), and the download
+ * separately. The baseline, in the same run: JSZip storing (STORE, `generateAsync` to one array)
+ * the very files of the exported bag, plus a SHA-512 (node:crypto) of each, in Node on the same
+ * machine. Ratio = export throughput / baseline throughput, both in payload MB per second.
+ *
+ * Memory: the extension's renderer process (service worker, offscreen document and the page
+ * that asks, which Chromium runs in one process per extension) is found by the profile folder on
+ * its command line; its peak resident set (VmHWM, reset through /proc/PID/clear_refs just before
+ * the export) is read after it. The whole browser (every process of the profile) is sampled
+ * every 100 ms for its summed RSS. Linux only; docs/performance.md says what this misses.
+ *
+ * Verify: the built CLI on the downloaded bundle, against SHA-512 (node:crypto) of its payload.
+ */
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import JSZip from 'jszip';
+import { startFixtureServer } from './lib/fixture-server';
+import { launchWithExtension } from './lib/browser';
+import { seedThread } from './lib/seed-thread';
+import { readZipFile } from '../cli/zip-reader';
+
+const run = promisify(execFile);
+const MB = 1024 * 1024;
+const CLI = 'dist-cli/threadkeeper-verify.mjs';
+
+export interface ExportBench {
+  messages: number;
+  files: number;
+  fileBytes: number;
+  payloadBytes: number;
+  zipBytes: number;
+  /** Files in the ZIP (payload and tag files): what the baseline stores and hashes. */
+  zipEntries: number;
+  seedSeconds: number;
+  /** The request to its answer, as the dashboard sees it. */
+  exportSeconds: number;
+  /** Measured by the extension: writing the bundle file, and recording what it carried. */
+  bundleSeconds: number;
+  recordSeconds: number;
+  downloadSeconds: number;
+  exportMBps: number;
+  /** JSZip STORE + SHA-512 of the same files, seconds per round. */
+  baselineSeconds: number[];
+  baselineMBps: number;
+  ratio: number;
+  /** Extension renderer process: resident set before the export, and its peak during it. */
+  rssBeforeMB: number;
+  rssPeakMB: number;
+  /** All processes of the browser: summed RSS before, and the highest 100 ms sample during the export. */
+  browserBeforeMB: number;
+  browserPeakMB: number;
+  /** The process (other than the extension's) whose sampled RSS grew most: its kind, before and peak. */
+  otherGrowth: { kind: string; beforeMB: number; peakMB: number } | null;
+  verifySeconds: number[];
+  shaSeconds: number[];
+  verifyMBps: number;
+  shaMBps: number;
+  verifyRatio: number;
+  verdict: string;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** Every process of the browser using this profile (with its kind), and which is the extension's renderer. */
+function processes(userDataDir: string): { all: number[]; kinds: Map<number, string>; extension: number | null } {
+  const all: number[] = [];
+  const kinds = new Map<number, string>();
+  let extension: number | null = null;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    if (!cmd.includes(`--user-data-dir=${userDataDir}`)) continue;
+    all.push(Number(entry));
+    const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
+    const utility = /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1];
+    kinds.set(Number(entry), cmd.includes('--extension-process') ? 'extension renderer' : utility ? `utility ${utility}` : type);
+    if (cmd.includes('--extension-process')) extension = Number(entry);
+  }
+  return { all, kinds, extension };
+}
+
+/** A field of /proc/PID/status in MiB (VmRSS, VmHWM), or 0 when the process is gone. */
+function statusMB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** JSZip STORE of every file plus a SHA-512 of each: the baseline, seconds. */
+async function jszipStoreAndHash(files: Map<string, Uint8Array>): Promise<number> {
+  const t0 = performance.now();
+  const zip = new JSZip();
+  for (const [name, bytes] of files) {
+    zip.file(name, bytes, { binary: true, createFolders: false, compression: 'STORE' });
+    createHash('sha512').update(bytes).digest();
+  }
+  const out = await zip.generateAsync({ type: 'uint8array', streamFiles: false });
+  if (out.length === 0) throw new Error('JSZip wrote nothing');
+  return (performance.now() - t0) / 1000;
+}
+
+export async function exportBench(opts: { messages: number; files: number; fileBytes: number; rounds: number }, log: (line: string) => void): Promise<ExportBench> {
+  if (!existsSync('dist/manifest.json') || !existsSync(CLI)) throw new Error('no built extension or verifier: run npm run build');
+  const server = await startFixtureServer(['web.whatsapp.com']);
+  const b = await launchWithExtension(server);
+  try {
+    const page = await b.context.newPage();
+    await page.goto(`chrome-extension://${b.extensionId}/src/ui/dashboard/index.html`);
+    const s0 = performance.now();
+    const seeded = await seedThread(b.worker, opts, log);
+    const seedSeconds = (performance.now() - s0) / 1000;
+
+    const procs = processes(b.userDataDir);
+    if (procs.extension === null) throw new Error('could not find the extension process of the benchmark browser');
+    const ext = procs.extension;
+    const rssBeforeMB = statusMB(ext, 'VmRSS');
+    // Reset the peak (VmHWM) to the current resident set: "5" in clear_refs (Linux 4.0+).
+    writeFileSync(`/proc/${ext}/clear_refs`, '5');
+    const before = new Map(procs.all.map((p) => [p, statusMB(p, 'VmRSS')]));
+    const browserBeforeMB = [...before.values()].reduce((n, x) => n + x, 0);
+    let browserPeakMB = browserBeforeMB;
+    const peaks = new Map<number, number>();
+    const sampler = setInterval(() => {
+      const now = processes(b.userDataDir);
+      let sum = 0;
+      for (const p of now.all) {
+        const rss = statusMB(p, 'VmRSS');
+        sum += rss;
+        peaks.set(p, Math.max(peaks.get(p) ?? 0, rss));
+        if (!procs.kinds.has(p)) procs.kinds.set(p, now.kinds.get(p) ?? 'new process');
+      }
+      browserPeakMB = Math.max(browserPeakMB, sum);
+    }, 100);
+
+    let exportSeconds: number;
+    let bundleSeconds: number;
+    let recordSeconds: number;
+    let rssPeakMB: number;
+    const t0 = performance.now();
+    try {
+      const r = (await page.evaluate(
+        (threadId) => chrome.runtime.sendMessage({ type: 'popup/export', threadIds: [threadId], scope: 'full', route: 'download' }),
+        seeded.threadId,
+      )) as { ok: boolean; error?: string; messages?: number; attachments?: number; seconds?: { bundle: number; total: number } };
+      exportSeconds = (performance.now() - t0) / 1000;
+      rssPeakMB = statusMB(ext, 'VmHWM');
+      if (!r.ok || r.messages !== opts.messages || r.attachments !== opts.files || !r.seconds) throw new Error(`export did not succeed: ${JSON.stringify(r)}`);
+      bundleSeconds = r.seconds.bundle;
+      recordSeconds = r.seconds.total - r.seconds.bundle;
+    } finally {
+      clearInterval(sampler);
+    }
+    let otherGrowth: ExportBench['otherGrowth'] = null;
+    for (const [p, peak] of peaks) {
+      if (p === ext) continue;
+      const was = before.get(p) ?? 0;
+      if (!otherGrowth || peak - was > otherGrowth.peakMB - otherGrowth.beforeMB) otherGrowth = { kind: procs.kinds.get(p) ?? '?', beforeMB: was, peakMB: peak };
+    }
+    log(`  export: ${exportSeconds.toFixed(2)} s (bundle file ${bundleSeconds.toFixed(2)} s, download start and recording ${recordSeconds.toFixed(2)} s); extension process ${rssBeforeMB.toFixed(0)} MB before, peak ${rssPeakMB.toFixed(0)} MB; whole browser ${browserBeforeMB.toFixed(0)} → peak ${browserPeakMB.toFixed(0)} MB; most grown other process: ${otherGrowth ? `${otherGrowth.kind} ${otherGrowth.beforeMB.toFixed(0)} → ${otherGrowth.peakMB.toFixed(0)} MB` : 'none'}`);
+
+    let file = '';
+    for (const deadline = Date.now() + 600_000; ; ) {
+      const items = await b.worker.evaluate(async () => (await chrome.downloads.search({})).map((d) => ({ filename: d.filename, state: d.state, error: d.error })));
+      const done = items.find((d) => d.state === 'complete');
+      if (done) {
+        file = done.filename;
+        break;
+      }
+      if (items.some((d) => d.state === 'interrupted')) throw new Error(`download interrupted: ${JSON.stringify(items)}`);
+      if (Date.now() > deadline) throw new Error('download did not finish within 10 minutes');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const downloadSeconds = (performance.now() - t0) / 1000 - exportSeconds;
+    await b.close();
+
+    // The same files, read back from the bundle: the baseline stores and hashes exactly them.
+    const zipBytes = statSync(file).size;
+    const { files } = readZipFile(file);
+    const payload = [...files].filter(([name]) => name.includes('/data/'));
+    const payloadBytes = payload.reduce((n, [, bytes]) => n + bytes.length, 0);
+    const baselineSeconds: number[] = [];
+    for (let r = 0; r < opts.rounds; r++) {
+      baselineSeconds.push(await jszipStoreAndHash(files));
+      log(`  baseline round ${r + 1}: JSZip STORE + SHA-512 of the ${files.size} files, ${baselineSeconds[r]!.toFixed(2)} s`);
+    }
+    const exportMBps = payloadBytes / MB / bundleSeconds;
+    const baselineMBps = payloadBytes / MB / median(baselineSeconds);
+
+    const verifySeconds: number[] = [];
+    const shaSeconds: number[] = [];
+    let verdict = '';
+    const expected = new RegExp(`^valid: signed by key \\S+, 1 thread, ${opts.messages} messages, ${opts.files} attachments$`);
+    for (let r = 0; r < opts.rounds; r++) {
+      const v0 = performance.now();
+      const { stdout } = await run('node', [CLI, file], { timeout: 900_000, maxBuffer: 16 * MB }).catch((e: { stdout?: string; stderr?: string; message?: string }) => {
+        throw new Error(`verifier failed: ${(e.stdout ?? '').trim()} ${(e.stderr ?? e.message ?? '').trim()}`);
+      });
+      verifySeconds.push((performance.now() - v0) / 1000);
+      verdict = stdout.trim();
+      if (!expected.test(verdict)) throw new Error(`unexpected verifier output: ${verdict}`);
+      const h0 = performance.now();
+      for (const [, bytes] of payload) createHash('sha512').update(bytes).digest();
+      shaSeconds.push((performance.now() - h0) / 1000);
+      log(`  verify round ${r + 1}: CLI ${verifySeconds[r]!.toFixed(2)} s, SHA-512 of the payload ${shaSeconds[r]!.toFixed(2)} s`);
+    }
+    const verifyMBps = payloadBytes / MB / median(verifySeconds);
+    const shaMBps = payloadBytes / MB / median(shaSeconds);
+    return {
+      messages: opts.messages, files: opts.files, fileBytes: opts.fileBytes, payloadBytes, zipBytes, seedSeconds, exportSeconds, bundleSeconds, recordSeconds, downloadSeconds,
+      zipEntries: files.size, exportMBps, baselineSeconds, baselineMBps, ratio: exportMBps / baselineMBps, rssBeforeMB, rssPeakMB, browserBeforeMB, browserPeakMB, otherGrowth,
+      verifySeconds, shaSeconds, verifyMBps, shaMBps, verifyRatio: verifyMBps / shaMBps, verdict,
+    };
+  } finally {
+    await b.close().catch(() => undefined);
+    await server.close();
+  }
+}

@@ -43,10 +43,11 @@ export interface ExportBench {
   seedSeconds: number;
   /** The request to its answer, as the dashboard sees it. */
   exportSeconds: number;
+  /** The download's own start to end, as chrome.downloads reports them. */
+  downloadSeconds: number;
   /** Measured by the extension: writing the bundle file, and recording what it carried. */
   bundleSeconds: number;
   recordSeconds: number;
-  downloadSeconds: number;
   exportMBps: number;
   /** JSZip STORE + SHA-512 of the same files, seconds per round. */
   baselineSeconds: number[];
@@ -55,6 +56,9 @@ export interface ExportBench {
   /** Extension renderer process: resident set before the export, and its peak during it. */
   rssBeforeMB: number;
   rssPeakMB: number;
+  /** Highest 100 ms samples of the extension process while the bundle file was written, and after it (recording). */
+  rssBundlePeakMB: number;
+  rssAfterPeakMB: number;
   /** All processes of the browser: summed RSS before, and the highest 100 ms sample during the export. */
   browserBeforeMB: number;
   browserPeakMB: number;
@@ -137,11 +141,15 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     const rssBeforeMB = statusMB(ext, 'VmRSS');
     // Reset the peak (VmHWM) to the current resident set: "5" in clear_refs (Linux 4.0+).
     writeFileSync(`/proc/${ext}/clear_refs`, '5');
+    const t0 = performance.now();
     const before = new Map(procs.all.map((p) => [p, statusMB(p, 'VmRSS')]));
     const browserBeforeMB = [...before.values()].reduce((n, x) => n + x, 0);
     let browserPeakMB = browserBeforeMB;
     const peaks = new Map<number, number>();
+    /** The extension process's resident set every 100 ms: [seconds since the request, MB]. */
+    const extSamples: [number, number][] = [];
     const sampler = setInterval(() => {
+      extSamples.push([(performance.now() - t0) / 1000, statusMB(ext, 'VmRSS')]);
       const now = processes(b.userDataDir);
       let sum = 0;
       for (const p of now.all) {
@@ -157,7 +165,6 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     let bundleSeconds: number;
     let recordSeconds: number;
     let rssPeakMB: number;
-    const t0 = performance.now();
     try {
       const r = (await page.evaluate(
         (threadId) => chrome.runtime.sendMessage({ type: 'popup/export', threadIds: [threadId], scope: 'full', route: 'download' }),
@@ -171,27 +178,32 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     } finally {
       clearInterval(sampler);
     }
+    // Sampled peaks while the bundle file was written, and after (download start, recording).
+    const rssBundlePeakMB = Math.max(rssBeforeMB, ...extSamples.filter(([t]) => t <= bundleSeconds).map(([, mb]) => mb));
+    const rssAfterPeakMB = Math.max(0, ...extSamples.filter(([t]) => t > bundleSeconds).map(([, mb]) => mb));
     let otherGrowth: ExportBench['otherGrowth'] = null;
     for (const [p, peak] of peaks) {
       if (p === ext) continue;
       const was = before.get(p) ?? 0;
       if (!otherGrowth || peak - was > otherGrowth.peakMB - otherGrowth.beforeMB) otherGrowth = { kind: procs.kinds.get(p) ?? '?', beforeMB: was, peakMB: peak };
     }
-    log(`  export: ${exportSeconds.toFixed(2)} s (bundle file ${bundleSeconds.toFixed(2)} s, download start and recording ${recordSeconds.toFixed(2)} s); extension process ${rssBeforeMB.toFixed(0)} MB before, peak ${rssPeakMB.toFixed(0)} MB; whole browser ${browserBeforeMB.toFixed(0)} → peak ${browserPeakMB.toFixed(0)} MB; most grown other process: ${otherGrowth ? `${otherGrowth.kind} ${otherGrowth.beforeMB.toFixed(0)} → ${otherGrowth.peakMB.toFixed(0)} MB` : 'none'}`);
+    log(`  export: ${exportSeconds.toFixed(2)} s (bundle file ${bundleSeconds.toFixed(2)} s, download start and recording ${recordSeconds.toFixed(2)} s); extension process ${rssBeforeMB.toFixed(0)} MB before, peak ${rssPeakMB.toFixed(0)} MB (sampled: ${rssBundlePeakMB.toFixed(0)} MB while writing the bundle, ${rssAfterPeakMB.toFixed(0)} MB after); whole browser ${browserBeforeMB.toFixed(0)} → peak ${browserPeakMB.toFixed(0)} MB; most grown other process: ${otherGrowth ? `${otherGrowth.kind} ${otherGrowth.beforeMB.toFixed(0)} → ${otherGrowth.peakMB.toFixed(0)} MB` : 'none'}`);
 
     let file = '';
+    let downloadSeconds = 0;
     for (const deadline = Date.now() + 600_000; ; ) {
-      const items = await b.worker.evaluate(async () => (await chrome.downloads.search({})).map((d) => ({ filename: d.filename, state: d.state, error: d.error })));
+      const items = await b.worker.evaluate(async () => (await chrome.downloads.search({})).map((d) => ({ filename: d.filename, state: d.state, error: d.error, startTime: d.startTime, endTime: d.endTime })));
       const done = items.find((d) => d.state === 'complete');
       if (done) {
         file = done.filename;
+        // Chromium's own times for the download (from the blob: URL of the file to Downloads).
+        downloadSeconds = (Date.parse(done.endTime ?? done.startTime) - Date.parse(done.startTime)) / 1000;
         break;
       }
       if (items.some((d) => d.state === 'interrupted')) throw new Error(`download interrupted: ${JSON.stringify(items)}`);
       if (Date.now() > deadline) throw new Error('download did not finish within 10 minutes');
       await new Promise((res) => setTimeout(res, 100));
     }
-    const downloadSeconds = (performance.now() - t0) / 1000 - exportSeconds;
     await b.close();
 
     // The same files, read back from the bundle: the baseline stores and hashes exactly them.
@@ -228,7 +240,7 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     const shaMBps = payloadBytes / MB / median(shaSeconds);
     return {
       messages: opts.messages, files: opts.files, fileBytes: opts.fileBytes, payloadBytes, zipBytes, seedSeconds, exportSeconds, bundleSeconds, recordSeconds, downloadSeconds,
-      zipEntries: files.size, exportMBps, baselineSeconds, baselineMBps, ratio: exportMBps / baselineMBps, rssBeforeMB, rssPeakMB, browserBeforeMB, browserPeakMB, otherGrowth,
+      zipEntries: files.size, exportMBps, baselineSeconds, baselineMBps, ratio: exportMBps / baselineMBps, rssBeforeMB, rssPeakMB, rssBundlePeakMB, rssAfterPeakMB, browserBeforeMB, browserPeakMB, otherGrowth,
       verifySeconds, shaSeconds, verifyMBps, shaMBps, verifyRatio: verifyMBps / shaMBps, verdict,
     };
   } finally {

@@ -185,8 +185,8 @@ function details(r: Results, full: boolean): string {
   for (const e of r.exports) {
     out.push(
       `- **Export ${n0(e.messages)} + ${n0(e.files * e.fileBytes / MiB)} MB** (${e.files} attachments of ${n0(e.fileBytes / MiB)} MB; seeded in ${n1(e.seedSeconds)} s): ` +
-        `the request took ${e.exportSeconds.toFixed(2)} s, of which writing the bundle file ${e.bundleSeconds.toFixed(2)} s and the rest starting the download and recording what it carried (${e.recordSeconds.toFixed(2)} s); the download itself then took ${e.downloadSeconds.toFixed(2)} s. ` +
-        `Extension process resident ${n0(e.rssBeforeMB)} MB before, peak ${n0(e.rssPeakMB)} MB (VmHWM); whole browser ${n0(e.browserBeforeMB)} MB before, highest sample ${n0(e.browserPeakMB)} MB${e.otherGrowth ? ` (the other process that grew most: ${e.otherGrowth.kind}, ${n0(e.otherGrowth.beforeMB)} → ${n0(e.otherGrowth.peakMB)} MB)` : ''}. ` +
+        `the request took ${e.exportSeconds.toFixed(2)} s, of which writing the bundle file ${e.bundleSeconds.toFixed(2)} s and the rest starting the download and recording what it carried (${e.recordSeconds.toFixed(2)} s); the download itself (start to end, as chrome.downloads reports them; it runs while the export is recorded) took ${e.downloadSeconds.toFixed(2)} s. ` +
+        `Extension process resident ${n0(e.rssBeforeMB)} MB before, peak ${n0(e.rssPeakMB)} MB (VmHWM; in 100 ms samples ${n0(e.rssBundlePeakMB)} MB while the bundle file was written, ${n0(e.rssAfterPeakMB)} MB after it); whole browser ${n0(e.browserBeforeMB)} MB before, highest sample ${n0(e.browserPeakMB)} MB${e.otherGrowth ? ` (the other process that grew most: ${e.otherGrowth.kind}, ${n0(e.otherGrowth.beforeMB)} → ${n0(e.otherGrowth.peakMB)} MB)` : ''}. ` +
         `Baseline rounds ${e.baselineSeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}; verifier ${e.verifySeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}, SHA-512 ${e.shaSeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}. Verdict: \`${e.verdict}\`.`,
     );
   }

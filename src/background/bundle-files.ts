@@ -11,8 +11,12 @@ const FOLDER = 'bundles';
 /** Our own generated names only: nothing from a message or a page reaches the file system. */
 const NAME = /^[0-9a-z-]{1,80}\.(zip|eml)$/;
 
-/** Files being written by this worker right now: the start-up clean-up leaves them alone. */
-const writing = new Set<string>();
+/**
+ * Files this worker instance made: never leftovers, so the start-up clean-up (which may still be
+ * listing the folder when the first export starts) leaves them alone, whether they are still
+ * being written or already waiting for their download or upload to be recorded.
+ */
+const ours = new Set<string>();
 
 async function folder(): Promise<FileSystemDirectoryHandle> {
   return (await navigator.storage.getDirectory()).getDirectoryHandle(FOLDER, { create: true });
@@ -38,20 +42,16 @@ export interface BundleFileWriter {
 
 export async function createBundleFile(ext: 'zip' | 'eml'): Promise<BundleFileWriter> {
   const name = newBundleFileName(ext);
-  writing.add(name);
+  ours.add(name);
   const dir = await folder();
   const handle = await dir.getFileHandle(name, { create: true });
   const stream = await handle.createWritable();
   return {
     name,
     sink: { write: (chunk) => stream.write(chunk as Uint8Array<ArrayBuffer>) },
-    close: async () => {
-      await stream.close();
-      writing.delete(name);
-    },
+    close: () => stream.close(),
     abort: async () => {
       await stream.abort().catch(() => undefined);
-      writing.delete(name);
       await deleteBundleFile(name);
     },
   };
@@ -82,13 +82,13 @@ export async function deleteBundleFile(name: string): Promise<void> {
   });
 }
 
-/** Deletes every bundle file not in `keep` and not being written now. Returns what it deleted. */
+/** Deletes every bundle file not in `keep` and not made by this worker. Returns what it deleted. */
 export async function deleteBundleFilesExcept(keep: Set<string>): Promise<string[]> {
   const dir = await folder();
   const names: string[] = [];
   // for await over a directory handle: its keys are the entry names.
   for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
-  const stale = names.filter((n) => !keep.has(n) && !writing.has(n));
+  const stale = names.filter((n) => !keep.has(n) && !ours.has(n));
   for (const n of stale) await dir.removeEntry(n).catch(() => undefined);
   return stale;
 }

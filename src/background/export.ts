@@ -4,10 +4,10 @@
  * completes an unsigned bundle).
  *
  * Memory: the text files of a thread (thread.json, transcript.html, messages.csv) are rendered
- * in memory from all its rows: for 100,000 messages that is some tens of megabytes of text, plus
- * the rows themselves. Attachment bytes are never all loaded: only their metadata is read up
- * front (from an index, without the bytes), and each file's bytes are read from IndexedDB when
- * the writer reaches it and dropped once written (docs/performance.md).
+ * in memory from all its rows: about 190 MiB of text for 100,000 messages, plus the rows and the
+ * record (docs/performance.md has the measured peak). Attachment bytes are never all loaded:
+ * only their metadata is read up front (from an index, without the bytes), and each file's
+ * bytes are read from IndexedDB when the writer reaches it and dropped once written.
  */
 import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
 import { buildThreadRecord, type ThreadRows } from '../bundle/thread-record';

@@ -2,7 +2,8 @@
  * Issue #6: a bundle far larger than a data: URL can carry (80 MiB of attachments; Chrome caps
  * URLs at 2 MiB) is exported from the built extension, streamed to a file in the Origin Private
  * File System, downloaded through the offscreen document's blob: URL, and verified by the real
- * CLI. The file on disk and the offscreen document are gone once the download is complete.
+ * CLI. The file on disk and the offscreen document are gone once the download is complete, and
+ * a file a stopped worker left behind is deleted when the worker starts again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
@@ -56,5 +57,31 @@ describe('exporting a large bundle', () => {
         return { files: names, offscreen: offscreen.length };
       });
     await expect.poll(state, { timeout: 20_000 }).toEqual({ files: [], offscreen: 0 });
+  });
+
+  it('deletes, at the next start, a bundle file that a worker stopped mid-export left behind', async () => {
+    const listFiles = () =>
+      b.worker.evaluate(async () => {
+        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
+        const names: string[] = [];
+        for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+        return names;
+      });
+    // What an export cut short leaves: a half-written bundle file no download or upload names.
+    await b.worker.evaluate(async () => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
+      const w = await (await dir.getFileHandle('0-left-behind.zip', { create: true })).createWritable();
+      await w.write(new Uint8Array(1024));
+      await w.close();
+      (globalThis as { __beforeStop?: boolean }).__beforeStop = true;
+    });
+    expect(await listFiles()).toEqual(['0-left-behind.zip']);
+    const cdp = await b.context.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    // Any message wakes the worker; its start-up removes the leftover.
+    await page.evaluate(() => chrome.runtime.sendMessage({ type: 'popup/threads' }));
+    await expect.poll(listFiles, { timeout: 20_000 }).toEqual([]);
+    expect(await b.worker.evaluate(() => (globalThis as { __beforeStop?: boolean }).__beforeStop)).toBeUndefined();
   });
 });

@@ -18,6 +18,7 @@ import { describeError } from './errors';
 import { bundleFile, createBundleFile, deleteBundleFile, writeBundleFile } from './bundle-files';
 import { downloadBundleFile } from './download';
 import { humanSize } from '../bundle/bag-writer';
+import { whileAlive } from './keep-alive';
 
 export type Route = ExportRow['route'];
 export type Scope = ExportRow['scope'];
@@ -98,7 +99,11 @@ async function updateCarried(carried: ExportRow['carried'], change: (m: MessageR
 }
 
 /** Make one bundle of these threads and send it by `route`. Never throws: failures come back as results. */
-export async function exportBundle(threadIds: string[], scope: Scope, route: Route, settings?: Settings): Promise<BundleResult> {
+export function exportBundle(threadIds: string[], scope: Scope, route: Route, settings?: Settings): Promise<BundleResult> {
+  return whileAlive(() => writeAndSend(threadIds, scope, route, settings));
+}
+
+async function writeAndSend(threadIds: string[], scope: Scope, route: Route, settings?: Settings): Promise<BundleResult> {
   try {
     const s = settings ?? (await loadSettings());
     if (route === 'email' && !s.officialEmail) throw new Error('no official email address is set (Settings → Records)');
@@ -215,7 +220,7 @@ export async function startBulkExport(threadIds: string[], scope: Scope, route: 
   const groups = grouping === 'one' ? [threadIds] : threadIds.map((t) => [t]);
   const job: ExportJob = { id: crypto.randomUUID(), status: 'running', total: groups.length, done: 0, startedAt: new Date().toISOString(), results: [] };
   await browser.storage.local.set({ [JOB_KEY]: job });
-  void (async () => {
+  void whileAlive(async () => {
     const settings = await loadSettings();
     for (const group of groups) {
       const result = await exportBundle(group, scope, route, settings);
@@ -225,7 +230,7 @@ export async function startBulkExport(threadIds: string[], scope: Scope, route: 
     }
     job.status = 'done';
     await browser.storage.local.set({ [JOB_KEY]: job });
-  })();
+  });
   return job;
 }
 

@@ -13,6 +13,7 @@ import type { UploadRow } from '../db/schema';
 import { loadSettings } from './settings';
 import { markForwarded } from './exporter';
 import { bundleFile } from './bundle-files';
+import { whileAlive } from './keep-alive';
 
 export const UPLOAD_ALARM = 'tk-upload-queue';
 const BASE_BACKOFF_MS = 30_000;
@@ -74,7 +75,7 @@ export async function interpret(res: Response, sha256: string, keyThumbprint?: s
 let running: Promise<void> | null = null;
 
 export function processUploads(): Promise<void> {
-  running ??= drain().finally(() => {
+  running ??= whileAlive(drain).finally(() => {
     running = null;
   });
   return running;

@@ -59,11 +59,7 @@ export async function preserveAndExport(browser: ExtensionBrowser, chat: Page, d
   await kept.waitFor({ timeout: 30_000 });
   const preserved = (await kept.textContent()) ?? '';
   if (!(await popup.getByTestId('preserve-result').isVisible())) throw new Error(`Preserve thread failed: ${preserved}`);
-  await popup.getByRole('button', { name: 'Export bundle' }).click();
-  const done = popup.getByTestId('export-result').or(popup.getByTestId('export-error'));
-  await done.waitFor({ timeout: 30_000 });
-  const exported = (await done.textContent()) ?? '';
-  if (!(await popup.getByTestId('export-result').isVisible())) throw new Error(`Export bundle failed: ${exported}`);
+  const exported = await exportInPopup(popup, 30_000);
   const downloads = await completedDownloads(browser.worker, downloadsBefore + 1);
   const last = downloads[downloads.length - 1]!;
   if (last.state !== 'complete') throw new Error(`download ${last.state}: ${last.error ?? ''}`);
@@ -71,6 +67,16 @@ export async function preserveAndExport(browser: ExtensionBrowser, chat: Page, d
   copyFileSync(last.filename, bundlePath);
   const keyThumbprint = (await popup.getByTestId('export-result').locator('code').nth(1).textContent()) ?? '';
   return { preserved, exported, bundlePath, keyThumbprint, popup };
+}
+
+/** Clicks Export bundle and waits for the popup's result line; the popup's error, if it shows one, is thrown. */
+export async function exportInPopup(popup: Page, timeout: number): Promise<string> {
+  await popup.getByRole('button', { name: 'Export bundle' }).click();
+  const done = popup.getByTestId('export-result').or(popup.getByTestId('export-error'));
+  await done.waitFor({ timeout });
+  const exported = (await done.textContent()) ?? '';
+  if (!(await popup.getByTestId('export-result').isVisible())) throw new Error(`Export bundle failed: ${exported}`);
+  return exported;
 }
 
 /** Everything the extension keeps, read straight from its IndexedDB inside the service worker. */

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
 import { expectedMessages, longThreadPage } from '../fixtures/long-thread/whatsapp-long-thread';
-import { completedDownloads, dumpDb, preserveInPopup, setExtensionStorage, verifyCli } from './helpers';
+import { completedDownloads, dumpDb, exportInPopup, preserveInPopup, setExtensionStorage, verifyCli } from './helpers';
 
 let server: FixtureServer;
 
@@ -31,8 +31,7 @@ async function openChat(b: ExtensionBrowser, query: string): Promise<Page> {
 }
 
 async function messageIdsInBundle(b: ExtensionBrowser, popup: Page, downloadsBefore: number): Promise<{ ids: string[]; verify: string }> {
-  await popup.getByRole('button', { name: 'Export bundle' }).click();
-  await popup.getByTestId('export-result').waitFor({ timeout: 120_000 });
+  await exportInPopup(popup, 120_000);
   const downloads = await completedDownloads(b.worker, downloadsBefore + 1, 60_000);
   const file = downloads[downloads.length - 1]!.filename;
   const zip = await JSZip.loadAsync(readFileSync(file));
@@ -109,8 +108,7 @@ describe('versions, a stopped service worker, and auto-capture', () => {
     expect(versionsOf(removed.messageId).map((v) => [v.kind, v.deleted])).toEqual([['original', false], ['deleted', true]]);
     expect(versionsOf(removed.messageId)[0]!.text).toBe(removed.text);
 
-    await popup.getByRole('button', { name: 'Export bundle' }).click();
-    await popup.getByTestId('export-result').waitFor({ timeout: 60_000 });
+    await exportInPopup(popup, 60_000);
     const [download] = await completedDownloads(b.worker, 1);
     const zip = await JSZip.loadAsync(readFileSync(download!.filename));
     const html = await zip.file(Object.keys(zip.files).find((p) => p.endsWith('transcript.html'))!)!.async('string');

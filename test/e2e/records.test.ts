@@ -180,7 +180,7 @@ describe('records workflow', () => {
   it('a thread forwarded with a receipt can be purged, and the purge is in the audit log', async () => {
     await threadRow();
     await dashboard.getByRole('button', { name: /^Purge / }).click();
-    await expect.poll(() => dashboard.getByTestId('dashboard-message').textContent()).toContain('Purged “Harbor Street Renovation Committee”');
+    await expect.poll(() => dashboard.getByTestId('dashboard-message').textContent()).toContain('Purged “\u2068Harbor Street Renovation Committee\u2069”'); // the title isolated (FSI…PDI): docs/security.md
     await expect.poll(() => dashboard.getByTestId('threads-table').count()).toBe(0);
     const actions = await b.worker.evaluate(async () => {
       const open = indexedDB.open('threadkeeper');

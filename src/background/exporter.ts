@@ -200,13 +200,28 @@ export interface ExportJob {
   done: number;
   startedAt: string;
   results: BundleResult[];
+  /** The worker instance running it: a job "running" in another (stopped) instance is dead. */
+  worker?: string;
 }
 
 const JOB_KEY = 'exportJob';
+/** This service worker instance. A stopped worker's jobs do not run on in its successor. */
+const WORKER = crypto.randomUUID();
 
+/**
+ * The latest bulk job. One left "running" by an earlier worker instance was cut short by the
+ * browser and is reported (and stored) as interrupted — from the first question on, not only
+ * once the start-up work has run, so nobody is shown a job that nothing is running.
+ */
 export async function currentJob(): Promise<ExportJob | null> {
-  const { [JOB_KEY]: job } = await browser.storage.local.get(JOB_KEY);
-  return (job as ExportJob | undefined) ?? null;
+  const { [JOB_KEY]: stored } = await browser.storage.local.get(JOB_KEY);
+  const job = (stored as ExportJob | undefined) ?? null;
+  if (job?.status === 'running' && job.worker !== WORKER) {
+    const cut: ExportJob = { ...job, status: 'interrupted' };
+    await browser.storage.local.set({ [JOB_KEY]: cut });
+    return cut;
+  }
+  return job;
 }
 
 /**
@@ -218,7 +233,7 @@ export async function startBulkExport(threadIds: string[], scope: Scope, route: 
   const existing = await currentJob();
   if (existing?.status === 'running') return existing;
   const groups = grouping === 'one' ? [threadIds] : threadIds.map((t) => [t]);
-  const job: ExportJob = { id: crypto.randomUUID(), status: 'running', total: groups.length, done: 0, startedAt: new Date().toISOString(), results: [] };
+  const job: ExportJob = { id: crypto.randomUUID(), status: 'running', total: groups.length, done: 0, startedAt: new Date().toISOString(), results: [], worker: WORKER };
   await browser.storage.local.set({ [JOB_KEY]: job });
   void whileAlive(async () => {
     const settings = await loadSettings();
@@ -234,10 +249,9 @@ export async function startBulkExport(threadIds: string[], scope: Scope, route: 
   return job;
 }
 
-/** At worker start: a job still marked running was cut short by the browser. */
+/** At worker start: a job still marked running was cut short by the browser (currentJob stores it so). */
 export async function markInterruptedJob(): Promise<void> {
-  const job = await currentJob();
-  if (job?.status === 'running') await browser.storage.local.set({ [JOB_KEY]: { ...job, status: 'interrupted' } });
+  await currentJob();
 }
 
 /** The user says the email draft of this export was sent: its messages count as forwarded. */

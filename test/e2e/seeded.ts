@@ -1,0 +1,50 @@
+/**
+ * For end-to-end tests of export on a large database: registers beforeAll (serve, launch the
+ * built extension, open the dashboard, seed one thread through the worker — see
+ * scripts/lib/seed-thread.ts) and afterAll (close) for the calling test file.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
+import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
+import { seedThread, type SeededThread } from '../../scripts/lib/seed-thread';
+
+export interface SeededSession {
+  readonly browser: ExtensionBrowser;
+  /** The dashboard, an extension page that can send the popup's requests. */
+  readonly page: Page;
+  readonly seeded: SeededThread;
+}
+
+export function withSeededThread(size: { messages: number; files: number; fileBytes: number }): SeededSession {
+  let server: FixtureServer | undefined;
+  let browser: ExtensionBrowser | undefined;
+  let page: Page | undefined;
+  let seeded: SeededThread | undefined;
+  beforeAll(async () => {
+    server = await startFixtureServer(['web.whatsapp.com']);
+    browser = await launchWithExtension(server);
+    page = await browser.context.newPage();
+    await page.goto(`chrome-extension://${browser.extensionId}/src/ui/dashboard/index.html`);
+    seeded = await seedThread(browser.worker, size);
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  const ready = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('the seeded browser is not ready: beforeAll did not finish');
+    return v;
+  };
+  return {
+    get browser() {
+      return ready(browser);
+    },
+    get page() {
+      return ready(page);
+    },
+    get seeded() {
+      return ready(seeded);
+    },
+  };
+}

@@ -36,7 +36,7 @@ export interface BundleFileWriter {
   sink: ZipSink;
   /** Makes the file complete and visible. */
   close(): Promise<void>;
-  /** Drops a half-written file. */
+  /** Drops a half-written file. Never throws: it runs on the way out of a failure, which it must not hide. */
   abort(): Promise<void>;
 }
 
@@ -52,7 +52,8 @@ export async function createBundleFile(ext: 'zip' | 'eml'): Promise<BundleFileWr
     close: () => stream.close(),
     abort: async () => {
       await stream.abort().catch(() => undefined);
-      await deleteBundleFile(name);
+      // If the file cannot go now, the next start's clean-up removes it.
+      await deleteBundleFile(name).catch((err: unknown) => console.warn('Threadkeeper could not delete a bundle file', name, err));
     },
   };
 }

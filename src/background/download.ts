@@ -22,18 +22,21 @@ async function pending(): Promise<Pending> {
   return (p as Pending | undefined) ?? {};
 }
 
-let creating: Promise<void> | null = null;
+/**
+ * Every step that touches the offscreen document or the pending list runs one after another: a
+ * download that ends while the next starts must not close the document the next one is about to
+ * use, and a download reported ended twice (its onChanged event, and the check right after it
+ * started) must be cleaned up once.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+function serially<T>(step: () => Promise<T>): Promise<T> {
+  const run = queue.then(step, step);
+  queue = run.catch(() => undefined);
+  return run;
+}
 
-async function ensureOffscreen(): Promise<void> {
-  const open = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
-  if (open.length > 0) return;
-  // Two exports at once must not both create it (Chrome allows one offscreen document).
-  creating ??= chrome.offscreen
-    .createDocument({ url: OFFSCREEN_URL, reasons: [chrome.offscreen.Reason.BLOBS], justification: 'Make a blob: URL of a bundle file on disk so that it downloads without being read into memory.' })
-    .finally(() => {
-      creating = null;
-    });
-  await creating;
+async function offscreenOpen(): Promise<boolean> {
+  return (await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length > 0;
 }
 
 async function toOffscreen(message: OffscreenRequest): Promise<OffscreenAnswer> {
@@ -42,55 +45,61 @@ async function toOffscreen(message: OffscreenRequest): Promise<OffscreenAnswer> 
 }
 
 /** Starts the download of a bundle file; the file is deleted when the download ends. Returns the download id. */
-export async function downloadBundleFile(file: string, filename: string): Promise<number> {
-  await ensureOffscreen();
-  const answer = await toOffscreen({ type: 'offscreen/blob-url', file });
-  if (!answer.ok || !answer.url) throw new Error(`could not open the bundle file for download (${answer.ok ? 'no URL' : answer.error})`);
-  let id: number;
-  try {
-    id = await browser.downloads.download({ url: answer.url, filename, saveAs: false, conflictAction: 'uniquify' });
-  } catch (err) {
-    await toOffscreen({ type: 'offscreen/revoke', file });
-    throw err;
-  }
-  await browser.storage.session.set({ [PENDING_KEY]: { ...(await pending()), [String(id)]: file } });
-  // A download that finished before its id was recorded has no onChanged left to come.
-  const [item] = await browser.downloads.search({ id });
-  if (item && item.state !== 'in_progress') await downloadEnded(id);
-  return id;
+export function downloadBundleFile(file: string, filename: string): Promise<number> {
+  return serially(async () => {
+    if (!(await offscreenOpen())) {
+      await chrome.offscreen.createDocument({ url: OFFSCREEN_URL, reasons: [chrome.offscreen.Reason.BLOBS], justification: 'Make a blob: URL of a bundle file on disk so that it downloads without being read into memory.' });
+    }
+    const answer = await toOffscreen({ type: 'offscreen/blob-url', file });
+    if (!answer.ok || !answer.url) throw new Error(`could not open the bundle file for download (${answer.ok ? 'no URL' : answer.error})`);
+    let id: number;
+    try {
+      id = await browser.downloads.download({ url: answer.url, filename, saveAs: false, conflictAction: 'uniquify' });
+    } catch (err) {
+      await toOffscreen({ type: 'offscreen/revoke', file }).catch(() => undefined);
+      throw err;
+    }
+    await browser.storage.session.set({ [PENDING_KEY]: { ...(await pending()), [String(id)]: file } });
+    // A download that finished before its id was recorded has had its onChanged already.
+    const [item] = await browser.downloads.search({ id });
+    if (item && item.state !== 'in_progress') await ended(id);
+    return id;
+  });
 }
 
-async function downloadEnded(id: number): Promise<void> {
+/** Clean-up after a download (call serially): revoke the URL, close the document if idle, delete the file. Never throws. */
+async function ended(id: number): Promise<void> {
   const all = await pending();
   const file = all[String(id)];
-  if (file === undefined) return;
+  if (file === undefined) return; // not ours, or already cleaned up
   delete all[String(id)];
   await browser.storage.session.set({ [PENDING_KEY]: all });
-  const open = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
-  if (open.length > 0) {
+  if (await offscreenOpen()) {
     await toOffscreen({ type: 'offscreen/revoke', file }).catch(() => undefined);
     if (Object.keys(all).length === 0) await chrome.offscreen.closeDocument().catch(() => undefined);
   }
-  await deleteBundleFile(file);
+  // If the file cannot go now, the next start's clean-up removes it.
+  await deleteBundleFile(file).catch((err: unknown) => console.warn('Threadkeeper could not delete a downloaded bundle file', file, err));
 }
 
 /** downloads.onChanged: a bundle download completed or was interrupted. */
 export function onDownloadChanged(delta: Downloads.OnChangedDownloadDeltaType): void {
   const state = delta.state?.current;
-  if (state === 'complete' || state === 'interrupted') void downloadEnded(delta.id).catch((err: unknown) => console.error('Threadkeeper could not clean up a bundle file', err));
+  if (state === 'complete' || state === 'interrupted') void serially(() => ended(delta.id));
 }
 
 /**
  * At worker start: deletes bundle files that no running download and no upload (`keep`) needs:
  * those of a worker stopped mid-export, and of downloads from before a browser restart.
  */
-export async function cleanUpBundleFiles(keep: Iterable<string>): Promise<string[]> {
-  const all = await pending();
-  const live = new Set(keep);
-  for (const [id, file] of Object.entries(all)) {
-    const [item] = await browser.downloads.search({ id: Number(id) });
-    if (item?.state === 'in_progress') live.add(file);
-    else await downloadEnded(Number(id));
-  }
-  return deleteBundleFilesExcept(live);
+export function cleanUpBundleFiles(keep: Iterable<string>): Promise<string[]> {
+  return serially(async () => {
+    const live = new Set(keep);
+    for (const [id, file] of Object.entries(await pending())) {
+      const [item] = await browser.downloads.search({ id: Number(id) });
+      if (item?.state === 'in_progress') live.add(file);
+      else await ended(Number(id));
+    }
+    return deleteBundleFilesExcept(live);
+  });
 }

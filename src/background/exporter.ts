@@ -165,7 +165,8 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
         note = `email draft to ${s.officialEmail} saved to Downloads: open it, send it, then mark it sent here`;
       }
     } catch (err) {
-      await deleteBundleFile(out.name);
+      // Best effort: a file that cannot be deleted now goes at the next start.
+      await deleteBundleFile(out.name).catch(() => undefined);
       throw err;
     }
     const exportId = await record(exported, carriedThreads, scope, route, downloadId);

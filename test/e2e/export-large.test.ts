@@ -27,6 +27,16 @@ beforeAll(async () => {
   seeded = await seedThread(b.worker, { messages: 2000, files: 20, fileBytes: 4 * MiB });
 }, 180_000);
 
+/** Names in the extension's bundle-file folder (src/background/bundle-files.ts). */
+function bundleFiles(): Promise<string[]> {
+  return b.worker.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
+    const names: string[] = [];
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+    return names;
+  });
+}
+
 afterAll(async () => {
   await b?.close();
   await server?.close();
@@ -48,25 +58,14 @@ describe('exporting a large bundle', () => {
   }, 300_000);
 
   it('leaves no bundle file on disk and closes the offscreen document once the download is done', async () => {
-    const state = () =>
-      b.worker.evaluate(async () => {
-        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
-        const names: string[] = [];
-        for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
-        const offscreen = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
-        return { files: names, offscreen: offscreen.length };
-      });
+    const state = async () => ({
+      files: await bundleFiles(),
+      offscreen: await b.worker.evaluate(async () => (await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length),
+    });
     await expect.poll(state, { timeout: 20_000 }).toEqual({ files: [], offscreen: 0 });
   });
 
   it('deletes, at the next start, a bundle file that a worker stopped mid-export left behind', async () => {
-    const listFiles = () =>
-      b.worker.evaluate(async () => {
-        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
-        const names: string[] = [];
-        for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
-        return names;
-      });
     // What an export cut short leaves: a half-written bundle file no download or upload names.
     await b.worker.evaluate(async () => {
       const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
@@ -75,13 +74,13 @@ describe('exporting a large bundle', () => {
       await w.close();
       (globalThis as { __beforeStop?: boolean }).__beforeStop = true;
     });
-    expect(await listFiles()).toEqual(['0-left-behind.zip']);
+    expect(await bundleFiles()).toEqual(['0-left-behind.zip']);
     const cdp = await b.context.newCDPSession(page);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
     // Any message wakes the worker; its start-up removes the leftover.
     await page.evaluate(() => chrome.runtime.sendMessage({ type: 'popup/threads' }));
-    await expect.poll(listFiles, { timeout: 20_000 }).toEqual([]);
+    await expect.poll(bundleFiles, { timeout: 20_000 }).toEqual([]);
     expect(await b.worker.evaluate(() => (globalThis as { __beforeStop?: boolean }).__beforeStop)).toBeUndefined();
   });
 });

@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { completedDownloads, verifyCli } from './helpers';
-import { withSeededThread } from './seeded';
+import { bundleFiles, withSeededThread } from './seeded';
 
 const MiB = 1024 * 1024;
 const session = withSeededThread({ messages: 3000, files: 30, fileBytes: 4 * MiB });
 
 /** What the database and the bundle folder hold, read in the (current) worker. */
-function state() {
-  return session.browser.worker.evaluate(async () => {
+async function state() {
+  const counts = session.browser.worker.evaluate(async () => {
     const open = indexedDB.open('threadkeeper');
     const db: IDBDatabase = await new Promise((res, rej) => {
       open.onsuccess = () => res(open.result);
@@ -29,12 +29,10 @@ function state() {
     const exports = (await all('exports')).length;
     const attachments = (await all('attachments')).length;
     db.close();
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
-    const files: string[] = [];
-    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) files.push(name);
     const downloads = await chrome.downloads.search({});
-    return { messages: messages.length, carried: messages.filter((m) => (m.carriedVersion ?? 0) > 0).length, exports, attachments, files, downloads: downloads.length };
+    return { messages: messages.length, carried: messages.filter((m) => (m.carriedVersion ?? 0) > 0).length, exports, attachments, downloads: downloads.length };
   });
+  return { ...(await counts), files: await bundleFiles(session.browser.worker) };
 }
 
 describe('a service worker stopped during a bulk export', () => {

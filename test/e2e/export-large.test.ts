@@ -5,51 +5,22 @@
  * CLI. The file on disk and the offscreen document are gone once the download is complete, and
  * a file a stopped worker left behind is deleted when the worker starts again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
-import type { Page } from 'playwright-core';
-import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
-import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
-import { seedThread, type SeededThread } from '../../scripts/lib/seed-thread';
 import { completedDownloads, verifyCli } from './helpers';
+import { bundleFiles, withSeededThread } from './seeded';
 
 const MiB = 1024 * 1024;
-let server: FixtureServer;
-let b: ExtensionBrowser;
-let page: Page;
-let seeded: SeededThread;
-
-beforeAll(async () => {
-  server = await startFixtureServer(['web.whatsapp.com']);
-  b = await launchWithExtension(server);
-  page = await b.context.newPage();
-  await page.goto(`chrome-extension://${b.extensionId}/src/ui/dashboard/index.html`);
-  seeded = await seedThread(b.worker, { messages: 2000, files: 20, fileBytes: 4 * MiB });
-}, 180_000);
-
-/** Names in the extension's bundle-file folder (src/background/bundle-files.ts). */
-function bundleFiles(): Promise<string[]> {
-  return b.worker.evaluate(async () => {
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
-    const names: string[] = [];
-    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
-    return names;
-  });
-}
-
-afterAll(async () => {
-  await b?.close();
-  await server?.close();
-});
+const session = withSeededThread({ messages: 2000, files: 20, fileBytes: 4 * MiB });
 
 describe('exporting a large bundle', () => {
   it('streams 80 MiB of attachments to Downloads, and the CLI verifies it', async () => {
-    const r = await page.evaluate(
+    const r = await session.page.evaluate(
       (threadId) => chrome.runtime.sendMessage({ type: 'popup/export', threadIds: [threadId], scope: 'full', route: 'download' }),
-      seeded.threadId,
+      session.seeded.threadId,
     );
     expect(r).toMatchObject({ ok: true, messages: 2000, attachments: 20, route: 'download' });
-    const [download] = await completedDownloads(b.worker, 1, 120_000);
+    const [download] = await completedDownloads(session.browser.worker, 1, 120_000);
     expect(download).toMatchObject({ state: 'complete' });
     expect(statSync(download!.filename).size).toBeGreaterThan(80 * MiB);
     const { code, stdout, stderr } = await verifyCli(download!.filename);
@@ -59,28 +30,28 @@ describe('exporting a large bundle', () => {
 
   it('leaves no bundle file on disk and closes the offscreen document once the download is done', async () => {
     const state = async () => ({
-      files: await bundleFiles(),
-      offscreen: await b.worker.evaluate(async () => (await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length),
+      files: await bundleFiles(session.browser.worker),
+      offscreen: await session.browser.worker.evaluate(async () => (await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length),
     });
     await expect.poll(state, { timeout: 20_000 }).toEqual({ files: [], offscreen: 0 });
   });
 
   it('deletes, at the next start, a bundle file that a worker stopped mid-export left behind', async () => {
     // What an export cut short leaves: a half-written bundle file no download or upload names.
-    await b.worker.evaluate(async () => {
+    await session.browser.worker.evaluate(async () => {
       const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
       const w = await (await dir.getFileHandle('0-left-behind.zip', { create: true })).createWritable();
       await w.write(new Uint8Array(1024));
       await w.close();
       (globalThis as { __beforeStop?: boolean }).__beforeStop = true;
     });
-    expect(await bundleFiles()).toEqual(['0-left-behind.zip']);
-    const cdp = await b.context.newCDPSession(page);
+    expect(await bundleFiles(session.browser.worker)).toEqual(['0-left-behind.zip']);
+    const cdp = await session.browser.context.newCDPSession(session.page);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
     // Any message wakes the worker; its start-up removes the leftover.
-    await page.evaluate(() => chrome.runtime.sendMessage({ type: 'popup/threads' }));
-    await expect.poll(bundleFiles, { timeout: 20_000 }).toEqual([]);
-    expect(await b.worker.evaluate(() => (globalThis as { __beforeStop?: boolean }).__beforeStop)).toBeUndefined();
+    await session.page.evaluate(() => chrome.runtime.sendMessage({ type: 'popup/threads' }));
+    await expect.poll(() => bundleFiles(session.browser.worker), { timeout: 20_000 }).toEqual([]);
+    expect(await session.browser.worker.evaluate(() => (globalThis as { __beforeStop?: boolean }).__beforeStop)).toBeUndefined();
   });
 });

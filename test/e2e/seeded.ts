@@ -48,3 +48,13 @@ export function withSeededThread(size: { messages: number; files: number; fileBy
     },
   };
 }
+
+/** The names of the bundle files in the extension's Origin Private File System (src/background/bundle-files.ts). */
+export function bundleFiles(worker: ExtensionBrowser['worker']): Promise<string[]> {
+  return worker.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
+    const names: string[] = [];
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+    return names;
+  });
+}

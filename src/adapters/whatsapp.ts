@@ -10,6 +10,7 @@ import { AdapterReadError } from './types';
 import type { Adapter, PageMessage, PageRead } from './types';
 import { attr, firstMatching, flatText, outermost, shortHash } from './dom';
 import { readRow } from './whatsapp-rows';
+import { RowMemo } from './row-memo';
 import type { MessageFacts, RowFacts } from './whatsapp-rows';
 import { COMPOSER_LABEL, SEL, SELF_WORDS } from './whatsapp-selectors';
 import { resolveChipDates } from './whatsapp-chips';
@@ -186,10 +187,14 @@ function toMessage(
   };
 }
 
+/** Each row's facts, read again only when the row changed (auto-capture reads after every burst of changes). */
+const rowMemo = new RowMemo<RowFacts>(SEL.rows.join(', '));
+
 function read(doc: Document): PageRead {
   if (!conversationOpen(doc)) throw fail(SEL.header, `no open conversation matched ${SEL.header}`);
+  rowMemo.sync(doc);
   const header = readHeader(doc);
-  const facts = findRows(doc).map(readRow);
+  const facts = findRows(doc).map((row) => rowMemo.get(row, readRow));
   const { order, sectionDate } = datesOf(doc, facts);
   const messageFacts = facts.flatMap((f) => (f.kind === 'message' ? [f.facts] : []));
   const ids = facts.flatMap((f) => (f.kind === 'message' ? [f.facts.id] : f.kind === 'event' ? [f.id] : []));

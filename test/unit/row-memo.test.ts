@@ -1,0 +1,103 @@
+// @vitest-environment happy-dom
+/**
+ * RowMemo: a row's facts are read again exactly when something that can change them changed —
+ * never served stale (a missed edit would be a lost version), and not re-read when nothing did.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { RowMemo } from '../../src/adapters/row-memo';
+import { whatsappAdapter } from '../../src/adapters/whatsapp';
+
+const ROW = '[role="row"]';
+
+function page(): void {
+  document.body.innerHTML = `
+    <header><span id="status">online</span></header>
+    <div id="list">
+      <div role="row" id="a"><span class="text">first</span></div>
+      <div role="row" id="b"><span class="text">second</span></div>
+      <div role="row" id="c"><span class="text">third</span></div>
+    </div>`;
+}
+
+/** Reads every row through the memo; returns which rows were really read. */
+function readAll(memo: RowMemo<string>): { texts: string[]; read: string[] } {
+  memo.sync(document);
+  const read: string[] = [];
+  const texts = Array.from(document.querySelectorAll(ROW)).map((row) =>
+    memo.get(row, (r) => {
+      read.push(r.id);
+      return `${r.closest('[aria-hidden="true"]') ? 'hidden ' : ''}${r.textContent!.trim()}`;
+    }),
+  );
+  return { texts, read };
+}
+
+describe('RowMemo', () => {
+  let memo: RowMemo<string>;
+  beforeEach(() => {
+    page();
+    memo = new RowMemo<string>(ROW);
+    readAll(memo);
+  });
+
+  it('does not read an unchanged row again', () => {
+    expect(readAll(memo)).toEqual({ texts: ['first', 'second', 'third'], read: [] });
+  });
+
+  it('reads again a row whose text changed, even in the same task as the read', () => {
+    document.querySelector('#b .text')!.firstChild!.textContent = 'second, edited';
+    expect(readAll(memo)).toEqual({ texts: ['first', 'second, edited', 'third'], read: ['b'] });
+  });
+
+  it('reads again a row whose attribute or children changed', () => {
+    document.querySelector('#a .text')!.setAttribute('data-edited', 'yes');
+    document.querySelector('#c')!.append(document.createElement('img'));
+    expect(readAll(memo).read).toEqual(['a', 'c']);
+  });
+
+  it('reads new rows and rows moved elsewhere; a removed row costs nothing', () => {
+    const list = document.getElementById('list')!;
+    list.append(document.getElementById('a')!); // moved to the end
+    const d = document.createElement('div');
+    d.setAttribute('role', 'row');
+    d.id = 'd';
+    d.textContent = 'fourth';
+    list.append(d);
+    document.getElementById('b')!.remove();
+    expect(readAll(memo)).toEqual({ texts: ['third', 'first', 'fourth'], read: ['a', 'd'] });
+  });
+
+  it('reads every row again when an element holding rows changes an attribute (e.g. becomes aria-hidden)', () => {
+    document.getElementById('list')!.setAttribute('aria-hidden', 'true');
+    expect(readAll(memo)).toEqual({ texts: ['hidden first', 'hidden second', 'hidden third'], read: ['a', 'b', 'c'] });
+  });
+
+  it('ignores changes outside the rows that cannot touch them', () => {
+    document.getElementById('status')!.textContent = 'typing…';
+    document.getElementById('status')!.setAttribute('class', 'busy');
+    expect(readAll(memo).read).toEqual([]);
+  });
+
+  it('starts afresh on another document', () => {
+    const other = document.implementation.createHTMLDocument('other');
+    memo.sync(other);
+    memo.sync(document);
+    expect(readAll(memo).read).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('the WhatsApp adapter with remembered rows', () => {
+  it('reads an edit made just before the read, in the same task, and nothing else changes', () => {
+    const html = readFileSync('test/fixtures/whatsapp/demo-group.html', 'utf8');
+    document.documentElement.innerHTML = new DOMParser().parseFromString(html, 'text/html').documentElement.innerHTML;
+    const before = whatsappAdapter.read(document);
+    const target = before.messages.find((m) => m.messageId === '3EB0D1E2F3A4B5C6D7E8FA')!;
+    expect(target.text).toMatch(/^Agenda for Thursday/);
+    const textEl = document.querySelector('[data-id="3EB0D1E2F3A4B5C6D7E8FA"] span.selectable-text > span')!;
+    textEl.textContent = 'changed after the first read';
+    const after = whatsappAdapter.read(document);
+    expect(after.messages.find((m) => m.messageId === target.messageId)!.text).toBe('changed after the first read');
+    expect(after.messages.filter((m) => m.messageId !== target.messageId)).toEqual(before.messages.filter((m) => m.messageId !== target.messageId));
+  });
+});

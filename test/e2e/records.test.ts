@@ -23,7 +23,7 @@ let dashboard: Page;
 const store = mkdtempSync(join(tmpdir(), 'tk-intake-'));
 let intakePort = 0;
 
-async function startRecords(faults: { failNext?: number } = {}): Promise<IntakeServer> {
+async function startRecords(faults: { failNext?: number; delayMs?: number } = {}): Promise<IntakeServer> {
   return startIntake({ port: intakePort, storeDir: store, tokens: [TOKEN], tls: { cert: server.certificate.cert, key: server.certificate.key }, faults });
 }
 
@@ -147,6 +147,38 @@ describe('records workflow', () => {
     await dashboard.getByRole('button', { name: 'Retry uploads now' }).click();
     await expect.poll(async () => (await exportsTable()).join('\n'), { timeout: 20_000 }).toContain(`receipt ${before.receiptId}`);
     expect(readdirSync(store).filter((f) => f.endsWith('.zip'))).toHaveLength(storedBefore);
+  });
+
+  it('a worker stopped while an upload is in flight sends it again when it wakes: the bundle is kept once and its receipt recorded', async () => {
+    // The records system stores the bundle, then takes 5 s to answer: the worker is stopped meanwhile.
+    await intake.close();
+    const faults = { delayMs: 5000 };
+    intake = await startRecords(faults);
+    const zips = () => readdirSync(store).filter((f) => f.endsWith('.zip')).length;
+    const zipsBefore = zips();
+    const statuses = () =>
+      b.worker.evaluate(async () => {
+        const open = indexedDB.open('threadkeeper');
+        const db: IDBDatabase = await new Promise((res) => (open.onsuccess = () => res(open.result)));
+        const rows: { status: string }[] = await new Promise((res) => {
+          const r = db.transaction('uploads').objectStore('uploads').getAll();
+          r.onsuccess = () => res(r.result);
+        });
+        db.close();
+        return rows.map((u) => u.status);
+      });
+    await uploadAgain();
+    await expect.poll(statuses, { timeout: 20_000, interval: 100 }).toContain('sending');
+    await expect.poll(zips, { timeout: 20_000, interval: 100 }).toBe(zipsBefore + 1); // stored; the answer is on its way
+    const cdp = await b.context.newCDPSession(dashboard);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    faults.delayMs = 0;
+    // The next worker finds the upload still "sending", sends it again, and gets the same receipt.
+    await dashboard.reload();
+    await expect.poll(async () => (await exportsTable())[0], { timeout: 30_000 }).toMatch(/received by the records system, receipt \S+/);
+    expect(await statuses()).not.toContain('sending');
+    expect(zips()).toBe(zipsBefore + 1);
   });
 
   it('an endpoint with an untrusted certificate keeps the bundle queued and says why', async () => {

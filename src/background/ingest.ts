@@ -133,7 +133,8 @@ export async function ingestBatch(
       // rather than one request per message (see docs/performance.md, "Ingest").
       const referenced = [...new Set(incoming.flatMap(({ content }) => content.attachments.map((a) => a.sha256)).filter((h): h is string => h !== null))];
       const wanted = [...new Set([...blobs.map((b) => b.sha256), ...referenced])];
-      const stored = new Set((await db.attachments.bulkGet(wanted)).filter((r) => r !== undefined).map((r) => r.sha256));
+      // Keys only: an attachment row holds its bytes, which this check must not load.
+      const stored = new Set((await db.attachments.where('sha256').anyOf(wanted).primaryKeys()) as string[]);
       const newBlobs = blobs.filter((b, i) => !stored.has(b.sha256) && blobs.findIndex((o) => o.sha256 === b.sha256) === i);
       if (newBlobs.length > 0) {
         await db.attachments.bulkAdd(newBlobs.map((b) => ({ sha256: b.sha256, mediaType: b.mediaType, size: b.bytes.length, bytes: b.bytes, firstSeenAt: at })));

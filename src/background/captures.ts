@@ -6,7 +6,8 @@
  */
 import browser from 'webextension-polyfill';
 import type { CaptureRow } from '../db/schema';
-import type { CaptureLimits, CaptureView, ContentEnd, ContentPreserveStart, ContentProgress, EndReason, PreserveStart } from '../shared/protocol';
+import { contentEndSchema, type AliveAnswer, type BackgroundToContent, type CaptureLimits, type CaptureView, type ContentEnd, type ContentPreserveStart, type ContentProgress, type EndReason, type PreserveStart } from '../shared/protocol';
+import { parse } from '../shared/schema';
 import type { Adapter } from '../adapters/types';
 import { audit, db } from './context';
 import { loadSettings } from './settings';
@@ -161,7 +162,7 @@ export async function recordProgress(p: ContentProgress, tabId: number, frameId:
     .where('id')
     .equals(p.captureId)
     .filter((c) => ownedBy(c, tabId, frameId) && c.status === 'running')
-    .modify({ phase: p.phase, oldestSentAt: p.oldestSentAt });
+    .modify({ phase: p.phase, oldestSentAt: p.oldestSentAt, lastActivityAt: new Date().toISOString() });
 }
 
 export async function recordEnd(e: ContentEnd, tabId: number, frameId: number): Promise<boolean> {
@@ -204,10 +205,40 @@ export async function reconcile(): Promise<void> {
   }
 }
 
+/** After this long without word from the page, the popup's next look asks the page whether the capture still runs. */
+export const QUIET_MS = 30_000;
+
+/**
+ * A running capture the page has been quiet about: ask the page. Still running — note it; ended
+ * — record the end it reports (its end message was lost); no such capture or no answer (the
+ * content script is gone) — close the record, keeping everything acknowledged. So a capture is
+ * never shown as running forever.
+ */
+export async function checkQuiet(c: CaptureRow, now = Date.now()): Promise<void> {
+  if (c.status !== 'running' || c.mode !== 'manual') return;
+  if (now - Date.parse(c.lastActivityAt ?? c.startedAt) < QUIET_MS) return;
+  const message: BackgroundToContent = { type: 'bg/alive', captureId: c.id };
+  const answer = (await browser.tabs.sendMessage(c.tabId, message, { frameId: frameOf(c) }).catch(() => null)) as AliveAnswer | null | undefined;
+  if (answer?.ok && answer.running) {
+    await db.captures.update(c.id, { lastActivityAt: new Date(now).toISOString() });
+    return;
+  }
+  const end = answer?.ok ? (() => { try { return parse(contentEndSchema, answer.end); } catch { return null; } })() : null;
+  if (end && end.captureId === c.id) {
+    await finishCapture(c.id, end.reason, end.detail, end.selector);
+    return;
+  }
+  await finishCapture(c.id, 'error', 'the page stopped reporting on this capture (reloaded, or its content script was stopped); everything acknowledged is kept');
+}
+
 export async function view(tabId: number): Promise<CaptureView | null> {
-  const rows = await db.captures.where('tabId').equals(tabId).filter((c) => c.mode === 'manual').toArray();
-  const c = rows.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))[0];
+  const latest = async () => (await db.captures.where('tabId').equals(tabId).filter((x) => x.mode === 'manual').toArray()).sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))[0];
+  let c = await latest();
   if (!c) return null;
+  if (c.status === 'running') {
+    await checkQuiet(c);
+    c = (await latest())!;
+  }
   const thread = c.threadId ? await db.threads.get(c.threadId) : undefined;
   return {
     captureId: c.id,

@@ -217,6 +217,7 @@ export async function ingestBatch(
       const messagesInBatch = batch.messages.filter((m) => m.type === 'message').length;
       await db.captures.update(batch.captureId, {
         threadId,
+        lastActivityAt: at,
         appliedSeqs: [...capture.appliedSeqs, batch.seq],
         counts: {
           messages: capture.counts.messages + messagesInBatch,

@@ -9,6 +9,7 @@ import browser, { type Runtime } from 'webextension-polyfill';
 import { adapterById, adapterForUrl } from '../adapters/registry';
 import { AdapterReadError, type Adapter } from '../adapters/types';
 import type {
+  AliveAnswer,
   AutoStartAnswer,
   BackgroundToContent,
   BatchAck,
@@ -100,6 +101,8 @@ function probe(adapter: Adapter): ProbeResult {
 }
 
 const captures = new Map<string, AbortController>();
+/** How each capture of this page ended, kept so the background can ask again if the end message was lost. */
+const endings = new Map<string, Extract<ContentRequest, { type: 'content/capture-end' }>>();
 
 function startPreserve(adapter: Adapter, captureId: string, limits: CaptureLimits, page: AbortSignal): ContentPreserveStart {
   if (!adapter.conversationOpen(document)) return { ok: false, error: `no ${adapter.name} conversation is open in this tab` };
@@ -120,8 +123,10 @@ function startPreserve(adapter: Adapter, captureId: string, limits: CaptureLimit
       limits,
       progress: (phase) => void tell({ type: 'content/progress', captureId, adapter: adapter.id, phase, sent: session.acknowledged, oldestSentAt: session.oldestSentAt }),
     });
+    const end = { type: 'content/capture-end', captureId, adapter: adapter.id, reason: result.reason, detail: result.detail, selector: result.selector } as const;
+    endings.set(captureId, end);
     captures.delete(captureId);
-    await tellEnd({ type: 'content/capture-end', captureId, adapter: adapter.id, reason: result.reason, detail: result.detail, selector: result.selector });
+    await tellEnd(end);
   })();
   return { ok: true };
 }
@@ -201,6 +206,11 @@ function runWith(adapter: Adapter): void {
         if (m.enabled) void maybeAutoCapture(adapter, page.signal);
         else auto?.abort();
         return Promise.resolve({ ok: true });
+      case 'bg/alive': {
+        const end = endings.get(m.captureId);
+        const answer: AliveAnswer = captures.has(m.captureId) ? { ok: true, running: true } : end ? { ok: true, running: false, end } : { ok: false };
+        return Promise.resolve(answer);
+      }
       case 'bg/cancel':
         captures.get(m.captureId)?.abort(CANCELLED);
         return Promise.resolve({ ok: captures.has(m.captureId) });

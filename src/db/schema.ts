@@ -87,6 +87,8 @@ export interface CaptureRow {
   id: string;
   threadId: string | null;
   tabId: number;
+  /** When the page last reported on this capture (progress, a batch, a liveness answer). Not indexed. */
+  lastActivityAt?: string;
   /** The frame capturing: 0 (absent in older rows) for the tab's page, else an embedded messenger frame (Google Chat in Gmail). Not indexed. */
   frameId?: number;
   pageUrl: string;

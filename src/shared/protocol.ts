@@ -278,8 +278,13 @@ export type BackgroundToContent =
   | { type: 'bg/probe' }
   | { type: 'bg/preserve'; captureId: string; limits: CaptureLimits }
   | { type: 'bg/cancel'; captureId: string }
+  /** Is this capture still running in the page, and if it ended, how (an end message may have been lost)? */
+  | { type: 'bg/alive'; captureId: string }
   /** Auto-capture was turned on or off for this messenger (settings changed). */
   | { type: 'bg/auto'; enabled: boolean };
+
+/** The page's answer to bg/alive. `end` is the capture-end message the page sent (or tried to). */
+export type AliveAnswer = { ok: true; running: true } | { ok: true; running: false; end: ContentEnd } | { ok: false };
 
 export type ProbeResult =
   | {

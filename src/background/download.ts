@@ -11,6 +11,7 @@
 import browser, { type Downloads } from 'webextension-polyfill';
 import type { OffscreenAnswer, OffscreenRequest } from '../shared/protocol';
 import { deleteBundleFile, deleteBundleFilesExcept } from './bundle-files';
+import { serialQueue } from '../shared/serial';
 
 const OFFSCREEN_URL = 'src/offscreen/offscreen.html';
 const PENDING_KEY = 'pendingDownloads';
@@ -28,12 +29,7 @@ async function pending(): Promise<Pending> {
  * use, and a download reported ended twice (its onChanged event, and the check right after it
  * started) must be cleaned up once.
  */
-let queue: Promise<unknown> = Promise.resolve();
-function serially<T>(step: () => Promise<T>): Promise<T> {
-  const run = queue.then(step, step);
-  queue = run.catch(() => undefined);
-  return run;
-}
+const serially = serialQueue();
 
 async function offscreenOpen(): Promise<boolean> {
   return (await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length > 0;

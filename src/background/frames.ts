@@ -7,6 +7,7 @@
  */
 import browser from 'webextension-polyfill';
 import type { PlatformId } from '../shared/model';
+import { serialQueue } from '../shared/serial';
 
 export interface KnownFrame {
   frameId: number;
@@ -20,12 +21,7 @@ const KEY = 'embeddedFrames';
 
 // Read-modify-write of one storage key: serialized within this worker, so two frames saying
 // hello at once do not drop each other.
-let queue: Promise<unknown> = Promise.resolve();
-function serialized<T>(work: () => Promise<T>): Promise<T> {
-  const next = queue.then(work, work);
-  queue = next.catch(() => undefined);
-  return next;
-}
+const serialized = serialQueue();
 
 async function load(): Promise<Registry> {
   const { [KEY]: value } = await browser.storage.session.get(KEY);

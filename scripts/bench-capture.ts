@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Worker } from 'playwright-core';
 import { startFixtureServer, type FixtureServer } from './lib/fixture-server';
-import { chromiumPath, launchWithExtension } from './lib/browser';
+import { chromiumArgs, chromiumPath, launchWithExtension } from './lib/browser';
 import { longThreadPage } from '../test/fixtures/long-thread/whatsapp-long-thread';
 import { preserveInPopup, setExtensionStorage } from '../test/e2e/helpers';
 
@@ -64,22 +64,6 @@ function limitsFor(n: number): { renderMs: number; captureMs: number } {
   // ~30 ms per message is three times slower than anything measured; at least 5 minutes.
   const ms = Math.max(300_000, n * 30);
   return { renderMs: ms, captureMs: ms * 2 };
-}
-
-/** Chromium flags of scripts/lib/browser.ts, minus the extension. */
-function plainArgs(server: FixtureServer): string[] {
-  const rules = server.hosts.map((h) => `MAP ${h} 127.0.0.1:${server.port}`).join(', ');
-  return [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    `--host-resolver-rules=${rules}`,
-    `--ignore-certificate-errors-spki-list=${server.certificate.spki}`,
-  ];
 }
 
 /**
@@ -165,7 +149,7 @@ export async function launchPlain(server: FixtureServer): Promise<{ context: Bro
     executablePath: chromiumPath(),
     headless: true,
     ignoreHTTPSErrors: true,
-    args: plainArgs(server),
+    args: chromiumArgs(server),
   });
   return {
     context,

@@ -30,6 +30,29 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
+/**
+ * The flags every test and benchmark browser runs with: the fixture server plays the messengers'
+ * hosts (plus `hostPorts`, e.g. a records intake server), its self-signed certificate accepted.
+ */
+export function chromiumArgs(server: FixtureServer, hostPorts: Record<string, number> = {}): string[] {
+  const rules = [
+    ...Object.entries(hostPorts).map(([h, port]) => `MAP ${h} 127.0.0.1:${port}`),
+    ...server.hosts.map((h) => `MAP ${h} 127.0.0.1:${server.port}`),
+  ].join(', ');
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    // No quotes inside: these are argv entries, not a shell line.
+    `--host-resolver-rules=${rules}`,
+    `--ignore-certificate-errors-spki-list=${server.certificate.spki}`,
+  ];
+}
+
 export async function launchWithExtension(
   server: FixtureServer,
   opts: { headless?: boolean; dist?: string; /** more host → local port mappings (e.g. a records intake server) */ hostPorts?: Record<string, number> } = {},
@@ -38,30 +61,13 @@ export async function launchWithExtension(
   if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`no built extension at ${dist}: run npm run build`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'tk-profile-'));
   const downloadsPath = mkdtempSync(join(tmpdir(), 'tk-downloads-'));
-  const rules = [
-    ...Object.entries(opts.hostPorts ?? {}).map(([h, port]) => `MAP ${h} 127.0.0.1:${port}`),
-    ...server.hosts.map((h) => `MAP ${h} 127.0.0.1:${server.port}`),
-  ].join(', ');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
     headless: opts.headless ?? true,
     acceptDownloads: true,
     downloadsPath,
     ignoreHTTPSErrors: true,
-    args: [
-      `--disable-extensions-except=${dist}`,
-      `--load-extension=${dist}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      // No quotes inside: these are argv entries, not a shell line.
-      `--host-resolver-rules=${rules}`,
-      `--ignore-certificate-errors-spki-list=${server.certificate.spki}`,
-    ],
+    args: [`--disable-extensions-except=${dist}`, `--load-extension=${dist}`, ...chromiumArgs(server, opts.hostPorts)],
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const extensionId = new URL(worker.url()).host;

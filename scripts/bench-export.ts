@@ -48,6 +48,8 @@ export interface ExportBench {
   /** Measured by the extension: writing the bundle file, and recording what it carried. */
   bundleSeconds: number;
   recordSeconds: number;
+  /** Where the bundle file's time went, as the extension measured it (ms). */
+  phases: Record<string, number>;
   exportMBps: number;
   /** JSZip STORE + SHA-512 of the same files, seconds per round. */
   baselineSeconds: number[];
@@ -70,6 +72,11 @@ export interface ExportBench {
   shaMBps: number;
   verifyRatio: number;
   verdict: string;
+}
+
+/** "load 812, build 95, …": the extension's own phase times (ExportPhases), rounded. */
+export function describePhases(phases: Record<string, number>): string {
+  return Object.entries(phases).map(([k, ms]) => `${k} ${ms.toFixed(0)}`).join(', ');
 }
 
 const median = (xs: number[]): number => {
@@ -164,17 +171,19 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     let exportSeconds: number;
     let bundleSeconds: number;
     let recordSeconds: number;
+    let phases: Record<string, number>;
     let rssPeakMB: number;
     try {
       const r = (await page.evaluate(
         (threadId) => chrome.runtime.sendMessage({ type: 'popup/export', threadIds: [threadId], scope: 'full', route: 'download' }),
         seeded.threadId,
-      )) as { ok: boolean; error?: string; messages?: number; attachments?: number; seconds?: { bundle: number; total: number } };
+      )) as { ok: boolean; error?: string; messages?: number; attachments?: number; seconds?: { bundle: number; total: number }; phases?: Record<string, number> };
       exportSeconds = (performance.now() - t0) / 1000;
       rssPeakMB = statusMB(ext, 'VmHWM');
       if (!r.ok || r.messages !== opts.messages || r.attachments !== opts.files || !r.seconds) throw new Error(`export did not succeed: ${JSON.stringify(r)}`);
       bundleSeconds = r.seconds.bundle;
       recordSeconds = r.seconds.total - r.seconds.bundle;
+      phases = r.phases ?? {};
     } finally {
       clearInterval(sampler);
     }
@@ -188,6 +197,8 @@ export async function exportBench(opts: { messages: number; files: number; fileB
       if (!otherGrowth || peak - was > otherGrowth.peakMB - otherGrowth.beforeMB) otherGrowth = { kind: procs.kinds.get(p) ?? '?', beforeMB: was, peakMB: peak };
     }
     log(`  export: ${exportSeconds.toFixed(2)} s (bundle file ${bundleSeconds.toFixed(2)} s, download start and recording ${recordSeconds.toFixed(2)} s); extension process ${rssBeforeMB.toFixed(0)} MB before, peak ${rssPeakMB.toFixed(0)} MB (sampled: ${rssBundlePeakMB.toFixed(0)} MB while writing the bundle, ${rssAfterPeakMB.toFixed(0)} MB after); whole browser ${browserBeforeMB.toFixed(0)} → peak ${browserPeakMB.toFixed(0)} MB; most grown other process: ${otherGrowth ? `${otherGrowth.kind} ${otherGrowth.beforeMB.toFixed(0)} → ${otherGrowth.peakMB.toFixed(0)} MB` : 'none'}`);
+
+    log(`  bundle file phases (ms): ${describePhases(phases)}`);
 
     let file = '';
     let downloadSeconds = 0;
@@ -239,7 +250,7 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     const verifyMBps = payloadBytes / MB / median(verifySeconds);
     const shaMBps = payloadBytes / MB / median(shaSeconds);
     return {
-      messages: opts.messages, files: opts.files, fileBytes: opts.fileBytes, payloadBytes, zipBytes, seedSeconds, exportSeconds, bundleSeconds, recordSeconds, downloadSeconds,
+      messages: opts.messages, files: opts.files, fileBytes: opts.fileBytes, payloadBytes, zipBytes, seedSeconds, exportSeconds, bundleSeconds, recordSeconds, phases, downloadSeconds,
       zipEntries: files.size, exportMBps, baselineSeconds, baselineMBps, ratio: exportMBps / baselineMBps, rssBeforeMB, rssPeakMB, rssBundlePeakMB, rssAfterPeakMB, browserBeforeMB, browserPeakMB, otherGrowth,
       verifySeconds, shaSeconds, verifyMBps, shaMBps, verifyRatio: verifyMBps / shaMBps, verdict,
     };

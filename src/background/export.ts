@@ -13,7 +13,7 @@ import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
 import { buildThreadRecord, type ThreadRows } from '../bundle/thread-record';
 import { renderTranscript } from '../bundle/transcript';
 import { renderMessagesCsv } from '../bundle/csv';
-import { streamBundle, type PayloadSource, type StreamedBundle, type BundleSigner, type ZipSink } from '../bundle/bag-writer';
+import { newWritePhases, streamBundle, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 
@@ -38,6 +38,15 @@ export interface ExportedBundle {
   attachments: number;
   /** Exactly which version of which message the bundle carries. */
   carried: [threadId: string, messageId: string, version: number][];
+  /** Milliseconds: reading rows, building the records, rendering and encoding the text files, streaming the bag (and inside it, WritePhases). */
+  phases: ExportPhases;
+}
+
+export interface ExportPhases extends WritePhases {
+  load: number;
+  build: number;
+  render: number;
+  write: number;
 }
 
 /**
@@ -131,11 +140,21 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   let attachments = 0;
   const titles: string[] = [];
   const carried: ExportedBundle['carried'] = [];
+  const phases: ExportPhases = { load: 0, build: 0, render: 0, write: 0, ...newWritePhases() };
+  let t0 = performance.now();
+  const lap = (key: 'load' | 'build' | 'render' | 'write') => {
+    const t = performance.now();
+    phases[key] += t - t0;
+    t0 = t;
+  };
   for (const threadId of [...threadIds].sort()) {
+    t0 = performance.now();
     const rows = await loadThreadRows(db, threadId, opts.scope ?? 'full', { attachmentBytes: false });
+    lap('load');
     if (rows.messages.length === 0) continue; // incremental: nothing new in this thread
     const folder = await threadFolder(threadId);
     const record = buildThreadRecord(rows);
+    lap('build');
     for (const m of rows.messages) carried.push([threadId, m.messageId, m.versionCount]);
     messages += record.messages.filter((m) => m.type === 'message').length;
     attachments += record.attachments.filter((a) => a.path).length;
@@ -151,6 +170,7 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
       payload.push({ path: `${folder}/${name}`, bytes });
       digests.push([`${folder}/${name}`, await sha256Hex(bytes)]);
     }
+    lap('render');
     for (const a of record.attachments) {
       if (!a.path || !a.sha256) continue;
       const sha256 = a.sha256;
@@ -174,7 +194,9 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   const first = (threadIds.length === 1 ? (await threadFolder(threadIds[0]!)).split('/')[1] : `${threadIds.length}-threads`) ?? 'bundle';
   const bagName = `threadkeeper-${first}-${payloadId}`;
 
+  t0 = performance.now();
   const bundle = await streamBundle({
+    phases,
     bagName,
     payload,
     signer: opts.signer,
@@ -189,5 +211,6 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
       softwareAgent: opts.softwareAgent,
     },
   });
-  return { bundle, fileName: `${bagName}.zip`, externalIdentifier: `urn:threadkeeper:bundle:${payloadId}`, messages, attachments, carried };
+  lap('write');
+  return { bundle, fileName: `${bagName}.zip`, externalIdentifier: `urn:threadkeeper:bundle:${payloadId}`, messages, attachments, carried, phases };
 }

@@ -8,7 +8,7 @@
  */
 import browser from 'webextension-polyfill';
 import { audit, db } from './context';
-import { exportThreads, type ExportedBundle } from './export';
+import { exportThreads, type ExportedBundle, type ExportPhases } from './export';
 import { getSigningKey, signerFor } from './signing-key';
 import { loadSettings, type Settings } from './settings';
 import { emlDraft } from '../forward/eml';
@@ -37,6 +37,8 @@ export interface BundleResult {
   note?: string;
   /** Wall-clock seconds: to write the bundle file (read, render, stream, sign), and in all (recording included). */
   seconds?: { bundle: number; total: number };
+  /** Where the bundle's time went, in milliseconds (ExportPhases), for the benchmark. */
+  phases?: ExportPhases;
   error?: string;
 }
 
@@ -187,6 +189,7 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
       route,
       note,
       seconds: { bundle: bundleSeconds, total: (performance.now() - started) / 1000 },
+      phases: exported.phases,
     };
   } catch (err) {
     await audit('export-failed', { threadIds, scope, route, error: describeError(err) });

@@ -1,7 +1,7 @@
 /**
  * Writes a signed BagIt bag (RFC 8493) as one ZIP, streamed: entries go one at a time into a
- * sink, so a bundle of any size needs memory for at most two payload files (one on its way into
- * the sink, the next being hashed) and two 1 MiB buffers, plus the bag's small tag files and one
+ * sink, so a bundle of any size needs memory for at most two payload files (one being hashed or
+ * on its way into the sink, the next being read ahead) and two 1 MiB buffers, plus the bag's small tag files and one
  * central-directory record per entry; never for the whole ZIP.
  * Platform-neutral: runs in the MV3 service worker and in Node 20 (globalThis.crypto.subtle,
  * CompressionStream, TextEncoder; no node:).
@@ -81,6 +81,34 @@ export interface StreamedBundle {
   bagName: string;
   /** Every entry path in the ZIP, sorted, e.g. '<bagName>/data/threads/.../thread.json'. */
   files: string[];
+}
+
+/**
+ * Where a bundle's time went, in milliseconds, for the benchmark (docs/performance.md): reading
+ * lazy files, DEFLATE, CRC-32 and the ZIP's SHA-256 (JavaScript, on this thread), waiting for
+ * the sink and for WebCrypto's SHA-512s. Filled in by streamBundle when passed.
+ */
+export interface WritePhases {
+  read: number;
+  deflate: number;
+  checksums: number;
+  sinkWait: number;
+  sha512Wait: number;
+}
+
+export function newWritePhases(): WritePhases {
+  return { read: 0, deflate: 0, checksums: 0, sinkWait: 0, sha512Wait: 0 };
+}
+
+/** Runs `fn`, adding its time to `phases[key]` (when phases are kept). */
+async function timed<T>(phases: WritePhases | undefined, key: keyof WritePhases, fn: () => T | Promise<T>): Promise<T> {
+  if (!phases) return fn();
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    phases[key] += performance.now() - t0;
+  }
 }
 
 export interface WrittenBundle extends StreamedBundle {
@@ -292,9 +320,9 @@ interface CentralRecord {
 
 /**
  * Counts, hashes and batches what goes to the sink, keeping at most one sink write in flight:
- * while the sink stores one chunk (an attachment on its way to disk), the writer reads and
- * hashes the next file. So the writer holds at most two payload files' bytes at once (the one
- * being written out and the one being hashed) and two 1 MiB buffers.
+ * while the sink stores one chunk (an attachment on its way to disk), the writer hashes the next
+ * file. With streamBundle's read-ahead (which waits for the sink before reading a file ahead),
+ * the writer holds at most two payload files' bytes at once and two 1 MiB buffers.
  */
 class ZipOutput {
   offset = 0;
@@ -303,10 +331,15 @@ class ZipOutput {
   private buffered = 0;
   private inflight: Promise<void> = Promise.resolve();
 
-  constructor(private readonly sink: ZipSink) {}
+  constructor(
+    private readonly sink: ZipSink,
+    readonly phases?: WritePhases,
+  ) {}
 
   async write(bytes: Uint8Array): Promise<void> {
+    const t0 = this.phases ? performance.now() : 0;
     this.hash.update(bytes);
+    if (this.phases) this.phases.checksums += performance.now() - t0;
     this.offset += bytes.length;
     if (this.offset > ZIP32_LIMIT) throw new Error('the bundle grew past 4 GiB, which needs ZIP64; this version does not write ZIP64');
     if (bytes.length >= SINK_BUFFER / 4) {
@@ -329,12 +362,17 @@ class ZipOutput {
       this.buffered = 0;
       await this.push(chunk);
     }
-    if (wait) await this.inflight;
+    if (wait) await timed(this.phases, 'sinkWait', () => this.inflight);
+  }
+
+  /** Waits until the sink has stored everything handed to it so far (buffered bytes stay buffered). */
+  async idle(): Promise<void> {
+    await timed(this.phases, 'sinkWait', () => this.inflight);
   }
 
   /** Starts the sink's write of `chunk` once the previous one is done (rethrowing its failure). */
   private async push(chunk: Uint8Array): Promise<void> {
-    await this.inflight;
+    await timed(this.phases, 'sinkWait', () => this.inflight);
     const writing = this.sink.write(chunk);
     writing.catch(() => undefined); // awaited by the next push or the final flush
     this.inflight = writing;
@@ -349,8 +387,9 @@ class ZipOutput {
 async function writeEntry(out: ZipOutput, path: string, bytes: Uint8Array): Promise<CentralRecord> {
   const name = encoder.encode(path);
   const deflate = isText(path);
-  const data = deflate ? await deflateRaw(bytes) : bytes;
-  const record: CentralRecord = { name, method: deflate ? 8 : 0, crc: crc32(bytes), compressedSize: data.length, size: bytes.length, offset: out.offset };
+  const data = deflate ? await timed(out.phases, 'deflate', () => deflateRaw(bytes)) : bytes;
+  const crc = await timed(out.phases, 'checksums', () => crc32(bytes));
+  const record: CentralRecord = { name, method: deflate ? 8 : 0, crc, compressedSize: data.length, size: bytes.length, offset: out.offset };
   const header = new Uint8Array(LOCAL_HEADER + name.length);
   const v = new DataView(header.buffer);
   v.setUint32(0, 0x04034b50, true);
@@ -413,8 +452,8 @@ const sizeOf = (f: PayloadSource): number => (isLazy(f) ? f.size : f.bytes.lengt
  * unusable, when the ZIP would need ZIP64, when the signer throws or returns anything but 64
  * bytes, or when the signature does not verify under the signer's own public key.
  */
-export async function streamBundle(opts: { bagName: string; payload: PayloadSource[]; info: BagInfo; signer: BundleSigner; sink: ZipSink }): Promise<StreamedBundle> {
-  const { bagName, payload, info, signer, sink } = opts;
+export async function streamBundle(opts: { bagName: string; payload: PayloadSource[]; info: BagInfo; signer: BundleSigner; sink: ZipSink; phases?: WritePhases }): Promise<StreamedBundle> {
+  const { bagName, payload, info, signer, sink, phases } = opts;
   assertSafeBagName(bagName);
   // The name checks see every file; a lazy file's bytes are not read for them.
   assertPayloadSet(payload.map((f) => (isLazy(f) ? { path: f.path, bytes: new Uint8Array(0) } : f)));
@@ -440,23 +479,32 @@ export async function streamBundle(opts: { bagName: string; payload: PayloadSour
   if (planned.length > MAX_ENTRIES) throw new Error(`the bundle would hold ${planned.length} files; more than 65,535 needs ZIP64, which this version does not write: export fewer threads per bundle`);
   if (zipSizeBound(planned) > ZIP32_LIMIT) throw new Error(`the bundle would be about ${humanSize(octets)}; 4 GiB and more needs ZIP64, which this version does not write: export fewer threads per bundle`);
 
-  const out = new ZipOutput(sink);
+  const out = new ZipOutput(sink, phases);
   const records: CentralRecord[] = [];
   const at = (p: string) => `${bagName}/${p}`;
   records.push(await writeEntry(out, at('bag-info.txt'), bagInfoBytes));
   records.push(await writeEntry(out, at('bagit.txt'), bagitBytes));
 
   let manifest = '';
-  for (const f of files) {
-    const bytes = isLazy(f) ? await f.read() : f.bytes;
+  // Read-ahead: the next file is read from its source (IndexedDB) while this one is hashed and
+  // written, but only once the sink has stored the one before it, so at most two payload files'
+  // bytes are held at once (this one, being hashed or written, and the next, being read).
+  const read = (f: PayloadSource): Promise<Uint8Array> => (isLazy(f) ? Promise.resolve().then(() => f.read()) : Promise.resolve(f.bytes));
+  let ahead = files.length ? read(files[0]!) : null;
+  for (const [i, f] of files.entries()) {
+    const bytes = await timed(phases, 'read', () => ahead!);
     if (!(bytes instanceof Uint8Array) || bytes.length !== sizeOf(f)) {
       throw new Error(`payload ${JSON.stringify(f.path)}: read ${bytes instanceof Uint8Array ? bytes.length : 'no'} bytes, but declared ${sizeOf(f)}`);
     }
     // WebCrypto's SHA-512 runs off the JavaScript thread: let it overlap the CRC-32 and SHA-256.
     const sha512 = sha512Hex(bytes);
     sha512.catch(() => undefined); // awaited just below, after writeEntry
+    await out.idle();
+    const following = files[i + 1];
+    ahead = following ? read(following) : null;
+    ahead?.catch(() => undefined); // awaited in the next round, unless this one fails first
     records.push(await writeEntry(out, at(`data/${f.path}`), bytes));
-    manifest += `${await sha512}  data/${f.path}\n`;
+    manifest += `${await timed(phases, 'sha512Wait', () => sha512)}  data/${f.path}\n`;
   }
 
   const manifestBytes = encoder.encode(manifest);

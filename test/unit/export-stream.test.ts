@@ -64,11 +64,13 @@ describe('exportThreads (streaming)', () => {
     const hashes = await Promise.all(pictures.map((p) => sha256Hex(p)));
     // In path order (attachments/<sha256 prefix>.jpg), each read once.
     expect(w.reads.map(([h]) => h)).toEqual([...hashes].sort());
-    // Before each read, the previous attachment's bytes had reached the sink (they are large
-    // enough to be passed through unbuffered, so the sink count had passed them).
+    // Read one ahead, no more: before each read, the attachment two before it had reached the
+    // sink (they are large enough to be passed through unbuffered, so the sink count had passed
+    // them).
     const zip = Buffer.concat(w.sink.chunks);
-    for (let i = 1; i < w.reads.length; i++) {
-      const prev = pictures[hashes.indexOf(w.reads[i - 1]![0])]!;
+    expect(w.reads.length).toBe(3);
+    for (let i = 2; i < w.reads.length; i++) {
+      const prev = pictures[hashes.indexOf(w.reads[i - 2]![0])]!;
       expect(zip.subarray(0, w.reads[i]![1]).includes(Buffer.from(prev.subarray(0, 4096)))).toBe(true);
     }
     expect(r.bundle.size).toBe(zip.length);

@@ -2,8 +2,9 @@
  * Bundle files on disk: the extension's Origin Private File System (OPFS), folder `bundles/`.
  * A bundle is streamed into a file here (createWritable works in the service worker), then
  * downloaded or uploaded from the file, so its bytes are never all in memory. A download's file
- * is deleted when the download ends; an upload's file stays while its queue row exists; anything
- * else found at the next start is a leftover (a worker stopped mid-export) and is deleted.
+ * is deleted when the download ends; an upload's file once the records system's receipt is
+ * recorded (a refused upload keeps it, for a retry); anything else found at the next start is a
+ * leftover (a worker stopped mid-export) and is deleted.
  */
 import type { ZipSink } from '../bundle/bag-writer';
 

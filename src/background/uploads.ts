@@ -12,7 +12,7 @@ import type { ExportedBundle } from './export';
 import type { UploadRow } from '../db/schema';
 import { loadSettings } from './settings';
 import { markForwarded } from './exporter';
-import { bundleFile } from './bundle-files';
+import { bundleFile, deleteBundleFile } from './bundle-files';
 import { whileAlive } from './keep-alive';
 
 export const UPLOAD_ALARM = 'tk-upload-queue';
@@ -129,8 +129,11 @@ async function attempt(u: UploadRow, token: string, base: number): Promise<void>
   if (outcome.kind === 'receipt') {
     const at = typeof outcome.receipt.receivedAt === 'string' ? outcome.receipt.receivedAt : new Date().toISOString();
     await markForwarded(u.exportId, outcome.receipt, at);
-    await db.uploads.update(u.id, { status: 'done', receipt: outcome.receipt, lastError: null });
+    await db.uploads.update(u.id, { status: 'done', receipt: outcome.receipt, lastError: null, file: null });
     await audit('upload-receipt', { exportId: u.exportId, bagName: u.bagName, sha256: u.sha256, receiptId: outcome.receipt.receiptId });
+    // The records system holds the bundle now (its receipt says so): the copy on disk goes. If it
+    // cannot go now, the next start's clean-up removes it, as no queued upload names it any more.
+    if (u.file) await deleteBundleFile(u.file).catch((err: unknown) => console.warn('Threadkeeper could not delete an uploaded bundle file', u.file, err));
   } else if (outcome.kind === 'refused') {
     await db.uploads.update(u.id, { status: 'refused', lastError: outcome.reason });
     await audit('upload-refused', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason });
@@ -153,9 +156,12 @@ export async function retryAll(): Promise<void> {
   await processUploads();
 }
 
-/** Bundle files the upload queue still needs (kept by the start-up clean-up). */
+/**
+ * Bundle files the upload queue still needs (kept by the start-up clean-up): those of uploads
+ * not yet received. A refused upload keeps its file, for "Retry uploads now".
+ */
 export async function uploadFiles(): Promise<string[]> {
-  return (await db.uploads.toArray()).flatMap((u) => (u.file ? [u.file] : []));
+  return (await db.uploads.toArray()).flatMap((u) => (u.file && u.status !== 'done' ? [u.file] : []));
 }
 
 /** At worker start: an upload cut off mid-send is queued again. */

@@ -53,6 +53,23 @@ async function bulk(route: 'Download' | 'Email draft to the official account' | 
   return (await dashboard.getByTestId('job-summary').textContent()) ?? '';
 }
 
+/** The extension's bundle files on disk (OPFS bundles/), and its upload queue. */
+async function bundleDisk(): Promise<{ files: string[]; uploads: { id: string; status: string; file: string | null; sha256: string }[] }> {
+  return b.worker.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
+    const files: string[] = [];
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) files.push(name);
+    const open = indexedDB.open('threadkeeper');
+    const db: IDBDatabase = await new Promise((res) => (open.onsuccess = () => res(open.result)));
+    const uploads: { id: string; status: string; file: string | null; sha256: string }[] = await new Promise((res) => {
+      const r = db.transaction('uploads').objectStore('uploads').getAll();
+      r.onsuccess = () => res(r.result);
+    });
+    db.close();
+    return { files: files.sort(), uploads };
+  });
+}
+
 /** Export all of the one thread by upload, from the extension (as the popup's message would). */
 async function uploadAgain(): Promise<void> {
   const r = await dashboard.evaluate(async () => {
@@ -121,6 +138,11 @@ describe('records workflow', () => {
     await expect.poll(async () => (await exportsTable()).filter((r) => /received by the records system/.test(r)).length, { timeout: 20_000 }).toBe(2);
     const stored = readdirSync(store).filter((f) => f.endsWith('.zip'));
     expect(stored).toHaveLength(2);
+    // Received bundles leave the extension's disk; only uploads still waiting keep their file.
+    await expect.poll(async () => {
+      const { files, uploads } = await bundleDisk();
+      return { files, kept: uploads.filter((u) => u.status !== 'done').map((u) => u.file).sort(), doneWithFile: uploads.filter((u) => u.status === 'done' && u.file !== null).length };
+    }).toEqual({ files: [], kept: [], doneWithFile: 0 });
     for (const f of stored) {
       const { code, stdout } = await verifyCli(join(store, f));
       expect(code).toBe(0);
@@ -131,19 +153,32 @@ describe('records workflow', () => {
   it('a duplicate upload (the receipt lost after sending) gets the same receipt back', async () => {
     const storedBefore = readdirSync(store).filter((f) => f.endsWith('.zip')).length;
     const before = JSON.parse(readFileSync(join(store, readdirSync(store).find((f) => f.endsWith('.receipt.json'))!), 'utf8')) as { receiptId: string };
-    // Pretend the worker died after the upload but before it recorded the receipt.
-    await b.worker.evaluate(async () => {
+    // Pretend the worker died after the upload but before it recorded the receipt: the upload
+    // is still queued and its bundle file (deleted once a receipt is recorded) still on disk.
+    const { uploads } = await bundleDisk();
+    const restore = uploads.filter((u) => u.status === 'done').map((u) => ({ id: u.id, file: `restored-${u.id}.zip`, bytes: [...readFileSync(join(store, `${u.sha256}.zip`))] }));
+    expect(restore.length).toBeGreaterThan(0);
+    await b.worker.evaluate(async (restore) => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
+      for (const r of restore) {
+        const w = await (await dir.getFileHandle(r.file, { create: true })).createWritable();
+        await w.write(new Uint8Array(r.bytes));
+        await w.close();
+      }
       const open = indexedDB.open('threadkeeper');
       const db: IDBDatabase = await new Promise((res) => (open.onsuccess = () => res(open.result)));
       const tx = db.transaction('uploads', 'readwrite');
-      const all: { status: string; nextAttemptAt: number }[] = await new Promise((res) => {
+      const all: { id: string; status: string; nextAttemptAt: number }[] = await new Promise((res) => {
         const r = tx.objectStore('uploads').getAll();
         r.onsuccess = () => res(r.result);
       });
-      for (const u of all) if (u.status === 'done') tx.objectStore('uploads').put({ ...u, status: 'queued', nextAttemptAt: 0 });
+      for (const u of all) {
+        const r = restore.find((x) => x.id === u.id);
+        if (r) tx.objectStore('uploads').put({ ...u, status: 'queued', nextAttemptAt: 0, file: r.file });
+      }
       await new Promise((res) => (tx.oncomplete = res));
       db.close();
-    });
+    }, restore);
     await dashboard.getByRole('button', { name: 'Retry uploads now' }).click();
     await expect.poll(async () => (await exportsTable()).join('\n'), { timeout: 20_000 }).toContain(`receipt ${before.receiptId}`);
     expect(readdirSync(store).filter((f) => f.endsWith('.zip'))).toHaveLength(storedBefore);

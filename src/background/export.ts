@@ -13,7 +13,7 @@ import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
 import { buildThreadRecord, type ThreadRows } from '../bundle/thread-record';
 import { renderTranscript } from '../bundle/transcript';
 import { renderMessagesCsv } from '../bundle/csv';
-import { newWritePhases, streamBundle, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
+import { newWritePhases, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 
@@ -126,6 +126,79 @@ export async function threadFolder(threadId: string): Promise<string> {
 }
 
 /**
+ * A file already in memory, handed to the writer once: the writer's read takes the bytes and
+ * this object lets go of them, so a thread's thread.json (some 130 MB at 100,000 messages) can be
+ * collected as soon as it is written, not only when the whole bundle is.
+ */
+function handOver(path: string, bytes: Uint8Array): LazyPayloadFile {
+  let held: Uint8Array | null = bytes;
+  return {
+    path,
+    size: bytes.length,
+    read: async () => {
+      const b = held;
+      if (!b) throw new Error(`payload ${JSON.stringify(path)} was read twice`);
+      held = null;
+      return b;
+    },
+  };
+}
+
+/** An attachment the writer reads from the database when its turn comes; the closure holds its key and nothing else. */
+function attachmentFile(db: ThreadkeeperDb, path: string, size: number, sha256: string): LazyPayloadFile {
+  return { path, size, read: () => readAttachment(db, sha256) };
+}
+
+interface ThreadPayload {
+  payload: PayloadSource[];
+  digests: [path: string, sha256: string][];
+  carried: ExportedBundle['carried'];
+  messages: number;
+  attachments: number;
+  title: string;
+}
+
+/**
+ * One thread's part of the bag: its three text files rendered (the same bytes and order as
+ * renderThreadFiles), its attachments as lazy files. Its own function so that the rows and the
+ * record, the largest things an export holds, can be collected once the text is rendered: what
+ * it returns refers to neither.
+ */
+async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full' | 'incremental', lap: (phase: 'load' | 'build' | 'render') => void): Promise<ThreadPayload | null> {
+  const rows = await loadThreadRows(db, threadId, scope, { attachmentBytes: false });
+  lap('load');
+  if (rows.messages.length === 0) return null;
+  const folder = await threadFolder(threadId);
+  const record = buildThreadRecord(rows);
+  lap('build');
+  const part: ThreadPayload = {
+    payload: [],
+    digests: [],
+    carried: rows.messages.map((m) => [threadId, m.messageId, m.versionCount]),
+    messages: record.messages.filter((m) => m.type === 'message').length,
+    attachments: record.attachments.filter((a) => a.path).length,
+    title: record.thread.title,
+  };
+  const enc = new TextEncoder();
+  const addText = async (name: string, text: string): Promise<void> => {
+    const bytes = enc.encode(text);
+    part.payload.push(handOver(`${folder}/${name}`, bytes));
+    part.digests.push([`${folder}/${name}`, await sha256Hex(bytes)]);
+  };
+  // One at a time: each string is encoded and dropped before the next is made.
+  await addText('thread.json', JSON.stringify(record, null, 2) + '\n');
+  await addText('transcript.html', await renderTranscript(record));
+  await addText('messages.csv', renderMessagesCsv(record));
+  lap('render');
+  for (const a of record.attachments) {
+    if (!a.path || !a.sha256) continue;
+    part.payload.push(attachmentFile(db, `${folder}/${a.path}`, rows.attachments.get(a.sha256)!.size, a.sha256));
+    part.digests.push([`${folder}/${a.path}`, a.sha256]);
+  }
+  return part;
+}
+
+/**
  * Renders every chosen thread and streams one signed bundle of them into `opts.sink`. Text files
  * are made here, in memory; attachments are handed to the writer as lazy files read from the
  * database when their turn comes. The bag name (and External-Identifier) is derived from the
@@ -142,41 +215,22 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   const carried: ExportedBundle['carried'] = [];
   const phases: ExportPhases = { load: 0, build: 0, render: 0, write: 0, ...newWritePhases() };
   let t0 = performance.now();
-  const lap = (key: 'load' | 'build' | 'render' | 'write') => {
+  const lap = (key: 'load' | 'build' | 'render' | 'write'): void => {
     const t = performance.now();
     phases[key] += t - t0;
     t0 = t;
   };
   for (const threadId of [...threadIds].sort()) {
     t0 = performance.now();
-    const rows = await loadThreadRows(db, threadId, opts.scope ?? 'full', { attachmentBytes: false });
-    lap('load');
-    if (rows.messages.length === 0) continue; // incremental: nothing new in this thread
-    const folder = await threadFolder(threadId);
-    const record = buildThreadRecord(rows);
-    lap('build');
-    for (const m of rows.messages) carried.push([threadId, m.messageId, m.versionCount]);
-    messages += record.messages.filter((m) => m.type === 'message').length;
-    attachments += record.attachments.filter((a) => a.path).length;
-    titles.push(record.thread.title);
-    // The same three files, bytes and order as renderThreadFiles, one at a time.
-    const text: [string, () => string | Promise<string>][] = [
-      ['thread.json', () => JSON.stringify(record, null, 2) + '\n'],
-      ['transcript.html', () => renderTranscript(record)],
-      ['messages.csv', () => renderMessagesCsv(record)],
-    ];
-    for (const [name, render] of text) {
-      const bytes = enc.encode(await render());
-      payload.push({ path: `${folder}/${name}`, bytes });
-      digests.push([`${folder}/${name}`, await sha256Hex(bytes)]);
-    }
-    lap('render');
-    for (const a of record.attachments) {
-      if (!a.path || !a.sha256) continue;
-      const sha256 = a.sha256;
-      payload.push({ path: `${folder}/${a.path}`, size: rows.attachments.get(sha256)!.size, read: () => readAttachment(db, sha256) });
-      digests.push([`${folder}/${a.path}`, sha256]);
-    }
+    const part = await threadPayload(db, threadId, opts.scope ?? 'full', lap);
+    if (!part) continue; // incremental: nothing new in this thread
+    // Not push(...spread): a thread of 100,000 messages would pass 100,000 arguments.
+    for (const f of part.payload) payload.push(f);
+    for (const d of part.digests) digests.push(d);
+    for (const c of part.carried) carried.push(c);
+    messages += part.messages;
+    attachments += part.attachments;
+    titles.push(part.title);
   }
   if (payload.length === 0) {
     throw new Error(opts.scope === 'incremental' ? 'nothing new to export: every message was already in an earlier bundle' : 'nothing to export: no preserved messages');

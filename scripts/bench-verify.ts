@@ -74,7 +74,7 @@ async function buildPayload(n: number, files: number, attachmentBytes: number): 
       m.attachments = [{ kind: 'image', originalName: null, mediaType: 'image/jpeg', sha256, size: bytes.length, missingReason: null, thumbnail: false }];
     }
     const content = contentOf(m);
-    const fingerprint = await fingerprintOf(content);
+    const fingerprint = fingerprintOf(content);
     rows.push({
       threadId, messageId: m.messageId, type: m.type, sentAt: m.sentAt, firstSeenAt: at, lastSeenAt: at, firstPageOrder: m.pageOrder,
       firstCaptureId: 'bench', versionCount: 1, latestFingerprint: fingerprint, carriedVersion: 0, forwardedVersion: 0, forwardedAt: null,

@@ -82,7 +82,7 @@ export async function seedThread(worker: Worker, opts: { messages: number; files
         m.attachments = [{ kind: 'image', originalName: null, mediaType: 'image/jpeg', sha256: hashes[next++]!, size: opts.fileBytes, missingReason: null, thumbnail: false }];
       }
       const content = contentOf(m);
-      const fingerprint = await fingerprintOf(content);
+      const fingerprint = fingerprintOf(content);
       rows.push({
         threadId, messageId: m.messageId, type: m.type, sentAt: m.sentAt, firstSeenAt: at, lastSeenAt: at, firstPageOrder: m.pageOrder,
         firstCaptureId: 'seed', versionCount: 1, latestFingerprint: fingerprint, carriedVersion: 0, forwardedVersion: 0, forwardedAt: null,

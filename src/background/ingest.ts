@@ -8,6 +8,7 @@
 import type { ContentBatch } from '../shared/protocol';
 import type { CapturedMessage } from '../shared/model';
 import { base64ToBytes, canonicalJson, sha256Hex } from '../shared/bytes';
+import { sha256HexSync } from '../shared/sha256-sync';
 import type { MessageContent, MessageRow, ThreadkeeperDb, VersionKind, VersionRow } from '../db/schema';
 
 export class IngestError extends Error {
@@ -52,10 +53,14 @@ export function contentOf(m: CapturedMessage): MessageContent {
  * page position, and which earlier message a quote was matched to (the adapter can only match
  * quotes whose original is on screen at the same time; the bundle writer links the rest) are
  * presentation or our own derivation, not content, so they do not make a new version.
+ *
+ * Synchronous: the same SHA-256 of the same UTF-8 bytes as WebCrypto gives (stored fingerprints
+ * are compared with it; test/unit/fingerprint.test.ts pins values), without an awaited digest
+ * per message, which cost more than the hashing itself.
  */
-export async function fingerprintOf(content: MessageContent): Promise<string> {
+export function fingerprintOf(content: MessageContent): string {
   const { sentAtText: _shown, sentAt: _sent, quote, ...rest } = content;
-  return sha256Hex(canonicalJson({ ...rest, quote: quote && { author: quote.author, text: quote.text } }));
+  return sha256HexSync(canonicalJson({ ...rest, quote: quote && { author: quote.author, text: quote.text } }));
 }
 
 function versionKind(prev: MessageContent, next: MessageContent): VersionKind {
@@ -85,12 +90,10 @@ export async function ingestBatch(
   const blobHashes = new Set(blobs.map((b) => b.sha256));
 
   // 2. Fingerprint every message's content.
-  const incoming = await Promise.all(
-    batch.messages.map(async (m) => {
-      const content = contentOf(m);
-      return { m, content, fingerprint: await fingerprintOf(content) };
-    }),
-  );
+  const incoming = batch.messages.map((m) => {
+    const content = contentOf(m);
+    return { m, content, fingerprint: fingerprintOf(content) };
+  });
 
   const at = now();
   return db.transaction(

@@ -1,8 +1,10 @@
 /**
  * A small synchronous SHA-256 (FIPS 180-4), in two forms:
- *  - `sha256HexSync`, for the audit log's hash chain: each entry's hash is computed inside the
- *    IndexedDB transaction that writes it, where awaiting WebCrypto would commit the
- *    transaction early;
+ *  - `sha256HexSync`, for short texts hashed one at a time: the audit log's hash chain (each
+ *    entry's hash is computed inside the IndexedDB transaction that writes it, where awaiting
+ *    WebCrypto would commit the transaction early) and message fingerprints (200 per batch,
+ *    where one awaited WebCrypto digest each cost more than the hashing; docs/performance.md,
+ *    "Ingest");
  *  - `Sha256`, incremental, for the SHA-256 of a whole bundle ZIP while it is streamed to disk:
  *    WebCrypto has no incremental digest, and the ZIP is never held in memory.
  * Checked against WebCrypto and the NIST vectors in tests.
@@ -255,19 +257,51 @@ export class Sha256 {
   /** Lowercase hex digest; the object cannot be updated afterwards. */
   hex(): string {
     if (this.done) throw new Error('Sha256: digest taken twice');
-    const bitLength = this.total * 8;
     const pad = new Uint8Array(this.tailLength < 56 ? 64 : 128);
     pad.set(this.tail.subarray(0, this.tailLength));
     pad[this.tailLength] = 0x80;
-    const view = new DataView(pad.buffer);
-    view.setUint32(pad.length - 8, Math.floor(bitLength / 2 ** 32));
-    view.setUint32(pad.length - 4, bitLength >>> 0);
+    writeBitLength(pad, this.total);
     blocks(this.h, pad, 0, pad.length);
     this.done = true;
-    return Array.from(this.h, (x) => (x >>> 0).toString(16).padStart(8, '0')).join('');
+    return hexOf(this.h);
   }
 }
 
+/** The message length in bits, big-endian, in the last 8 bytes of the padded `buf`. */
+function writeBitLength(buf: Uint8Array, byteLength: number): void {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  view.setUint32(buf.length - 8, Math.floor(byteLength / 2 ** 29));
+  view.setUint32(buf.length - 4, (byteLength * 8) >>> 0);
+}
+
+function hexOf(state: Int32Array): string {
+  let out = '';
+  for (let i = 0; i < 8; i++) out += (state[i]! >>> 0).toString(16).padStart(8, '0');
+  return out;
+}
+
+const encoder = new TextEncoder();
+const SCRATCH_MAX = 1 << 16;
+// Reused by every call for texts up to SCRATCH_MAX bytes (the function never yields, so no two
+// calls share them at once); a longer text gets its own buffer, which is not kept.
+let scratch = new Uint8Array(4096);
+const scratchState = new Int32Array(8);
+
 export function sha256HexSync(input: string | Uint8Array): string {
-  return new Sha256().update(typeof input === 'string' ? new TextEncoder().encode(input) : input).hex();
+  if (typeof input !== 'string') return new Sha256().update(input).hex();
+  // One pass over one buffer: the UTF-8 bytes (at most 3 per UTF-16 code unit; a surrogate pair
+  // is 4 bytes for 2 units) and the padding (at most 72 bytes) written after them. encodeInto
+  // turns a lone surrogate into U+FFFD exactly as TextEncoder.encode does.
+  const need = input.length * 3 + 72;
+  if (need > scratch.length && need <= SCRATCH_MAX) scratch = new Uint8Array(SCRATCH_MAX);
+  const buf = need <= scratch.length ? scratch : new Uint8Array(need);
+  const { written } = encoder.encodeInto(input, buf);
+  const end = Math.ceil((written + 9) / 64) * 64;
+  buf.fill(0, written, end);
+  buf[written] = 0x80;
+  const padded = buf.subarray(0, end);
+  writeBitLength(padded, written);
+  scratchState.set(INITIAL);
+  blocks(scratchState, padded, 0, end);
+  return hexOf(scratchState);
 }

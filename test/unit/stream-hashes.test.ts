@@ -55,6 +55,23 @@ describe('Sha256 (incremental)', () => {
     for (let n = 0; n <= 200; n++) expect(sha256HexSync(data.subarray(5, 5 + n)), String(n)).toBe(node(data.subarray(5, 5 + n)));
   });
 
+  it('hashes a text as its UTF-8 bytes (lone surrogates as U+FFFD) at every length around the padding boundaries, short and long', () => {
+    const bytesOf = (s: string) => new TextEncoder().encode(s);
+    // 1-, 2-, 3- and 4-byte characters and lone surrogates, so byte lengths cross 55/56/64 in
+    // every way; then texts long enough to outgrow the reused buffer, each followed by a short
+    // one that reuses it.
+    const alphabet = ['a', 'é', '漢', '😀', '\ud83d', '\ude00'];
+    for (let n = 0; n <= 150; n++) {
+      const s = Array.from({ length: n }, (_, i) => alphabet[(i * 7 + n) % alphabet.length]).join('');
+      expect(sha256HexSync(s), String(n)).toBe(node(bytesOf(s)));
+    }
+    for (const n of [1_400, 1_500, 30_000, 100_000]) {
+      const s = '漢😀a\ud800'.repeat(n / 4);
+      expect(sha256HexSync(s), String(n)).toBe(node(bytesOf(s)));
+      expect(sha256HexSync('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    }
+  });
+
   it('gives the same digest fed in pieces as in one go, and refuses use after the digest', () => {
     for (const seed of [7, 8, 9]) {
       const h = new Sha256();

@@ -124,7 +124,10 @@ export async function ingestBatch(
       } else {
         const known = new Set(existingThread.participants.map((p) => `${p.self}|${p.name}`));
         const added = batch.thread.participants.filter((p) => !known.has(`${p.self}|${p.name}`));
-        await db.threads.update(threadId, {
+        // put of the row read above in this transaction, changed: what update() does, without
+        // reading the row again.
+        await db.threads.put({
+          ...existingThread,
           title: batch.thread.title || existingThread.title,
           kind: batch.thread.kind === 'unknown' ? existingThread.kind : batch.thread.kind,
           participants: [...existingThread.participants, ...added],
@@ -218,7 +221,8 @@ export async function ingestBatch(
       await db.versions.bulkAdd(versionRows);
 
       const messagesInBatch = batch.messages.filter((m) => m.type === 'message').length;
-      await db.captures.update(batch.captureId, {
+      await db.captures.put({
+        ...capture,
         threadId,
         lastActivityAt: at,
         appliedSeqs: [...capture.appliedSeqs, batch.seq],

@@ -105,4 +105,20 @@ describe('ingestBatch', () => {
     expect(t!.title).toBe('Permits 2');
     expect(t!.participants.map((p) => p.name)).toEqual(['Ana', 'You', 'Bo']);
   });
+
+  it('rewrites the thread and capture rows it read with only the fields a batch changes', async () => {
+    await ingestBatch(db, batch('c1', 0, [message('A')]), () => '2026-09-28T15:00:00.000Z');
+    const id = 'whatsapp:120363025246125244@g.us';
+    await db.threads.update(id, { bundles: ['bundle-1'] });
+    const [threadBefore, captureBefore] = [await db.threads.get(id), await db.captures.get('c2')];
+    await ingestBatch(db, batch('c2', 4, [message('B')], { thread: { threadKey: '120363025246125244@g.us', title: '', kind: 'unknown', participants: [] } }), () => '2026-09-28T16:00:00.000Z');
+    expect(await db.threads.get(id)).toEqual({ ...threadBefore, lastCapturedAt: '2026-09-28T16:00:00.000Z' });
+    expect(await db.captures.get('c2')).toEqual({
+      ...captureBefore,
+      threadId: id,
+      lastActivityAt: '2026-09-28T16:00:00.000Z',
+      appliedSeqs: [4],
+      counts: { ...captureBefore!.counts, messages: 1, newMessages: 1 },
+    });
+  });
 });

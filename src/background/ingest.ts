@@ -5,11 +5,12 @@
  * Everything that awaits something other than Dexie (hashing) happens BEFORE the transaction:
  * an IndexedDB transaction commits itself as soon as it waits on a foreign promise.
  */
+import Dexie from 'dexie';
 import type { ContentBatch } from '../shared/protocol';
 import type { CapturedMessage } from '../shared/model';
 import { base64ToBytes, canonicalJson, sha256Hex } from '../shared/bytes';
 import { sha256HexSync } from '../shared/sha256-sync';
-import type { MessageContent, MessageRow, ThreadkeeperDb, VersionKind, VersionRow } from '../db/schema';
+import type { CaptureRow, MessageContent, MessageRow, ThreadkeeperDb, VersionKind, VersionRow } from '../db/schema';
 
 export class IngestError extends Error {
   override name = 'IngestError';
@@ -63,6 +64,14 @@ export function fingerprintOf(content: MessageContent): string {
   return sha256HexSync(canonicalJson({ ...rest, quote: quote && { author: quote.author, text: quote.text } }));
 }
 
+/** Thrown inside the transaction to abort it: a batch assumed new held a stored message. */
+class StoredAlready extends Error {}
+
+/** Every message and event this capture has ingested so far was new (and there was at least one). */
+function allNewSoFar(counts: CaptureRow['counts']): boolean {
+  return counts.messages + counts.events > 0 && counts.newMessages === counts.messages && counts.newEvents === counts.events && counts.newVersions === 0;
+}
+
 function versionKind(prev: MessageContent, next: MessageContent): VersionKind {
   if (next.deleted && !prev.deleted) return 'deleted';
   if (next.text !== prev.text || (next.edited && !prev.edited)) return 'edited';
@@ -96,10 +105,17 @@ export async function ingestBatch(
   });
 
   const at = now();
-  return db.transaction(
+  // Reading the stored rows of a batch's messages (one request per message) is the largest cost
+  // ingest has over a plain write. When the thread is new, or everything this capture has sent so
+  // far was new (a first capture of a thread: the content script sends each message once unless
+  // it changes), the batch is written as if none were stored, with bulkAdd: a stored one makes
+  // it fail, which aborts the whole transaction (nothing of it is kept), and the batch is then
+  // written again the ordinary way. Either way the same rows result. Not inside a caller's
+  // transaction, which the abort would end too.
+  const write = (mayAssumeNew: boolean) => db.transaction(
     'rw',
     [db.threads, db.messages, db.versions, db.attachments, db.captures],
-    async () => {
+    async (): Promise<IngestResult> => {
       const capture = await db.captures.get(batch.captureId);
       if (!capture) throw new IngestError(`unknown capture ${batch.captureId}`);
       if (capture.status !== 'running') throw new IngestError(`capture ${batch.captureId} is already ${capture.status}`);
@@ -151,8 +167,10 @@ export async function ingestBatch(
       let newVersions = 0;
       let attachmentsMissing = 0;
       let attachmentCount = 0;
-      const keys = incoming.map(({ m }): [string, string] => [threadId, m.messageId]);
-      const existingRows = await db.messages.bulkGet(keys);
+      const assumeNew = mayAssumeNew && (!existingThread || allNewSoFar(capture.counts));
+      const existingRows = assumeNew
+        ? incoming.map(() => undefined)
+        : await db.messages.bulkGet(incoming.map(({ m }): [string, string] => [threadId, m.messageId]));
       const messageRows: MessageRow[] = [];
       const versionRows: VersionRow[] = [];
       // A batch may carry the same message twice (a re-render between reads): the later read
@@ -215,7 +233,14 @@ export async function ingestBatch(
         newVersions++;
       }
       // Rows were built from what was read in this transaction; put them back in two calls.
-      await db.messages.bulkPut(messageRows);
+      if (assumeNew) {
+        await db.messages.bulkAdd(messageRows).catch((err: unknown) => {
+          const stored = err instanceof Dexie.BulkError && Object.values(err.failuresByPos).every((f) => f.name === 'ConstraintError');
+          throw stored ? new StoredAlready() : err;
+        });
+      } else {
+        await db.messages.bulkPut(messageRows);
+      }
       // bulkAdd, not bulkPut: the unique [threadId+messageId+version] index refuses a version
       // written twice, so versions stay append-only even against a bug here.
       await db.versions.bulkAdd(versionRows);
@@ -239,4 +264,10 @@ export async function ingestBatch(
       return { threadId, newMessages, newEvents, newVersions, duplicateBatch: false };
     },
   );
+  try {
+    return await write(!Dexie.currentTransaction);
+  } catch (err) {
+    if (!(err instanceof StoredAlready)) throw err;
+    return write(false);
+  }
 }

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { openDb, type ThreadkeeperDb } from '../../src/db/schema';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { openDb, type MessageRow, type ThreadkeeperDb } from '../../src/db/schema';
 import { ingestBatch, IngestError } from '../../src/background/ingest';
 import { bytesToBase64, sha256Hex } from '../../src/shared/bytes';
 import { batch, captureRow, message } from './factories';
@@ -104,6 +104,44 @@ describe('ingestBatch', () => {
     const t = await db.threads.get('whatsapp:120363025246125244@g.us');
     expect(t!.title).toBe('Permits 2');
     expect(t!.participants.map((p) => p.name)).toEqual(['Ana', 'You', 'Bo']);
+  });
+
+  describe('a batch assumed new (new thread, or all new so far in this capture)', () => {
+    const T = 'whatsapp:120363025246125244@g.us';
+    const versionsOf = async () => (await db.versions.orderBy('id').toArray()).map((v) => [v.messageId, v.version, v.kind, v.captureId]);
+
+    it('is written without reading stored rows', async () => {
+      const bulkGet = vi.spyOn(db.messages, 'bulkGet');
+      await ingestBatch(db, batch('c1', 0, [message('A'), message('B', { pageOrder: 1 })]));
+      const r = await ingestBatch(db, batch('c1', 1, [message('C'), message('C', { text: 'C, edited', edited: true }), message('D')]));
+      expect(bulkGet).not.toHaveBeenCalled();
+      expect(r).toMatchObject({ newMessages: 2, newVersions: 1, duplicateBatch: false });
+      expect(await versionsOf()).toEqual([['A', 1, 'original', 'c1'], ['B', 1, 'original', 'c1'], ['C', 1, 'original', 'c1'], ['C', 2, 'edited', 'c1'], ['D', 1, 'original', 'c1']]);
+      expect((await db.messages.get([T, 'C']))!.versionCount).toBe(2);
+    });
+
+    it('holding a stored message, is written as if read first, and nothing of the first try is kept', async () => {
+      await ingestBatch(db, batch('c1', 0, [message('A', { text: 'meet at 3' }), message('U')]), () => '2026-09-28T15:00:00.000Z');
+      const [a1, u1] = (await db.messages.bulkGet([[T, 'A'], [T, 'U']])) as MessageRow[];
+      await ingestBatch(db, batch('c2', 0, [message('B')]), () => '2026-09-28T16:00:00.000Z');
+      // c2 has seen only new messages, so this batch is assumed new; A and U are stored.
+      const bulkAdd = vi.spyOn(db.messages, 'bulkAdd');
+      const r = await ingestBatch(db, batch('c2', 1, [message('C'), message('A', { text: 'meet at 4', edited: true }), message('U')]), () => '2026-09-28T17:00:00.000Z');
+      expect(bulkAdd).toHaveBeenCalledTimes(1);
+      expect(r).toMatchObject({ newMessages: 1, newVersions: 1, duplicateBatch: false });
+      expect(await versionsOf()).toEqual([['A', 1, 'original', 'c1'], ['U', 1, 'original', 'c1'], ['B', 1, 'original', 'c2'], ['C', 1, 'original', 'c2'], ['A', 2, 'edited', 'c2']]);
+      expect(await db.messages.get([T, 'A'])).toEqual({ ...a1, versionCount: 2, latestFingerprint: expect.not.stringMatching(a1!.latestFingerprint), lastSeenAt: '2026-09-28T17:00:00.000Z' });
+      expect(await db.messages.get([T, 'U'])).toEqual({ ...u1, lastSeenAt: '2026-09-28T17:00:00.000Z' });
+      expect((await db.messages.get([T, 'C']))!).toMatchObject({ firstCaptureId: 'c2', versionCount: 1 });
+      expect(await db.messages.count()).toBe(4);
+      const c2 = (await db.captures.get('c2'))!;
+      expect(c2.appliedSeqs).toEqual([0, 1]);
+      expect(c2.counts).toMatchObject({ messages: 4, newMessages: 2, newVersions: 1 });
+      // Once a capture has met a stored message, its batches are read first again.
+      const bulkGet = vi.spyOn(db.messages, 'bulkGet');
+      await ingestBatch(db, batch('c2', 2, [message('E')]));
+      expect(bulkGet).toHaveBeenCalledTimes(1);
+    });
   });
 
   it('rewrites the thread and capture rows it read with only the fields a batch changes', async () => {

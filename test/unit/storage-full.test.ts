@@ -71,6 +71,9 @@ describe('a full disk', () => {
     // Chromium: the commit fails, the transaction aborts, and Dexie's AbortError carries the cause.
     expect(describeError(new Dexie.AbortError('Transaction aborted', dom))).toMatch(PLAIN);
     expect(describeError(new Error('wrapped', { cause: dom }))).toMatch(PLAIN);
+    // A bulk write whose requests failed one by one.
+    expect(describeError(new Dexie.BulkError('bulkAdd(): 2 of 2 operations failed', { 0: dom, 1: dom }))).toMatch(PLAIN);
+    expect(describeError(new Dexie.BulkError('bulkAdd(): 1 of 2 operations failed', { 1: new Dexie.ConstraintError('Key already exists') }))).not.toMatch(PLAIN);
     // Other errors keep their own words.
     expect(describeError(new Dexie.AbortError('Transaction aborted'))).not.toMatch(PLAIN);
     expect(describeError(new Error('boom'))).toBe('boom');

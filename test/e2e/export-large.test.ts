@@ -6,7 +6,8 @@
  * a file a stopped worker left behind is deleted when the worker starts again.
  */
 import { describe, expect, it } from 'vitest';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { completedDownloads, verifyCli } from './helpers';
 import { bundleFiles, withSeededThread } from './seeded';
 
@@ -23,6 +24,10 @@ describe('exporting a large bundle', () => {
     const [download] = await completedDownloads(session.browser.worker, 1, 120_000);
     expect(download).toMatchObject({ state: 'complete' });
     expect(statSync(download!.filename).size).toBeGreaterThan(80 * MiB);
+    // The SHA-256 the extension computed while streaming (recorded, shown, sent with uploads and
+    // matched against receipts) is that of the file the user got.
+    const file = createHash('sha256').update(readFileSync(download!.filename)).digest('hex');
+    expect(r.sha256).toBe(file);
     const { code, stdout, stderr } = await verifyCli(download!.filename);
     expect(code, stdout + stderr).toBe(0);
     expect(stdout).toMatch(/^valid: signed by key \S+, 1 thread, 2000 messages, 20 attachments/);

@@ -11,31 +11,51 @@
  * - every remembered row that contains its target (text, attribute or child changed inside it);
  * - for added nodes, the node and every row inside it (a row moved under another parent);
  * - everything, when an attribute changes on an element that holds rows.
- * Pending records are taken synchronously at the start of every read (`sync`), so a change made
- * in the same task as the read is never missed.
+ * Records are applied at the start of every read (`sync`): those the observer delivered since
+ * the last read, then the pending ones taken synchronously, so a change made in the same task as
+ * the read is never missed. The observer's callback only keeps the records: it runs inside the
+ * page's own task after every change, while a read applies a whole burst at once and walks each
+ * changed node's ancestors once.
+ *
+ * Applying a record late is as safe as applying it at once: a node that leaves a row after it
+ * changed leaves through a child-list change whose target is still inside that row (or is the
+ * row), and a row that moves is an added node.
  */
 export class RowMemo<T> {
   private cache = new WeakMap<Element, T>();
   private observer: MutationObserver | null = null;
   private root: Node | null = null;
+  /** Record lists delivered since the last read, not applied yet. */
+  private kept: MutationRecord[][] = [];
+  private keptCount = 0;
+
+  /**
+   * Records kept between reads, at most: past this (a page that changes for a long time with no
+   * read) everything is forgotten instead, which costs the next read a full re-read but no memory.
+   */
+  static readonly MAX_KEPT = 5000;
 
   constructor(private readonly rowSelector: string) {}
 
   /** Call first in every read of `root`'s document: applies pending changes, or starts watching a new document. */
   sync(root: Document): void {
     if (this.root === root && this.observer) {
-      this.apply(this.observer.takeRecords());
+      const walked = new Map<Element, boolean>();
+      for (const records of this.kept) this.apply(records, walked);
+      this.kept = [];
+      this.keptCount = 0;
+      this.apply(this.observer.takeRecords(), walked);
       return;
     }
     this.observer?.disconnect();
-    this.cache = new WeakMap();
+    this.forget();
     this.root = root;
     const View = root.defaultView?.MutationObserver;
     if (!View) {
       this.observer = null; // no window (a parsed document): nothing is remembered
       return;
     }
-    this.observer = new View((records) => this.apply(records));
+    this.observer = new View((records) => this.keep(records));
     this.observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
   }
 
@@ -49,13 +69,33 @@ export class RowMemo<T> {
     return facts;
   }
 
-  private apply(records: MutationRecord[]): void {
+  private forget(): void {
+    this.cache = new WeakMap();
+    this.kept = [];
+    this.keptCount = 0;
+  }
+
+  private keep(records: MutationRecord[]): void {
+    this.keptCount += records.length;
+    if (this.keptCount > RowMemo.MAX_KEPT) this.forget();
+    else this.kept.push(records);
+  }
+
+  /**
+   * `walked`: elements whose ancestors were already walked in this sync, and whether one of them
+   * was a remembered row (the walk forgets them, so a second walk would not find them).
+   */
+  private apply(records: MutationRecord[], walked: Map<Element, boolean>): void {
     for (const r of records) {
       const target = r.target.nodeType === 1 ? (r.target as Element) : r.target.parentElement;
       if (!target) continue;
-      let inRow = false;
-      for (let el: Element | null = target; el; el = el.parentElement) {
-        if (this.cache.delete(el)) inRow = true;
+      let inRow = walked.get(target);
+      if (inRow === undefined) {
+        inRow = false;
+        for (let el: Element | null = target; el; el = el.parentElement) {
+          if (this.cache.delete(el)) inRow = true;
+        }
+        walked.set(target, inRow);
       }
       if (r.type === 'childList') {
         for (const node of Array.from(r.addedNodes)) {

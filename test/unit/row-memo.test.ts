@@ -79,6 +79,51 @@ describe('RowMemo', () => {
     expect(readAll(memo).read).toEqual([]);
   });
 
+  // The observer's callback only keeps records; the read applies them. These changes reach the
+  // callback before the read (a task boundary between them), unlike the same-task cases above.
+  const delivered = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  it('reads again rows changed in earlier tasks, whose records the observer already delivered', async () => {
+    document.querySelector('#a .text')!.firstChild!.textContent = 'first, edited';
+    await delivered();
+    document.querySelector('#c .text')!.setAttribute('data-edited', 'yes');
+    await delivered();
+    expect(readAll(memo)).toEqual({ texts: ['first, edited', 'second', 'third'], read: ['a', 'c'] });
+  });
+
+  it('reads again a row whose text changed before that text moved to another row', async () => {
+    const text = document.querySelector('#a .text')!;
+    text.firstChild!.textContent = 'moved';
+    await delivered();
+    document.getElementById('b')!.append(text); // a leaves row a: both rows changed
+    await delivered();
+    expect(readAll(memo)).toEqual({ texts: ['', 'secondmoved', 'third'], read: ['a', 'b'] });
+  });
+
+  it('reads again a row changed twice, once delivered and once in the same task as the read', async () => {
+    document.querySelector('#b .text')!.setAttribute('data-edited', 'yes');
+    await delivered();
+    readAll(memo);
+    document.querySelector('#b .text')!.firstChild!.textContent = 'second, edited again';
+    expect(readAll(memo)).toEqual({ texts: ['first', 'second, edited again', 'third'], read: ['b'] });
+  });
+
+  it('reads every row again when a holder of rows changes an attribute after its children changed (one walk, both records)', async () => {
+    const list = document.getElementById('list')!;
+    list.append(document.createComment('a child that is not a row'));
+    await delivered();
+    list.setAttribute('aria-hidden', 'true');
+    expect(readAll(memo)).toEqual({ texts: ['hidden first', 'hidden second', 'hidden third'], read: ['a', 'b', 'c'] });
+  });
+
+  it('forgets everything rather than keep records without end while nothing reads', async () => {
+    const status = document.getElementById('status')!;
+    for (let i = 0; i <= RowMemo.MAX_KEPT; i++) status.setAttribute('data-n', String(i));
+    await delivered();
+    expect(readAll(memo).read).toEqual(['a', 'b', 'c']);
+    expect(readAll(memo).read).toEqual([]);
+  });
+
   it('starts afresh on another document', () => {
     const other = document.implementation.createHTMLDocument('other');
     memo.sync(other);

@@ -103,6 +103,23 @@ export function outermost<T extends Element>(elements: readonly T[]): T[] {
   });
 }
 
+/**
+ * `outermost` for a list in document order (as querySelectorAll gives it), with one `contains`
+ * per element instead of a walk to the root: an element inside members of the list follows the
+ * outermost of them with only that one's descendants in between, so it is inside the last
+ * element kept. For the rows of a whole pane, read after every burst of changes.
+ */
+export function outermostInOrder<T extends Element>(elements: readonly T[]): T[] {
+  const kept: T[] = [];
+  let last: T | undefined;
+  for (const el of elements) {
+    if (last?.contains(el)) continue;
+    kept.push(el);
+    last = el;
+  }
+  return kept;
+}
+
 /** Elements under `root` (and `root` itself) matching `selector`, in document order. */
 export function selfAndDescendants(root: Element, selector: string): Element[] {
   const found = Array.from(root.querySelectorAll(selector));

@@ -8,7 +8,7 @@
 import type { CapturedParticipant, CapturedThread } from '../shared/model';
 import { AdapterReadError } from './types';
 import type { Adapter, PageMessage, PageRead } from './types';
-import { attr, firstMatching, flatText, outermost, shortHash } from './dom';
+import { attr, firstMatching, flatText, outermostInOrder, shortHash } from './dom';
 import { readRow } from './whatsapp-rows';
 import { RowMemo } from './row-memo';
 import type { MessageFacts, RowFacts } from './whatsapp-rows';
@@ -71,7 +71,7 @@ function threadOf(header: Header, jid: string | null): CapturedThread {
 function findRows(doc: Document): Element[] {
   const found = firstMatching(doc, SEL.rows);
   if (!found) throw fail(SEL.rows.join(', '), `no message rows matched ${SEL.rows.join(', ')}`);
-  return outermost(found.elements);
+  return outermostInOrder(found.elements);
 }
 
 /** Day/month order, chip dates and the date of every row's section (rows up to the next chip). */

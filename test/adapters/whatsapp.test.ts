@@ -5,7 +5,7 @@
  * Times resolve in America/New_York (test/setup-timezone.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { closestAbove, extractText, findPreviousIndex, outermost, shortHash } from '../../src/adapters/dom';
+import { closestAbove, extractText, findPreviousIndex, outermost, outermostInOrder, shortHash } from '../../src/adapters/dom';
 import type { PageRead } from '../../src/adapters/types';
 import { whatsappAdapter } from '../../src/adapters/whatsapp';
 import { parseDataId } from '../../src/adapters/whatsapp-rows';
@@ -496,6 +496,15 @@ describe('dom helpers', () => {
     expect(extractText(el('<span>a\nb</span><script>alert(1)</script>')).text).toBe('a\nb');
   });
 
+  it('outermostInOrder compares with the last element kept, not the one before', () => {
+    // b is inside a; c is inside a but not inside b; f and g are nested rows after a's subtree.
+    const root = el('<div class="r" id="a"><div class="r" id="b"><i class="r" id="b1"></i></div><div class="r" id="c"></div></div><div class="r" id="f"><div class="r" id="g"></div></div><div class="r" id="h"></div>');
+    const all = Array.from(root.querySelectorAll('.r'));
+    expect(outermostInOrder(all).map((e) => e.id)).toEqual(['a', 'f', 'h']);
+    expect(outermostInOrder(all)).toEqual(outermost(all));
+    expect(outermostInOrder([])).toEqual([]);
+  });
+
   it('findPreviousIndex', () => {
     expect(findPreviousIndex(['chip', 'msg', 'event', 'msg'], 3, (x) => x === 'msg')).toBe(1);
     expect(findPreviousIndex(['chip', 'msg'], 1, (x) => x === 'event')).toBe(-1);
@@ -504,6 +513,7 @@ describe('dom helpers', () => {
   it('outermost and closestAbove', () => {
     const root = el('<div class="r" id="a"><div class="r" id="b"></div></div><div class="c" id="c1"></div><div class="r" id="d"></div><div class="c" id="c2"></div><div id="e"></div>');
     expect(outermost(Array.from(root.querySelectorAll('.r'))).map((e) => e.id)).toEqual(['a', 'd']);
+    expect(outermostInOrder(Array.from(root.querySelectorAll('.r'))).map((e) => e.id)).toEqual(['a', 'd']);
     const e = root.querySelector('#e');
     expect(e && closestAbove(e, '.c')?.id).toBe('c2');
     const a = root.querySelector('#a');

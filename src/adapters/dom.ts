@@ -75,7 +75,8 @@ export function extractText(root: Element, options: TextOptions = {}): Extracted
       const href = el.getAttribute('href');
       if (href && !links.includes(href)) links.push(href);
     }
-    for (const child of Array.from(el.childNodes)) walk(child);
+    // Sibling links rather than a copy of childNodes: nothing changes the page during a read.
+    for (let child = el.firstChild; child; child = child.nextSibling) walk(child);
     if (block) pendingBreak = true;
   };
 

@@ -13,19 +13,46 @@ import {
 import { parseClock } from './whatsapp-time';
 import type { ClockTime } from './whatsapp-time';
 
+/**
+ * One read of one row. The readers ask the row the same questions (its spans, its labelled
+ * elements, a span's text) several times each; a scope answers each once. It lives for one
+ * `readRow` call only, during which the page cannot change (the read runs to its end in one
+ * task), so its answers are never stale.
+ */
 export interface RowScope {
   row: Element;
   /** Quote boxes: their author, text and thumbnail belong to another message. */
   quotes: Element[];
+  /** `inRow` answers by selector. */
+  found: Map<string, readonly Element[]>;
+  /** `flatText` of elements in the row. */
+  texts: Map<Element, string>;
+  /** The row's spans outside hidden layout copies (`aria-hidden="true"` on them or above). */
+  shownSpans?: readonly Element[];
 }
 
 export function scopeOf(row: Element): RowScope {
-  return { row, quotes: outermost(selfAndDescendants(row, SEL.quote)) };
+  return { row, quotes: outermost(selfAndDescendants(row, SEL.quote)), found: new Map(), texts: new Map() };
 }
 
 /** Matches of `selector` in the row, outside quote boxes, in document order. */
-export function inRow(scope: RowScope, selector: string): Element[] {
-  return selfAndDescendants(scope.row, selector).filter((el) => !isWithin(el, scope.quotes));
+export function inRow(scope: RowScope, selector: string): readonly Element[] {
+  let found = scope.found.get(selector);
+  if (!found) {
+    found = selfAndDescendants(scope.row, selector).filter((el) => !isWithin(el, scope.quotes));
+    scope.found.set(selector, found);
+  }
+  return found;
+}
+
+/** `flatText(el)` for an element of the row. */
+export function textIn(scope: RowScope, el: Element): string {
+  let text = scope.texts.get(el);
+  if (text === undefined) {
+    text = flatText(el);
+    scope.texts.set(el, text);
+  }
+  return text;
 }
 
 const lower = (words: readonly string[]): string[] => words.map((w) => w.toLowerCase());
@@ -113,11 +140,12 @@ export function readVisibleTime(
   scope: RowScope,
   body: readonly Element[],
 ): { text: string; time: ClockTime; edited: boolean } | null {
-  const spans = inRow(scope, 'span').filter(
-    (el) => !el.closest('[aria-hidden="true"]') && !isWithin(el, body),
-  );
-  for (const span of spans.reverse()) {
-    const found = readTimeText(flatText(span));
+  scope.shownSpans ??= inRow(scope, 'span').filter((el) => !el.closest('[aria-hidden="true"]'));
+  const spans = scope.shownSpans;
+  for (let i = spans.length - 1; i >= 0; i--) {
+    const span = spans[i]!;
+    if (isWithin(span, body)) continue;
+    const found = readTimeText(textIn(scope, span));
     if (found) return found;
   }
   return null;
@@ -126,7 +154,7 @@ export function readVisibleTime(
 /** An "Edited" caption in the meta area [U]. */
 export function hasEditedCaption(scope: RowScope, body: readonly Element[]): boolean {
   return inRow(scope, 'span').some(
-    (el) => !isWithin(el, body) && EDITED.includes(flatText(el).toLowerCase()),
+    (el) => !isWithin(el, body) && EDITED.includes(textIn(scope, el).toLowerCase()),
   );
 }
 
@@ -204,6 +232,9 @@ const HAS_MEDIA = `video, img[src^="blob:"], ${PREVIEW}`;
 /** What a user clicks to open or download: a button, or a document's "Download "x"" card. */
 const CARD = 'button, [role="button"], [title^="Download "], [title^="Baixar "]';
 
+/** Every element `readAttachments` starts from: a row without any has no attachment. */
+const ANY_ATTACHMENT = [SEL.imageOpener, SEL.video, SEL.audio, SEL.document, SEL.sticker, SEL.blobImage].join(', ');
+
 /** A blob: source if the full media is loaded, else a data: preview, else nothing. */
 function mediaSource(container: Element, full: string): { url: string | null; thumbnail: boolean } {
   const blob = selfAndDescendants(container, full)[0];
@@ -228,6 +259,8 @@ function documentName(card: Element): string | null {
  * that a video's thumbnail or a document's icon is not read twice.
  */
 export function readAttachments(scope: RowScope): PageAttachment[] {
+  // Most rows hold none: one query for every kind below instead of one per kind.
+  if (inRow(scope, ANY_ATTACHMENT).length === 0) return [];
   const claimed: Element[] = [];
   const found: { at: Element; ref: PageAttachment }[] = [];
   const take = (selector: string, container: (el: Element) => Element): Element[] => {

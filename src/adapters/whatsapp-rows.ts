@@ -79,14 +79,22 @@ function findDataId(scope: RowScope): ParsedId | null {
   return value ? parseDataId(value) : null;
 }
 
+/** Direction classes and bubble tails, asked for in one query: most rows have one or none. */
+const DIRECTION_MARKS = [SEL.classOut, SEL.classIn, SEL.tailOut, SEL.tailIn].join(', ');
+
+/** Whether the row has a direction mark matching `selector` (one of DIRECTION_MARKS's). */
+function hasMark(scope: RowScope, selector: string): boolean {
+  return inRow(scope, DIRECTION_MARKS).some((el) => el.matches(selector));
+}
+
 /** Direction evidence in the row itself, most reliable first (research §1 "Direction"). */
 function ownDirection(scope: RowScope, id: ParsedId | null, label: string | null, text: string): 'out' | 'in' | null {
   const has = (selector: string): boolean => inRow(scope, selector).length > 0;
   if (id?.fromSelf != null) return id.fromSelf ? 'out' : 'in';
-  if (has(SEL.classOut)) return 'out';
-  if (has(SEL.classIn)) return 'in';
-  if (has(SEL.tailOut)) return 'out';
-  if (has(SEL.tailIn)) return 'in';
+  if (hasMark(scope, SEL.classOut)) return 'out';
+  if (hasMark(scope, SEL.classIn)) return 'in';
+  if (hasMark(scope, SEL.tailOut)) return 'out';
+  if (hasMark(scope, SEL.tailIn)) return 'in';
   if (label !== null) return SELF_WORDS.includes(label) ? 'out' : 'in';
   if (hasLabelPrefix(scope, SELF_WORDS)) return 'out';
   const statuses = inRow(scope, '[aria-label]').map((el) => (el.getAttribute('aria-label') ?? '').trim().toLowerCase());
@@ -137,7 +145,7 @@ function readMessage(scope: RowScope, id: ParsedId | null): MessageFacts {
     visibleTime: time ? { text: time.text, time: time.time } : null,
     label,
     labelIsSelf: label !== null && SELF_WORDS.includes(label),
-    tail: inRow(scope, `${SEL.tailIn}, ${SEL.tailOut}`).length > 0,
+    tail: hasMark(scope, SEL.tailIn) || hasMark(scope, SEL.tailOut),
     ownDirection: ownDirection(scope, id, label, text),
     text,
     links: body?.links ?? [],

@@ -307,6 +307,34 @@ describe('attachments', () => {
       .toEqual([['document', 'minutes.pdf', null]]);
   });
 
+  it('every element an attachment starts from is found alone in a row (rows are first asked for any of them at once)', () => {
+    const starts: [string, string][] = [
+      ['image', '<div aria-label="Open picture"></div>'],
+      ['image', '<div aria-label="Abrir imagem"></div>'],
+      ['image', '<div aria-label="Abrir foto"></div>'],
+      ['image', '<img src="blob:https://web.whatsapp.com/i">'],
+      ['video', '<span data-icon="media-play"></span>'],
+      ['video', '<span data-icon="video-pip"></span>'],
+      ['video', '<div aria-label="Play GIF"></div>'],
+      ['video', '<div aria-label="Play video"></div>'],
+      ['audio', '<div aria-label="Play voice message"></div>'],
+      ['audio', '<div aria-label="Reproduzir mensagem de voz"></div>'],
+      ['audio', '<span data-icon="audio-play"></span>'],
+      ['audio', '<span data-icon="ptt"></span>'],
+      ['audio', '<span data-icon="ptt-status"></span>'],
+      ['document', '<span data-icon="document-PDF-icon"></span>'],
+      ['document', '<span data-icon="audio-file"></span>'],
+      ['document', '<span data-icon="ms-office-doc"></span>'],
+      ['document', '<div title="Download &quot;a.pdf&quot;"></div>'],
+      ['document', '<div title="Baixar &quot;a.pdf&quot;"></div>'],
+      ['sticker', '<img alt="Sticker" src="data:,">'],
+      ['sticker', '<img alt="Figurinha" src="data:,">'],
+      ['sticker', '<div aria-label="Sticker"></div>'],
+      ['sticker', '<div aria-label="Figurinha"></div>'],
+    ];
+    for (const [kind, html] of starts) expect([html, attachments(`<div>${html}</div>`)?.map((a) => a.kind)]).toEqual([html, [kind]]);
+  });
+
   it('an album: every picture, in page order; a quoted picture is not ours', () => {
     const quoted = '<div aria-label="Quoted message"><span dir="auto">Ana</span><img src="blob:https://web.whatsapp.com/q"></div>';
     const album = ['p1', 'p2', 'p3'].map((p) => `<div role="button" aria-label="Open picture"><img src="blob:https://web.whatsapp.com/${p}"></div>`).join('');

@@ -14,10 +14,33 @@ import { PageOrder } from './page-order';
 
 export type SendBatch = (batch: ContentBatch) => Promise<BatchAck>;
 
-/** What makes a page message "the same as last time" (no bytes read, no time display). */
+/**
+ * The fields of a page message a change in which is a new version to send. The others: its
+ * order and the time as displayed do not count, and quote and attachments count in part (no
+ * quote link, no bytes read). TypeScript makes every field appear in one of the two lists, so a
+ * field added to messages later cannot be left out of the comparison unnoticed.
+ */
+export const COMPARED_FIELDS = [
+  'messageId', 'type', 'sender', 'fromSelf', 'sentAt', 'text', 'links', 'deleted', 'edited', 'forwarded', 'reactions', 'direction',
+] as const satisfies readonly (keyof PageMessage)[];
+const OTHER_FIELDS = ['pageOrder', 'sentAtText', 'quote', 'attachments'] as const satisfies readonly (keyof PageMessage)[];
+type Unlisted = Exclude<keyof PageMessage, (typeof COMPARED_FIELDS)[number] | (typeof OTHER_FIELDS)[number]>;
+const everyFieldListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyFieldListed;
+
+/**
+ * What makes a page message "the same as last time". The fields one by one, not an object copy
+ * without the others: this runs for every message on screen on every read (auto-capture reads
+ * after every burst of changes), and the copy was most of its cost. The unit tests check that a
+ * change in each of COMPARED_FIELDS changes it.
+ */
 function pageFingerprint(m: PageMessage): string {
-  const { pageOrder: _o, sentAtText: _t, attachments, quote, ...rest } = m;
-  return JSON.stringify([rest, quote && [quote.author, quote.text], attachments.map((a) => [a.kind, a.originalName, a.thumbnail, a.missingReason, a.sourceUrl !== null])]);
+  const q = m.quote;
+  return JSON.stringify([
+    m.messageId, m.type, m.sender, m.fromSelf, m.sentAt, m.text, m.links, m.deleted, m.edited, m.forwarded, m.reactions, m.direction,
+    q && [q.author, q.text],
+    m.attachments.map((a) => [a.kind, a.originalName, a.thumbnail, a.missingReason, a.sourceUrl !== null]),
+  ]);
 }
 
 export class CaptureSession {
@@ -51,7 +74,9 @@ export class CaptureSession {
     const changed: { m: PageMessage; fp: string; pos: number }[] = [];
     read.messages.forEach((m, i) => {
       const fp = pageFingerprint(m);
-      if (this.sent.get(m.messageId) !== fp) changed.push({ m, fp, pos: positions[i]! });
+      // Unchanged since it was sent: its time was looked at then.
+      if (this.sent.get(m.messageId) === fp) return;
+      changed.push({ m, fp, pos: positions[i]! });
       const t = m.sentAt ? Date.parse(m.sentAt) : Number.NaN;
       if (!Number.isNaN(t) && t < this.oldestMs) {
         this.oldestMs = t;

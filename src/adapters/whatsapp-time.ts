@@ -78,9 +78,17 @@ export function parsePrePlainText(value: string): PrePlainText | null {
   return { bracket: bracket.trim(), time, date, sender: sender.trim() };
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * By arithmetic, not a Date per call: every read checks every date on the page several times.
+ * Years 0–99 count as 1900–1999, as Date.UTC reads them (what this did before).
+ */
 export function isValidDate(d: CalendarDate): boolean {
   if (d.month < 1 || d.month > 12 || d.day < 1) return false;
-  return d.day <= new Date(Date.UTC(d.year, d.month, 0)).getUTCDate();
+  const y = d.year >= 0 && d.year <= 99 ? 1900 + d.year : d.year;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d.day <= (d.month === 2 && leap ? 29 : DAYS_IN_MONTH[d.month - 1]!);
 }
 
 /** The calendar date a numeric date means under `order`; null when that reading is impossible. */

@@ -12,7 +12,7 @@ import { parseDataId } from '../../src/adapters/whatsapp-rows';
 import { parseReactionList } from '../../src/adapters/whatsapp-parts';
 import { parseChip, resolveChipDates } from '../../src/adapters/whatsapp-chips';
 import type { ChipSlot } from '../../src/adapters/whatsapp-chips';
-import { parseClock, parsePrePlainText, resolveDayMonthOrder, toSentAt } from '../../src/adapters/whatsapp-time';
+import { isValidDate, parseClock, parsePrePlainText, resolveDayMonthOrder, toSentAt } from '../../src/adapters/whatsapp-time';
 import type { NumericDate } from '../../src/adapters/whatsapp-time';
 import { fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf } from './fixture-harness';
 
@@ -433,6 +433,17 @@ describe('day/month order', () => {
 
   it('year-first dates need no order and decide nothing', () => {
     expect(resolveDayMonthOrder({ ...none, numericDates: [{ first: 2026, second: 9, third: 28, yearFirst: true }], lang: 'en-US' }).rule).toBe('lang');
+  });
+});
+
+describe('valid dates', () => {
+  it('agree with the calendar (Date.UTC) on month ends, leap years and two-digit years', () => {
+    const byDate = (year: number, month: number, day: number) => month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+    for (const year of [0, 1, 4, 96, 99, 100, 400, 1900, 1999, 2000, 2023, 2024, 2025, 2100, 2400, 9999]) {
+      for (let month = 0; month <= 13; month++) {
+        for (const day of [0, 1, 28, 29, 30, 31, 32]) expect([year, month, day, isValidDate({ year, month, day })]).toEqual([year, month, day, byDate(year, month, day)]);
+      }
+    }
   });
 });
 

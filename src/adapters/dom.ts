@@ -121,10 +121,23 @@ export function outermostInOrder<T extends Element>(elements: readonly T[]): T[]
   return kept;
 }
 
+/**
+ * `root.querySelectorAll(selector)` as an array, copied by index: Array.from goes through the
+ * NodeList's iterator, which in a content script's isolated world cost about as much again as the
+ * query itself (60 rows: 36 µs against 19 µs). Every read of a pane runs dozens of queries.
+ */
+export function queryAll(root: ParentNode, selector: string): Element[] {
+  const list = root.querySelectorAll(selector);
+  const found: Element[] = [];
+  for (let i = 0; i < list.length; i++) found.push(list[i]!);
+  return found;
+}
+
 /** Elements under `root` (and `root` itself) matching `selector`, in document order. */
 export function selfAndDescendants(root: Element, selector: string): Element[] {
-  const found = Array.from(root.querySelectorAll(selector));
-  return root.matches(selector) ? [root, ...found] : found;
+  const found = queryAll(root, selector);
+  if (root.matches(selector)) found.unshift(root);
+  return found;
 }
 
 /** First selector of an ordered fallback list that matches anything under `root`, with its matches. */
@@ -133,7 +146,7 @@ export function firstMatching(
   selectors: readonly string[],
 ): { selector: string; elements: Element[] } | null {
   for (const selector of selectors) {
-    const elements = Array.from(root.querySelectorAll(selector));
+    const elements = queryAll(root, selector);
     if (elements.length > 0) return { selector, elements };
   }
   return null;

@@ -8,7 +8,7 @@
 import type { CapturedParticipant, CapturedThread } from '../shared/model';
 import { AdapterReadError } from './types';
 import type { Adapter, PageMessage, PageRead } from './types';
-import { attr, firstMatching, flatText, outermostInOrder, shortHash } from './dom';
+import { attr, firstMatching, flatText, outermostInOrder, queryAll, shortHash } from './dom';
 import { readRow } from './whatsapp-rows';
 import { RowMemo } from './row-memo';
 import type { MessageFacts, RowFacts } from './whatsapp-rows';
@@ -38,7 +38,7 @@ function readHeader(doc: Document): Header {
 
   let participants: CapturedParticipant[] = [];
   let selfWord: string | null = null;
-  for (const el of Array.from(doc.querySelectorAll(SEL.headerTitled))) {
+  for (const el of queryAll(doc, SEL.headerTitled)) {
     const names = (el.getAttribute('title') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
     const last = names[names.length - 1];
     if (el === titleEl || names.length < 2 || last === undefined || !SELF_WORDS.includes(last)) continue;
@@ -47,7 +47,7 @@ function readHeader(doc: Document): Header {
     break;
   }
   let composerKind: Header['composerKind'] = null;
-  for (const el of Array.from(doc.querySelectorAll(SEL.composer))) {
+  for (const el of queryAll(doc, SEL.composer)) {
     const m = COMPOSER_LABEL.exec((el.getAttribute('aria-label') ?? '').trim());
     if (m) composerKind = m[1] ? 'group' : 'direct';
   }

@@ -5,7 +5,7 @@
  * Times resolve in America/New_York (test/setup-timezone.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { closestAbove, extractText, findPreviousIndex, outermost, outermostInOrder, shortHash } from '../../src/adapters/dom';
+import { closestAbove, extractText, findPreviousIndex, outermost, outermostInOrder, queryAll, selfAndDescendants, shortHash } from '../../src/adapters/dom';
 import type { PageRead } from '../../src/adapters/types';
 import { whatsappAdapter } from '../../src/adapters/whatsapp';
 import { parseDataId } from '../../src/adapters/whatsapp-rows';
@@ -533,6 +533,15 @@ describe('dom helpers', () => {
 
   it('text keeps literal newlines inside message text and ignores scripts', () => {
     expect(extractText(el('<span>a\nb</span><script>alert(1)</script>')).text).toBe('a\nb');
+  });
+
+  it('queryAll and selfAndDescendants: every match in document order, the root first when it matches', () => {
+    const root = el('<p class="x" id="p1"><b class="x" id="b1"></b></p><i id="i1"></i><p class="x" id="p2"></p>');
+    expect(queryAll(root, '.x').map((e) => e.id)).toEqual(['p1', 'b1', 'p2']);
+    expect(queryAll(root, '.none')).toEqual([]);
+    const p1 = root.querySelector('#p1')!;
+    expect(selfAndDescendants(p1, '.x').map((e) => e.id)).toEqual(['p1', 'b1']);
+    expect(selfAndDescendants(p1, 'b').map((e) => e.id)).toEqual(['b1']);
   });
 
   it('outermostInOrder compares with the last element kept, not the one before', () => {

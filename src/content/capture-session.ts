@@ -29,22 +29,56 @@ const everyFieldListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyFieldListed;
 
 /**
- * What makes a page message "the same as last time". The fields one by one, not an object copy
- * without the others: this runs for every message on screen on every read (auto-capture reads
- * after every burst of changes), and the copy was most of its cost. The unit tests check that a
- * change in each of COMPARED_FIELDS changes it.
+ * A message as last sent, to compare later reads of it with: the compared fields one by one,
+ * not a JSON fingerprint of each message on every read (auto-capture reads every message on
+ * screen after every burst of changes, and building those strings was most of push's cost).
+ * The unit tests change each of COMPARED_FIELDS, and each part of a quote and an attachment,
+ * and expect the message to be sent again.
  */
-function pageFingerprint(m: PageMessage): string {
+interface SentVersion {
+  type: PageMessage['type'];
+  sender: string | null;
+  fromSelf: boolean;
+  sentAt: string | null;
+  text: string;
+  deleted: boolean;
+  edited: boolean;
+  forwarded: boolean;
+  direction: PageMessage['direction'];
+  /** Links, reactions, the quote's author and text, and the attachments (no bytes): JSON, or '' when there are none. */
+  parts: string;
+}
+
+function partsOf(m: PageMessage): string {
   const q = m.quote;
+  // Most messages have none of these: no string to build. JSON is never empty, so '' is only this.
+  if (m.links.length === 0 && m.reactions.length === 0 && q === null && m.attachments.length === 0) return '';
   return JSON.stringify([
-    m.messageId, m.type, m.sender, m.fromSelf, m.sentAt, m.text, m.links, m.deleted, m.edited, m.forwarded, m.reactions, m.direction,
+    m.links,
+    m.reactions,
     q && [q.author, q.text],
     m.attachments.map((a) => [a.kind, a.originalName, a.thumbnail, a.missingReason, a.sourceUrl !== null]),
   ]);
 }
 
+function versionOf(m: PageMessage): SentVersion {
+  return {
+    type: m.type, sender: m.sender, fromSelf: m.fromSelf, sentAt: m.sentAt, text: m.text,
+    deleted: m.deleted, edited: m.edited, forwarded: m.forwarded, direction: m.direction, parts: partsOf(m),
+  };
+}
+
+/** Whether `m` reads as `v` did (messageId is the key `v` was found under). */
+function sameVersion(m: PageMessage, v: SentVersion): boolean {
+  return (
+    m.text === v.text && m.sentAt === v.sentAt && m.sender === v.sender && m.fromSelf === v.fromSelf && m.type === v.type &&
+    m.deleted === v.deleted && m.edited === v.edited && m.forwarded === v.forwarded && m.direction === v.direction &&
+    partsOf(m) === v.parts
+  );
+}
+
 export class CaptureSession {
-  private readonly sent = new Map<string, string>();
+  private readonly sent = new Map<string, SentVersion>();
   private readonly sentBlobs = new Set<string>();
   private readonly order = new PageOrder();
   private seq = 0;
@@ -71,12 +105,12 @@ export class CaptureSession {
   /** Send whatever in this read is new or changed. Returns how many messages were sent. */
   async push(read: PageRead): Promise<number> {
     const positions = this.order.place(read.messages.map((m) => m.messageId));
-    const changed: { m: PageMessage; fp: string; pos: number }[] = [];
+    const changed: { m: PageMessage; version: SentVersion; pos: number }[] = [];
     read.messages.forEach((m, i) => {
-      const fp = pageFingerprint(m);
+      const last = this.sent.get(m.messageId);
       // Unchanged since it was sent: its time was looked at then.
-      if (this.sent.get(m.messageId) === fp) return;
-      changed.push({ m, fp, pos: positions[i]! });
+      if (last && sameVersion(m, last)) return;
+      changed.push({ m, version: versionOf(m), pos: positions[i]! });
       const t = m.sentAt ? Date.parse(m.sentAt) : Number.NaN;
       if (!Number.isNaN(t) && t < this.oldestMs) {
         this.oldestMs = t;
@@ -109,7 +143,7 @@ export class CaptureSession {
       p.blobs.forEach((b) => this.sentBlobs.add(b.sha256));
     }
     // Only after every batch was acknowledged do we consider these sent.
-    for (const { m, fp } of changed) this.sent.set(m.messageId, fp);
+    for (const { m, version } of changed) this.sent.set(m.messageId, version);
     this.acknowledged = this.sent.size;
     return changed.length;
   }

@@ -54,17 +54,44 @@ describe('CaptureSession.push', () => {
     }
   });
 
-  it('sends again on a changed quote or attachment, but not on a new display time, order or quote link', async () => {
-    const { s, ids } = session();
+  it('sends again when one element of a list changes, or one part of a quote or an attachment', async () => {
     const quote = { author: 'Ana', text: 'see above', messageId: null };
     const attachment = { kind: 'document' as const, originalName: 'a.pdf', mediaType: null, sourceUrl: null, thumbnail: false, missingReason: 'not downloaded in the page' };
+    const m = pageMessage('m1', { links: ['https://a.example/', 'https://b.example/'], reactions: [{ emoji: '👍', count: 1 }, { emoji: '❤️', count: 2 }], quote, attachments: [attachment, { ...attachment, originalName: 'b.pdf' }] });
+    const variants: [string, PageMessage][] = [
+      ['second link', { ...m, links: ['https://a.example/', 'https://c.example/'] }],
+      ['a reaction count', { ...m, reactions: [{ emoji: '👍', count: 1 }, { emoji: '❤️', count: 3 }] }],
+      ['a reaction emoji', { ...m, reactions: [{ emoji: '👍', count: 1 }, { emoji: '😂', count: 2 }] }],
+      ['quote author', { ...m, quote: { ...quote, author: 'Bruno' } }],
+      ['quote text', { ...m, quote: { ...quote, text: 'see below' } }],
+      ['quote removed', { ...m, quote: null }],
+      ['attachment kind', { ...m, attachments: [attachment, { ...attachment, kind: 'image' }] }],
+      ['attachment name', { ...m, attachments: [attachment, { ...attachment, originalName: 'c.pdf' }] }],
+      ['attachment thumbnail', { ...m, attachments: [attachment, { ...attachment, originalName: 'b.pdf', thumbnail: true }] }],
+      ['attachment missing reason', { ...m, attachments: [attachment, { ...attachment, originalName: 'b.pdf', missingReason: 'expired' }] }],
+      ['attachment now loaded', { ...m, attachments: [attachment, { ...attachment, originalName: 'b.pdf', sourceUrl: 'blob:https://web.whatsapp.com/1' }] }],
+      ['an attachment fewer', { ...m, attachments: [attachment] }],
+    ];
+    for (const [what, changed] of variants) {
+      const { s } = session();
+      await s.push(read(m));
+      expect([what, await s.push(read(changed))]).toEqual([what, 1]);
+    }
+    const { s } = session();
+    const plain = pageMessage('m2');
+    await s.push(read(m, plain));
+    // Lists, quote and attachments appearing on a message that had none.
+    expect(await s.push(read(m, { ...plain, links: ['https://a.example/'] }))).toBe(1);
+    expect(await s.push(read(m, { ...plain, links: ['https://a.example/'], quote }))).toBe(1);
+  });
+
+  it('does not send again for a new display time, order, quote link, media type or blob address', async () => {
+    const { s } = session();
+    const quote = { author: 'Ana', text: 'see above', messageId: null };
+    const attachment = { kind: 'image' as const, originalName: null, mediaType: null, sourceUrl: 'blob:https://web.whatsapp.com/1', thumbnail: false, missingReason: null };
     const m = pageMessage('m1', { quote, attachments: [attachment] });
     await s.push(read(m));
-    expect(await s.push(read({ ...m, sentAtText: '10:30', pageOrder: 7, quote: { ...quote, messageId: 'm0' } }))).toBe(0);
-    expect(await s.push(read({ ...m, quote: { ...quote, text: 'see below' } }))).toBe(1);
-    expect(await s.push(read({ ...m, quote: { ...quote, text: 'see below' }, attachments: [{ ...attachment, originalName: 'b.pdf' }] }))).toBe(1);
-    expect(await s.push(read({ ...m, quote: { ...quote, text: 'see below' }, attachments: [{ ...attachment, originalName: 'b.pdf', thumbnail: true }] }))).toBe(1);
-    expect(ids()).toEqual(['m1', 'm1', 'm1', 'm1']);
+    expect(await s.push(read({ ...m, sentAtText: '10:30', pageOrder: 7, quote: { ...quote, messageId: 'm0' }, attachments: [{ ...attachment, mediaType: 'image/jpeg', sourceUrl: 'blob:https://web.whatsapp.com/2' }] }))).toBe(0);
   });
 
   it('sends nothing for a read of unchanged messages, and keeps the oldest time seen', async () => {

@@ -362,7 +362,7 @@ class ZipOutput {
       this.buffered = 0;
       await this.push(chunk);
     }
-    if (wait) await timed(this.phases, 'sinkWait', () => this.inflight);
+    if (wait) await this.idle();
   }
 
   /** Waits until the sink has stored everything handed to it so far (buffered bytes stay buffered). */

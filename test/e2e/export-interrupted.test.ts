@@ -5,7 +5,7 @@
  * next export carries everything and verifies.
  */
 import { describe, expect, it } from 'vitest';
-import { completedDownloads, verifyCli } from './helpers';
+import { completedDownloads, storeCount, storeRows, verifyCli } from './helpers';
 import { bundleFiles, withSeededThread } from './seeded';
 
 const MiB = 1024 * 1024;
@@ -13,26 +13,16 @@ const session = withSeededThread({ messages: 3000, files: 30, fileBytes: 4 * MiB
 
 /** What the database and the bundle folder hold, read in the (current) worker. */
 async function state() {
-  const counts = session.browser.worker.evaluate(async () => {
-    const open = indexedDB.open('threadkeeper');
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      open.onsuccess = () => res(open.result);
-      open.onerror = () => rej(open.error);
-    });
-    const all = <T,>(store: string) =>
-      new Promise<T[]>((res, rej) => {
-        const r = db.transaction(store).objectStore(store).getAll();
-        r.onsuccess = () => res(r.result as T[]);
-        r.onerror = () => rej(r.error);
-      });
-    const messages = await all<{ carriedVersion?: number }>('messages');
-    const exports = (await all('exports')).length;
-    const attachments = (await all('attachments')).length;
-    db.close();
-    const downloads = await chrome.downloads.search({});
-    return { messages: messages.length, carried: messages.filter((m) => (m.carriedVersion ?? 0) > 0).length, exports, attachments, downloads: downloads.length };
-  });
-  return { ...(await counts), files: await bundleFiles(session.browser.worker) };
+  const worker = session.browser.worker;
+  const messages = await storeRows<{ carriedVersion?: number }>(worker, 'messages');
+  return {
+    messages: messages.length,
+    carried: messages.filter((m) => (m.carriedVersion ?? 0) > 0).length,
+    exports: await storeCount(worker, 'exports'),
+    attachments: await storeCount(worker, 'attachments'),
+    downloads: (await worker.evaluate(() => chrome.downloads.search({}))).length,
+    files: await bundleFiles(worker),
+  };
 }
 
 describe('a service worker stopped during a bulk export', () => {

@@ -88,30 +88,50 @@ export interface DbDump {
 }
 
 export async function dumpDb(worker: Worker): Promise<DbDump> {
-  return worker.evaluate(async () => {
-    const open = indexedDB.open('threadkeeper');
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      open.onsuccess = () => res(open.result);
-      open.onerror = () => rej(open.error);
-    });
-    const all = <T>(store: string) =>
-      new Promise<T[]>((res, rej) => {
-        const r = db.transaction(store).objectStore(store).getAll();
-        r.onsuccess = () => res(r.result as T[]);
-        r.onerror = () => rej(r.error);
+  type V = { messageId: string; version: number; kind: string; content: { text: string; deleted: boolean } };
+  type C = { id: string; tabId: number; frameId?: number; mode: string; status: string; reachedBeginning: boolean; incompleteReason: string | null; counts: Record<string, number>; startedAt: string };
+  return {
+    messages: (await storeRows<{ threadId: string; messageId: string; type: string; versionCount: number }>(worker, 'messages')).map((m) => ({ threadId: m.threadId, messageId: m.messageId, type: m.type, versionCount: m.versionCount })),
+    versions: (await storeRows<V>(worker, 'versions')).map((v) => ({ messageId: v.messageId, version: v.version, kind: v.kind, text: v.content.text, deleted: v.content.deleted })),
+    captures: (await storeRows<C>(worker, 'captures'))
+      .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1))
+      .map((c) => ({ id: c.id, tabId: c.tabId, frameId: c.frameId ?? 0, mode: c.mode, status: c.status, reachedBeginning: c.reachedBeginning, incompleteReason: c.incompleteReason, counts: c.counts })),
+    attachments: await storeCount(worker, 'attachments'),
+  };
+}
+
+/** Every row, or the number of rows, of one object store of the extension's database, read in the worker. */
+function readStore(worker: Worker, store: string, what: 'rows' | 'count'): Promise<unknown> {
+  return worker.evaluate(
+    async ([store, what]) => {
+      const open = indexedDB.open('threadkeeper');
+      const db: IDBDatabase = await new Promise((res, rej) => {
+        open.onsuccess = () => res(open.result);
+        open.onerror = () => rej(open.error);
       });
-    type V = { messageId: string; version: number; kind: string; content: { text: string; deleted: boolean } };
-    const out = {
-      messages: (await all<{ threadId: string; messageId: string; type: string; versionCount: number }>('messages')).map((m) => ({ threadId: m.threadId, messageId: m.messageId, type: m.type, versionCount: m.versionCount })),
-      versions: (await all<V>('versions')).map((v) => ({ messageId: v.messageId, version: v.version, kind: v.kind, text: v.content.text, deleted: v.content.deleted })),
-      captures: (await all<{ id: string; tabId: number; frameId?: number; mode: string; status: string; reachedBeginning: boolean; incompleteReason: string | null; counts: Record<string, number>; startedAt: string }>('captures'))
-        .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1))
-        .map((c) => ({ id: c.id, tabId: c.tabId, frameId: c.frameId ?? 0, mode: c.mode, status: c.status, reachedBeginning: c.reachedBeginning, incompleteReason: c.incompleteReason, counts: c.counts })),
-      attachments: (await all('attachments')).length,
-    };
-    db.close();
-    return out;
-  });
+      try {
+        return await new Promise<unknown>((res, rej) => {
+          const os = db.transaction(store).objectStore(store);
+          const r: IDBRequest = what === 'count' ? os.count() : os.getAll();
+          r.onsuccess = () => res(r.result);
+          r.onerror = () => rej(r.error);
+        });
+      } finally {
+        db.close();
+      }
+    },
+    [store, what] as const,
+  );
+}
+
+/** Every row of one object store (not for attachments: their bytes would cross to the test). */
+export async function storeRows<T>(worker: Worker, store: string): Promise<T[]> {
+  return (await readStore(worker, store, 'rows')) as T[];
+}
+
+/** How many rows one object store holds, counted in the worker. */
+export async function storeCount(worker: Worker, store: string): Promise<number> {
+  return (await readStore(worker, store, 'count')) as number;
 }
 
 /** Write to the extension's chrome.storage.local (settings, capture limits) from the worker. */

@@ -12,7 +12,8 @@ import type { Page } from 'playwright-core';
 import { makeCertificate, startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
 import { startIntake, type IntakeServer } from '../../intake/server';
-import { completedDownloads, fixture, preserveInPopup, setExtensionStorage, verifyCli } from './helpers';
+import { completedDownloads, fixture, preserveInPopup, setExtensionStorage, storeRows, verifyCli } from './helpers';
+import { bundleFiles } from './seeded';
 
 const TOKEN = 't0ken-for-tests';
 let server: FixtureServer;
@@ -55,19 +56,7 @@ async function bulk(route: 'Download' | 'Email draft to the official account' | 
 
 /** The extension's bundle files on disk (OPFS bundles/), and its upload queue. */
 async function bundleDisk(): Promise<{ files: string[]; uploads: { id: string; status: string; file: string | null; sha256: string }[] }> {
-  return b.worker.evaluate(async () => {
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundles', { create: true });
-    const files: string[] = [];
-    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) files.push(name);
-    const open = indexedDB.open('threadkeeper');
-    const db: IDBDatabase = await new Promise((res) => (open.onsuccess = () => res(open.result)));
-    const uploads: { id: string; status: string; file: string | null; sha256: string }[] = await new Promise((res) => {
-      const r = db.transaction('uploads').objectStore('uploads').getAll();
-      r.onsuccess = () => res(r.result);
-    });
-    db.close();
-    return { files: files.sort(), uploads };
-  });
+  return { files: (await bundleFiles(b.worker)).sort(), uploads: await storeRows(b.worker, 'uploads') };
 }
 
 /** Export all of the one thread by upload, from the extension (as the popup's message would). */
@@ -191,17 +180,7 @@ describe('records workflow', () => {
     intake = await startRecords(faults);
     const zips = () => readdirSync(store).filter((f) => f.endsWith('.zip')).length;
     const zipsBefore = zips();
-    const statuses = () =>
-      b.worker.evaluate(async () => {
-        const open = indexedDB.open('threadkeeper');
-        const db: IDBDatabase = await new Promise((res) => (open.onsuccess = () => res(open.result)));
-        const rows: { status: string }[] = await new Promise((res) => {
-          const r = db.transaction('uploads').objectStore('uploads').getAll();
-          r.onsuccess = () => res(r.result);
-        });
-        db.close();
-        return rows.map((u) => u.status);
-      });
+    const statuses = async () => (await storeRows<{ status: string }>(b.worker, 'uploads')).map((u) => u.status);
     await uploadAgain();
     await expect.poll(statuses, { timeout: 20_000, interval: 100 }).toContain('sending');
     await expect.poll(zips, { timeout: 20_000, interval: 100 }).toBe(zipsBefore + 1); // stored; the answer is on its way
@@ -249,16 +228,7 @@ describe('records workflow', () => {
     await dashboard.getByRole('button', { name: /^Purge / }).click();
     await expect.poll(() => dashboard.getByTestId('dashboard-message').textContent()).toContain('Purged “\u2068Harbor Street Renovation Committee\u2069”'); // the title isolated (FSI…PDI): docs/security.md
     await expect.poll(() => dashboard.getByTestId('threads-table').count()).toBe(0);
-    const actions = await b.worker.evaluate(async () => {
-      const open = indexedDB.open('threadkeeper');
-      const db: IDBDatabase = await new Promise((res) => (open.onsuccess = () => res(open.result)));
-      const rows: { action: string }[] = await new Promise((res) => {
-        const r = db.transaction('audit').objectStore('audit').getAll();
-        r.onsuccess = () => res(r.result);
-      });
-      db.close();
-      return rows.map((r) => r.action);
-    });
+    const actions = (await storeRows<{ action: string }>(b.worker, 'audit')).map((r) => r.action);
     expect(actions).toContain('purge');
     expect(actions).toContain('upload-receipt');
     expect(actions).toContain('upload-refused');

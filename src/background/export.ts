@@ -13,7 +13,7 @@ import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
 import { buildThreadRecord, type ThreadRows } from '../bundle/thread-record';
 import { renderTranscript } from '../bundle/transcript';
 import { renderMessagesCsv } from '../bundle/csv';
-import { newWritePhases, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
+import { newWritePhases, sha512Hex, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 
@@ -130,11 +130,12 @@ export async function threadFolder(threadId: string): Promise<string> {
  * this object lets go of them, so a thread's thread.json (some 130 MB at 100,000 messages) can be
  * collected as soon as it is written, not only when the whole bundle is.
  */
-function handOver(path: string, bytes: Uint8Array): LazyPayloadFile {
+function handOver(path: string, bytes: Uint8Array, sha512: Promise<string>): LazyPayloadFile {
   let held: Uint8Array | null = bytes;
   return {
     path,
     size: bytes.length,
+    sha512,
     read: async () => {
       const b = held;
       if (!b) throw new Error(`payload ${JSON.stringify(path)} was read twice`);
@@ -151,7 +152,8 @@ function attachmentFile(db: ThreadkeeperDb, path: string, size: number, sha256: 
 
 interface ThreadPayload {
   payload: PayloadSource[];
-  digests: [path: string, sha256: string][];
+  /** What the bag name is derived from: each payload file's path and content hash. */
+  digests: [path: string, digest: Promise<string>][];
   carried: ExportedBundle['carried'];
   messages: number;
   attachments: number;
@@ -180,20 +182,25 @@ async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full'
     title: record.thread.title,
   };
   const enc = new TextEncoder();
-  const addText = async (name: string, text: string): Promise<void> => {
+  const addText = (name: string, text: string): void => {
     const bytes = enc.encode(text);
-    part.payload.push(handOver(`${folder}/${name}`, bytes));
-    part.digests.push([`${folder}/${name}`, await sha256Hex(bytes)]);
+    // The SHA-512 the manifest needs, started now (WebCrypto, off this thread) while the next
+    // file is rendered; the bag name is derived from it and the writer uses it as it is.
+    const sha512 = sha512Hex(bytes);
+    sha512.catch(() => undefined); // awaited when the bag is named
+    part.payload.push(handOver(`${folder}/${name}`, bytes, sha512));
+    part.digests.push([`${folder}/${name}`, sha512.then((h) => `sha512:${h}`)]);
   };
   // One at a time: each string is encoded and dropped before the next is made.
-  await addText('thread.json', JSON.stringify(record, null, 2) + '\n');
-  await addText('transcript.html', await renderTranscript(record));
-  await addText('messages.csv', renderMessagesCsv(record));
+  addText('thread.json', JSON.stringify(record, null, 2) + '\n');
+  addText('transcript.html', await renderTranscript(record));
+  addText('messages.csv', renderMessagesCsv(record));
   lap('render');
   for (const a of record.attachments) {
     if (!a.path || !a.sha256) continue;
     part.payload.push(attachmentFile(db, `${folder}/${a.path}`, rows.attachments.get(a.sha256)!.size, a.sha256));
-    part.digests.push([`${folder}/${a.path}`, a.sha256]);
+    // Stored under its SHA-256, checked when it was captured.
+    part.digests.push([`${folder}/${a.path}`, Promise.resolve(`sha256:${a.sha256}`)]);
   }
   return part;
 }
@@ -202,13 +209,14 @@ async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full'
  * Renders every chosen thread and streams one signed bundle of them into `opts.sink`. Text files
  * are made here, in memory; attachments are handed to the writer as lazy files read from the
  * database when their turn comes. The bag name (and External-Identifier) is derived from the
- * payload's SHA-256s, an attachment's being the key it is stored under (checked at capture).
+ * payload's hashes: the text files' SHA-512s (which the manifest uses as they are, so each text
+ * is hashed once) and each attachment's SHA-256, the key it is stored under (checked at capture).
  */
 export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opts: ExportOptions): Promise<ExportedBundle> {
   if (threadIds.length === 0) throw new Error('nothing to export: no thread was chosen');
   const enc = new TextEncoder();
   const payload: PayloadSource[] = [];
-  const digests: [path: string, sha256: string][] = [];
+  const digests: [path: string, digest: Promise<string>][] = [];
   let messages = 0;
   let attachments = 0;
   const titles: string[] = [];
@@ -238,13 +246,17 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   if (opts.auditLog?.length) {
     const lines = opts.auditLog.map((e) => JSON.stringify({ seq: e.seq, at: e.at, action: e.action, details: e.details, prevHash: e.prevHash, hash: e.hash }));
     const bytes = enc.encode(lines.join('\n') + '\n');
-    payload.push({ path: 'audit-log.jsonl', bytes });
-    digests.push(['audit-log.jsonl', await sha256Hex(bytes)]);
+    const sha512 = sha512Hex(bytes);
+    payload.push({ path: 'audit-log.jsonl', bytes, sha512 });
+    digests.push(['audit-log.jsonl', sha512.then((h) => `sha512:${h}`)]);
   }
 
-  // Same records in, same identifier out: it is derived from the payload itself.
+  // Same records in, same identifier out: it is derived from the payload itself, a line per
+  // file, "<path> sha512:<hex>" for the files rendered here and "<path> sha256:<hex>" for
+  // attachments (the key they are stored under).
   digests.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const payloadId = (await sha256Hex(digests.map(([path, sha256]) => `${path} ${sha256}`).join('\n'))).slice(0, 20);
+  const lines = await Promise.all(digests.map(async ([path, digest]) => `${path} ${await digest}`));
+  const payloadId = (await sha256Hex(lines.join('\n'))).slice(0, 20);
   const first = (threadIds.length === 1 ? (await threadFolder(threadIds[0]!)).split('/')[1] : `${threadIds.length}-threads`) ?? 'bundle';
   const bagName = `threadkeeper-${first}-${payloadId}`;
 

@@ -39,6 +39,8 @@ export interface PayloadFile {
   /** Relative to data/, e.g. 'threads/whatsapp-1a2b3c4d/thread.json'. */
   path: string;
   bytes: Uint8Array;
+  /** Its SHA-512 (hex), when the caller already started it (sha512Hex of exactly these bytes); otherwise the writer computes it. */
+  sha512?: Promise<string>;
 }
 
 /**
@@ -51,6 +53,8 @@ export interface LazyPayloadFile {
   path: string;
   size: number;
   read(): Promise<Uint8Array>;
+  /** As PayloadFile.sha512: the hex SHA-512 of what read() returns, if the caller already has it. */
+  sha512?: Promise<string>;
 }
 
 export type PayloadSource = PayloadFile | LazyPayloadFile;
@@ -263,7 +267,8 @@ function hex(bytes: ArrayBuffer): string {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function sha512Hex(bytes: Uint8Array): Promise<string> {
+/** Hex SHA-512 with WebCrypto, which hashes off the JavaScript thread. */
+export async function sha512Hex(bytes: Uint8Array): Promise<string> {
   return hex(await globalThis.crypto.subtle.digest('SHA-512', bufferSource(bytes)));
 }
 
@@ -497,7 +502,7 @@ export async function streamBundle(opts: { bagName: string; payload: PayloadSour
       throw new Error(`payload ${JSON.stringify(f.path)}: read ${bytes instanceof Uint8Array ? bytes.length : 'no'} bytes, but declared ${sizeOf(f)}`);
     }
     // WebCrypto's SHA-512 runs off the JavaScript thread: let it overlap the CRC-32 and SHA-256.
-    const sha512 = sha512Hex(bytes);
+    const sha512 = f.sha512 ?? sha512Hex(bytes);
     sha512.catch(() => undefined); // awaited just below, after writeEntry
     await out.idle();
     const following = files[i + 1];

@@ -87,7 +87,8 @@ describe('exportThreads (streaming)', () => {
     const folder = await threadFolder(threadId);
     const { files } = await renderThreadFiles(await loadThreadRows(db, threadId));
     const payload = files.map((f) => ({ path: `${folder}/${f.path}`, bytes: f.bytes })).sort((a, b) => (a.path < b.path ? -1 : 1));
-    const digests = await Promise.all(payload.map(async (f) => `${f.path} ${await sha256Hex(f.bytes)}`));
+    // Text files by their SHA-512, attachments by their SHA-256 (the key they are stored under).
+    const digests = await Promise.all(payload.map(async (f) => `${f.path} ${f.path.includes('/attachments/') ? `sha256:${await sha256Hex(f.bytes)}` : `sha512:${createHash('sha512').update(f.bytes).digest('hex')}`}`));
     const payloadId = (await sha256Hex(digests.join('\n'))).slice(0, 20);
     expect(r.bundle.bagName).toBe(`threadkeeper-${folder.split('/')[1]}-${payloadId}`);
     const inMemory = await writeBundle({

@@ -3,16 +3,16 @@
  * sink (a file on disk in the extension). Signing failure fails the export (streamBundle never
  * completes an unsigned bundle).
  *
- * Memory: the text files of a thread (thread.json, transcript.html, messages.csv) are rendered
- * in memory from all its rows: about 190 MiB of text for 100,000 messages, plus the rows and the
- * record (docs/performance.md has the measured peak). Attachment bytes are never all loaded:
+ * Memory: a thread's rows are read whole, then its text files (thread.json, transcript.html,
+ * messages.csv) are made a message at a time straight into UTF-8 (src/bundle/thread-texts.ts),
+ * each message's rows let go once it is written: about 190 MiB of text for 100,000 messages,
+ * held until written (docs/performance.md has the measured peak). Attachment bytes are never all loaded:
  * only their metadata is read up front (from an index, without the bytes), and each file's
  * bytes are read from IndexedDB when the writer reaches it and dropped once written.
  */
 import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
-import { buildThreadRecord, type ThreadRows } from '../bundle/thread-record';
-import { renderTranscript } from '../bundle/transcript';
-import { renderMessagesCsv } from '../bundle/csv';
+import { planThread, type ThreadRows } from '../bundle/thread-record';
+import { renderThreadTexts } from '../bundle/thread-texts';
 import { newWritePhases, sha512Hex, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
@@ -162,43 +162,42 @@ interface ThreadPayload {
 
 /**
  * One thread's part of the bag: its three text files rendered (the same bytes and order as
- * renderThreadFiles), its attachments as lazy files. Its own function so that the rows and the
- * record, the largest things an export holds, can be collected once the text is rendered: what
- * it returns refers to neither.
+ * renderThreadFiles), its attachments as lazy files. The rows go into a plan, and
+ * renderThreadTexts lets each message's rows go once it is written, so they are collectable
+ * while the text is made; what this returns refers to no row.
  */
 async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full' | 'incremental', lap: (phase: 'load' | 'build' | 'render') => void): Promise<ThreadPayload | null> {
-  const rows = await loadThreadRows(db, threadId, scope, { attachmentBytes: false });
+  let rows: ThreadRows | null = await loadThreadRows(db, threadId, scope, { attachmentBytes: false });
   lap('load');
-  if (rows.messages.length === 0) return null;
-  const folder = await threadFolder(threadId);
-  const record = buildThreadRecord(rows);
+  const plan = planThread(rows);
+  rows = null; // the plan holds the row objects now, and lets each go once its message is written
   lap('build');
+  if (plan.order.length === 0) return null;
+  const folder = await threadFolder(threadId);
   const part: ThreadPayload = {
     payload: [],
     digests: [],
-    carried: rows.messages.map((m) => [threadId, m.messageId, m.versionCount]),
-    messages: record.messages.filter((m) => m.type === 'message').length,
-    attachments: record.attachments.filter((a) => a.path).length,
-    title: record.thread.title,
+    carried: plan.order.map((m) => [threadId, m!.messageId, m!.versionCount]),
+    messages: plan.messageCount,
+    attachments: plan.attachments.filter((a) => a.path).length,
+    title: plan.head.thread.title,
   };
-  const enc = new TextEncoder();
-  const addText = (name: string, text: string): void => {
-    const bytes = enc.encode(text);
-    // The SHA-512 the manifest needs, started now (WebCrypto, off this thread) while the next
-    // file is rendered; the bag name is derived from it and the writer uses it as it is.
+  const texts = await renderThreadTexts(plan);
+  const addText = (name: string, bytes: Uint8Array): void => {
+    // The SHA-512 the manifest needs, started now (WebCrypto, off this thread); the bag name is
+    // derived from it and the writer uses it as it is.
     const sha512 = sha512Hex(bytes);
     sha512.catch(() => undefined); // awaited when the bag is named
     part.payload.push(handOver(`${folder}/${name}`, bytes, sha512));
     part.digests.push([`${folder}/${name}`, sha512.then((h) => `sha512:${h}`)]);
   };
-  // One at a time: each string is encoded and dropped before the next is made.
-  addText('thread.json', JSON.stringify(record, null, 2) + '\n');
-  addText('transcript.html', await renderTranscript(record));
-  addText('messages.csv', renderMessagesCsv(record));
+  addText('thread.json', texts.json);
+  addText('transcript.html', texts.transcript);
+  addText('messages.csv', texts.csv);
   lap('render');
-  for (const a of record.attachments) {
-    if (!a.path || !a.sha256) continue;
-    part.payload.push(attachmentFile(db, `${folder}/${a.path}`, rows.attachments.get(a.sha256)!.size, a.sha256));
+  for (const a of plan.attachments) {
+    if (!a.path || !a.sha256 || a.size === null) continue;
+    part.payload.push(attachmentFile(db, `${folder}/${a.path}`, a.size, a.sha256));
     // Stored under its SHA-256, checked when it was captured.
     part.digests.push([`${folder}/${a.path}`, Promise.resolve(`sha256:${a.sha256}`)]);
   }

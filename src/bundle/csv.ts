@@ -6,7 +6,7 @@
  * own, so a bidi control cannot reorder the cells beside it; a lone surrogate, which UTF-8
  * cannot carry, becomes U+FFFD when the file is encoded.
  */
-import type { ThreadRecord } from './thread-record';
+import type { RecordMessage, ThreadRecord } from './thread-record';
 
 const COLUMNS = [
   'thread_id', 'message_id', 'type', 'sent_at', 'sent_at_shown', 'sender', 'from_self', 'text',
@@ -28,14 +28,19 @@ export function csvCell(value: string): string {
   return /[",\r\n]/.test(neutral) || neutral !== value ? `"${neutral.replace(/"/g, '""')}"` : neutral;
 }
 
+/** The header line, without its line break. */
+export const CSV_HEADER = COLUMNS.join(',');
+
+/** One message's row, without its line break (every line, the header's too, ends in CRLF). */
+export function csvRow(threadId: string, m: RecordMessage): string {
+  return [
+    threadId, m.id, m.type, m.sentAt ?? '', m.sentAtText ?? '', m.sender ?? '', String(m.fromSelf), m.text,
+    String(m.deleted), String(m.edited), String(m.forwarded), String(m.versions.length), m.quote?.messageId ?? '',
+    m.reactions.map((r) => `${r.emoji} ${r.count}`).join('; '),
+    m.attachments.map((a) => a.sha256 ?? `missing: ${a.missingReason ?? ''}`).join('; '),
+  ].map(csvCell).join(',');
+}
+
 export function renderMessagesCsv(record: ThreadRecord): string {
-  const rows = record.messages.map((m) =>
-    [
-      record.thread.id, m.id, m.type, m.sentAt ?? '', m.sentAtText ?? '', m.sender ?? '', String(m.fromSelf), m.text,
-      String(m.deleted), String(m.edited), String(m.forwarded), String(m.versions.length), m.quote?.messageId ?? '',
-      m.reactions.map((r) => `${r.emoji} ${r.count}`).join('; '),
-      m.attachments.map((a) => a.sha256 ?? `missing: ${a.missingReason ?? ''}`).join('; '),
-    ].map(csvCell).join(','),
-  );
-  return [COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+  return [CSV_HEADER, ...record.messages.map((m) => csvRow(record.thread.id, m))].join('\r\n') + '\r\n';
 }

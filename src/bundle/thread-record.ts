@@ -154,12 +154,17 @@ export function orderMessages(messages: MessageRow[], captureOrder: Map<string, 
 const SELF_WORDS = ['You', 'Você', 'Tú'];
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
+/** What linking a quote needs of a message (a RecordMessage has it; so does a plan's view of its newest version). */
+type QuoteView = Pick<RecordMessage, 'id' | 'type' | 'quote' | 'sender' | 'fromSelf' | 'text'>;
+
 /**
  * Quotes the page could not link (their original was not on screen in the same read) are
  * matched here against the whole thread: the nearest earlier message by the quoted author whose
- * text starts with the quoted text. The page never gives the quoted message's id.
+ * text starts with the quoted text. The page never gives the quoted message's id. Returns the
+ * link found for each message (by position) whose quote had none.
  */
-export function linkQuotes(messages: RecordMessage[], selfNames: string[]): void {
+function quoteLinks(messages: QuoteView[], selfNames: string[]): Map<number, string> {
+  const links = new Map<number, string>();
   for (const [i, m] of messages.entries()) {
     if (!m.quote || m.quote.messageId !== null) continue;
     const prefix = squash(m.quote.text).replace(/(…|\.\.\.)$/, '').trim();
@@ -170,30 +175,62 @@ export function linkQuotes(messages: RecordMessage[], selfNames: string[]): void
       const c = messages[j]!;
       if (c.type !== 'message') continue;
       if ((author === null || (bySelf ? c.fromSelf : c.sender === author)) && squash(c.text).startsWith(prefix)) {
-        m.quote = { ...m.quote, messageId: c.id };
+        links.set(i, c.id);
         break;
       }
     }
   }
+  return links;
 }
 
-export function buildThreadRecord(rows: ThreadRows): ThreadRecord {
+/** quoteLinks applied: each unlinked quote that matches an earlier message gets its id. */
+export function linkQuotes(messages: RecordMessage[], selfNames: string[]): void {
+  for (const [i, id] of quoteLinks(messages, selfNames)) messages[i]!.quote = { ...messages[i]!.quote!, messageId: id };
+}
+
+/**
+ * Everything about a thread's record except the messages themselves, worked out from its rows
+ * in one pass over them: message order, quote links, the attachment list with its paths, the
+ * captures. The messages are then made one at a time (recordMessage), in order: so a renderer
+ * can write each and drop its rows (`order` and `versions` entries) before making the next,
+ * instead of holding the rows, the whole record and its text at once.
+ */
+export interface ThreadPlan {
+  head: Pick<ThreadRecord, 'format' | 'formatVersion' | 'thread' | 'participants' | 'previousBundles'>;
+  /** Message rows in record order. A renderer may clear an entry once the message is made. */
+  order: (MessageRow | undefined)[];
+  /** Each message's versions, oldest first. A renderer may delete an entry once the message is made. */
+  versions: Map<string, VersionRow[]>;
+  /** Quote links found across the thread, by position in `order`. */
+  quoteLinks: Map<number, string>;
+  attachments: RecordAttachment[];
+  captures: ThreadRecord['captures'];
+  /** How many of the messages are messages (not events). */
+  messageCount: number;
+}
+
+/** Plans a thread's record. Keeps no reference to `rows` itself, only to its row objects. */
+export function planThread(rows: ThreadRows): ThreadPlan {
   const captures = [...rows.captures].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : 1));
   const captureOrder = new Map(captures.map((c, i) => [c.id, i]));
-  const versionsByMessage = new Map<string, VersionRow[]>();
+  const versions = new Map<string, VersionRow[]>();
   for (const v of rows.versions) {
-    const list = versionsByMessage.get(v.messageId) ?? [];
+    const list = versions.get(v.messageId) ?? [];
     list.push(v);
-    versionsByMessage.set(v.messageId, list);
+    versions.set(v.messageId, list);
   }
 
   const attachmentIndex = new Map<string, RecordAttachment>();
   const missing: RecordAttachment[] = [];
-  const messages: RecordMessage[] = orderMessages(rows.messages, captureOrder).map((m) => {
-    const versions = (versionsByMessage.get(m.messageId) ?? []).sort((a, b) => a.version - b.version);
-    const latest = versions[versions.length - 1];
+  const order = orderMessages(rows.messages, captureOrder);
+  let messageCount = 0;
+  const views: QuoteView[] = order.map((m) => {
+    const list = (versions.get(m.messageId) ?? []).sort((a, b) => a.version - b.version);
+    versions.set(m.messageId, list);
+    const latest = list[list.length - 1];
     if (!latest) throw new Error(`message ${m.messageId} has no versions`);
-    for (const v of versions) {
+    if (m.type === 'message') messageCount++;
+    for (const v of list) {
       for (const a of v.content.attachments) {
         if (a.sha256 && rows.attachments.has(a.sha256)) {
           const stored = rows.attachments.get(a.sha256)!;
@@ -219,41 +256,68 @@ export function buildThreadRecord(rows: ThreadRows): ThreadRecord {
         }
       }
     }
-    return {
-      id: m.messageId,
-      type: m.type,
-      firstSeenAt: m.firstSeenAt,
-      lastSeenAt: m.lastSeenAt,
-      ...latest.content,
-      versions: versions.map((v) => ({ version: v.version, kind: v.kind, observedAt: v.observedAt, captureId: v.captureId, ...v.content })),
-    };
+    const c = latest.content;
+    return { id: m.messageId, type: m.type, quote: c.quote, sender: c.sender, fromSelf: c.fromSelf, text: c.text };
   });
 
-  linkQuotes(messages, rows.thread.participants.filter((p) => p.self).map((p) => p.name));
   const paths = attachmentPaths([...attachmentIndex.keys()].map((sha256) => ({ sha256, mediaType: rows.attachments.get(sha256)!.mediaType })));
   for (const [sha256, entry] of attachmentIndex) entry.path = paths.get(sha256)!;
   const attachments = [...attachmentIndex.values()].sort((a, b) => (a.path! < b.path! ? -1 : 1));
   return {
-    format: THREAD_FORMAT,
-    formatVersion: THREAD_FORMAT_VERSION,
-    thread: {
-      id: rows.thread.id,
-      platform: rows.thread.platform,
-      threadKey: rows.thread.threadKey,
-      title: rows.thread.title,
-      kind: rows.thread.kind,
-      firstCapturedAt: rows.thread.firstCapturedAt,
-      lastCapturedAt: rows.thread.lastCapturedAt,
+    head: {
+      format: THREAD_FORMAT,
+      formatVersion: THREAD_FORMAT_VERSION,
+      thread: {
+        id: rows.thread.id,
+        platform: rows.thread.platform,
+        threadKey: rows.thread.threadKey,
+        title: rows.thread.title,
+        kind: rows.thread.kind,
+        firstCapturedAt: rows.thread.firstCapturedAt,
+        lastCapturedAt: rows.thread.lastCapturedAt,
+      },
+      participants: rows.thread.participants,
+      previousBundles: [...(rows.thread.bundles ?? [])],
     },
-    participants: rows.thread.participants,
-    previousBundles: [...(rows.thread.bundles ?? [])],
-    messages,
+    order,
+    versions,
+    quoteLinks: quoteLinks(views, rows.thread.participants.filter((p) => p.self).map((p) => p.name)),
     attachments: [...attachments, ...missing],
     captures: captures.map((c) => ({
       id: c.id, mode: c.mode, status: c.status, startedAt: c.startedAt, finishedAt: c.finishedAt,
       pageUrl: c.pageUrl, adapter: c.adapter, extensionVersion: c.extensionVersion, browser: c.browser,
       reachedBeginning: c.reachedBeginning, incompleteReason: c.incompleteReason, error: c.error, counts: c.counts,
     })),
+    messageCount,
+  };
+}
+
+/** The record of the message at position `i` of the plan (its rows must still be there). */
+export function recordMessage(plan: ThreadPlan, i: number): RecordMessage {
+  const m = plan.order[i];
+  const versions = m && plan.versions.get(m.messageId);
+  if (!m || !versions) throw new Error(`message ${i} of the thread was already written`);
+  const latest = versions[versions.length - 1]!;
+  const message: RecordMessage = {
+    id: m.messageId,
+    type: m.type,
+    firstSeenAt: m.firstSeenAt,
+    lastSeenAt: m.lastSeenAt,
+    ...latest.content,
+    versions: versions.map((v) => ({ version: v.version, kind: v.kind, observedAt: v.observedAt, captureId: v.captureId, ...v.content })),
+  };
+  const link = plan.quoteLinks.get(i);
+  if (link !== undefined) message.quote = { ...message.quote!, messageId: link };
+  return message;
+}
+
+export function buildThreadRecord(rows: ThreadRows): ThreadRecord {
+  const plan = planThread(rows);
+  return {
+    ...plan.head,
+    messages: plan.order.map((_, i) => recordMessage(plan, i)),
+    attachments: plan.attachments,
+    captures: plan.captures,
   };
 }
 

@@ -7,7 +7,7 @@
  * are blocks of their own with `dir="auto"`. Attachments are named with links to the files
  * beside it.
  */
-import type { RecordMessage, ThreadRecord } from './thread-record';
+import type { RecordAttachment, RecordMessage, ThreadRecord } from './thread-record';
 import { bdiHtml as b, escapeHtml as e, isolateBidi } from './escape';
 import { bytesToBase64 } from '../shared/bytes';
 
@@ -43,7 +43,8 @@ function when(m: { sentAt: string | null; sentAtText: string | null }): string {
   return m.sentAtText ? `<span class="shown">shown as ${b(m.sentAtText)}</span>` : 'time not shown';
 }
 
-function renderMessage(m: RecordMessage, record: ThreadRecord): string {
+/** One message's `<li>`; `attachments` is the record's attachment list (for the links to the files). */
+export function transcriptMessage(m: RecordMessage, attachments: RecordAttachment[]): string {
   if (m.type === 'event') {
     return `<li class="msg event" id="m-${e(m.id)}">${b(m.text)} <span class="when">${when(m)}</span></li>`;
   }
@@ -62,7 +63,7 @@ function renderMessage(m: RecordMessage, record: ThreadRecord): string {
   if (m.links.length) parts.push(`<div class="links">Links: ${m.links.map((l) => `<code>${b(l)}</code>`).join(', ')}</div>`);
   if (m.attachments.length) {
     const items = m.attachments.map((a) => {
-      const stored = a.sha256 ? record.attachments.find((r) => r.sha256 === a.sha256 && r.path) : undefined;
+      const stored = a.sha256 ? attachments.find((r) => r.sha256 === a.sha256 && r.path) : undefined;
       const label = `${e(a.kind)}${a.originalName ? ` “${b(a.originalName)}”` : ''}${a.thumbnail ? ' (thumbnail only)' : ''}`;
       return stored?.path
         ? `<li><a href="${e(stored.path)}">${label}</a> <span class="id">${b(stored.mediaType ?? '')}, ${stored.size} bytes, sha256 ${e(stored.sha256 ?? '')}</span></li>`
@@ -85,10 +86,17 @@ function renderMessage(m: RecordMessage, record: ThreadRecord): string {
   return `<li class="msg${m.fromSelf ? ' self' : ''}" id="m-${e(m.id)}">${parts.join('')}</li>`;
 }
 
-export async function renderTranscript(record: ThreadRecord): Promise<string> {
-  const messages = record.messages.filter((m) => m.type === 'message').length;
-  const participants = record.participants.map((p) => b(p.name) + (p.self ? ' (account owner)' : '')).join(', ') || 'not shown';
-  const captures = record.captures
+/** What the transcript says above its messages. */
+export type TranscriptHeadInfo = Pick<ThreadRecord, 'thread' | 'participants' | 'captures'> & { messageCount: number };
+
+/**
+ * The transcript in three parts, so that it can be written a message at a time: the head (up to
+ * and including the list's opening line), then each message (transcriptMessage) with a line
+ * break between two, then TRANSCRIPT_FOOT.
+ */
+export async function transcriptHead(info: TranscriptHeadInfo): Promise<string> {
+  const participants = info.participants.map((p) => b(p.name) + (p.self ? ' (account owner)' : '')).join(', ') || 'not shown';
+  const captures = info.captures
     .map((c) => `<li>${e(c.startedAt)} – ${e(c.status)}${c.incompleteReason ? `: ${b(c.incompleteReason)}` : ''}; page ${b(c.pageUrl)}; ${e(c.adapter)} adapter; Threadkeeper ${e(c.extensionVersion)}; ${b(c.browser)}</li>`)
     .join('');
   return `<!doctype html>
@@ -97,27 +105,35 @@ export async function renderTranscript(record: ThreadRecord): Promise<string> {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src '${await styleHash()}'; img-src 'none'; form-action 'none'; base-uri 'none'">
 <meta name="referrer" content="no-referrer">
-<title>${e(isolateBidi(record.thread.title))} – Threadkeeper transcript</title>
+<title>${e(isolateBidi(info.thread.title))} – Threadkeeper transcript</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
-<h1 dir="auto">${e(record.thread.title)}</h1>
+<h1 dir="auto">${e(info.thread.title)}</h1>
 <dl class="meta">
-<dt>Messenger</dt><dd>${e(record.thread.platform)}</dd>
-<dt>Conversation</dt><dd><code>${b(record.thread.threadKey)}</code> (${e(record.thread.kind)})</dd>
+<dt>Messenger</dt><dd>${e(info.thread.platform)}</dd>
+<dt>Conversation</dt><dd><code>${b(info.thread.threadKey)}</code> (${e(info.thread.kind)})</dd>
 <dt>Participants</dt><dd>${participants}</dd>
-<dt>Messages</dt><dd>${messages}</dd>
+<dt>Messages</dt><dd>${info.messageCount}</dd>
 <dt>Captured</dt><dd><ul>${captures}</ul></dd>
 </dl>
 <p>Times are shown as ISO 8601 with the capturing browser's UTC offset; the page showed minutes only. The signed record is <code>thread.json</code> beside this file.</p>
 </header>
 <main>
 <ol class="messages">
-${record.messages.map((m) => renderMessage(m, record)).join('\n')}
+`;
+}
+
+export const TRANSCRIPT_FOOT = `
 </ol>
 </main>
 </body>
 </html>
 `;
+
+export async function renderTranscript(record: ThreadRecord): Promise<string> {
+  const messageCount = record.messages.filter((m) => m.type === 'message').length;
+  const head = await transcriptHead({ thread: record.thread, participants: record.participants, captures: record.captures, messageCount });
+  return head + record.messages.map((m) => transcriptMessage(m, record.attachments)).join('\n') + TRANSCRIPT_FOOT;
 }

@@ -5,15 +5,16 @@
  *
  * Memory: a thread's rows are read whole, then its text files (thread.json, transcript.html,
  * messages.csv) are made a message at a time straight into UTF-8 (src/bundle/thread-texts.ts),
- * each message's rows let go once it is written: about 190 MiB of text for 100,000 messages,
- * held until written (docs/performance.md has the measured peak). Attachment bytes are never all loaded:
+ * each message's rows let go once it is written: about 190 MiB of text for 100,000 messages.
+ * Each text file is then hashed and DEFLATEd (prepareText) and waits for the writer as about a
+ * tenth of that (docs/performance.md has the measured peak). Attachment bytes are never all loaded:
  * only their metadata is read up front (from an index, without the bytes), and each file's
  * bytes are read from IndexedDB when the writer reaches it and dropped once written.
  */
 import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
 import { planThread, type ThreadRows } from '../bundle/thread-record';
-import { renderThreadTexts } from '../bundle/thread-texts';
-import { newWritePhases, sha512Hex, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
+import { renderThreadTexts, type ThreadTexts } from '../bundle/thread-texts';
+import { newWritePhases, prepareText, sha512Hex, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 
@@ -125,26 +126,6 @@ export async function threadFolder(threadId: string): Promise<string> {
   return `threads/${platform}-${(await sha256Hex(threadId)).slice(0, 12)}`;
 }
 
-/**
- * A file already in memory, handed to the writer once: the writer's read takes the bytes and
- * this object lets go of them, so a thread's thread.json (some 130 MB at 100,000 messages) can be
- * collected as soon as it is written, not only when the whole bundle is.
- */
-function handOver(path: string, bytes: Uint8Array, sha512: Promise<string>): LazyPayloadFile {
-  let held: Uint8Array | null = bytes;
-  return {
-    path,
-    size: bytes.length,
-    sha512,
-    read: async () => {
-      const b = held;
-      if (!b) throw new Error(`payload ${JSON.stringify(path)} was read twice`);
-      held = null;
-      return b;
-    },
-  };
-}
-
 /** An attachment the writer reads from the database when its turn comes; the closure holds its key and nothing else. */
 function attachmentFile(db: ThreadkeeperDb, path: string, size: number, sha256: string): LazyPayloadFile {
   return { path, size, read: () => readAttachment(db, sha256) };
@@ -182,18 +163,15 @@ async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full'
     attachments: plan.attachments.filter((a) => a.path).length,
     title: plan.head.thread.title,
   };
-  const texts = await renderThreadTexts(plan);
-  const addText = (name: string, bytes: Uint8Array): void => {
-    // The SHA-512 the manifest needs, started now (WebCrypto, off this thread); the bag name is
-    // derived from it and the writer uses it as it is.
-    const sha512 = sha512Hex(bytes);
-    sha512.catch(() => undefined); // awaited when the bag is named
-    part.payload.push(handOver(`${folder}/${name}`, bytes, sha512));
-    part.digests.push([`${folder}/${name}`, sha512.then((h) => `sha512:${h}`)]);
-  };
-  addText('thread.json', texts.json);
-  addText('transcript.html', texts.transcript);
-  addText('messages.csv', texts.csv);
+  const texts: Partial<ThreadTexts> = await renderThreadTexts(plan);
+  // Each file is hashed (SHA-512, for the manifest and the bag name) and DEFLATEd now, and its
+  // text let go: until the writer reaches it, it waits as compressed bytes (about a tenth).
+  for (const [name, key] of [['thread.json', 'json'], ['transcript.html', 'transcript'], ['messages.csv', 'csv']] as const) {
+    const prepared = await prepareText(texts[key]!);
+    delete texts[key];
+    part.payload.push({ path: `${folder}/${name}`, prepared });
+    part.digests.push([`${folder}/${name}`, Promise.resolve(`sha512:${prepared.sha512}`)]);
+  }
   lap('render');
   for (const a of plan.attachments) {
     if (!a.path || !a.sha256 || a.size === null) continue;

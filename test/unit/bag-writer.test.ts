@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeBundle, foldBagInfoValue, assertSafePayloadPath, humanSize, type BagInfo, type BundleSigner, type PayloadFile } from '../../src/bundle/bag-writer';
+import { writeBundle, foldBagInfoValue, assertSafePayloadPath, humanSize, prepareText, type BagInfo, type BundleSigner, type PayloadFile } from '../../src/bundle/bag-writer';
 import { verifyBag } from '../../src/bundle/bag-verify';
 
 const enc = new TextEncoder();
@@ -186,6 +186,27 @@ describe('writeBundle', () => {
     const changed = PAYLOAD.map((f, i) => (i === 0 ? { path: f.path, bytes: enc.encode(JSON.stringify({ ...THREAD, x: 1 })) } : f));
     const c = await writeBundle({ bagName: 'bag', payload: changed, info: INFO, signer: det });
     expect(c.sha256).not.toBe(a.sha256);
+  });
+
+  it('writes a text file handed over prepared (hashed and DEFLATEd ahead) exactly as the same file given whole', async () => {
+    const det = replayingSigner(signer);
+    const a = await writeBundle({ bagName: 'bag', payload: PAYLOAD, info: INFO, signer: det });
+    const prepared = await Promise.all(PAYLOAD.map(async (f) => (/\.(json|html|txt)$/.test(f.path) ? { path: f.path, prepared: await prepareText(f.bytes) } : f)));
+    expect(prepared.filter((f) => 'prepared' in f)).toHaveLength(3);
+    const b = await writeBundle({ bagName: 'bag', payload: prepared, info: INFO, signer: det });
+    expect(Buffer.from(b.zip).equals(Buffer.from(a.zip))).toBe(true);
+    expect((await verifyBag((await unzipAll(b.zip)), {})).problems).toEqual([]);
+    // The writer takes the prepared hash and bytes as they are: a wrong one makes a bag that fails verification.
+    const wrong = prepared.map((f) => ('prepared' in f && f.path.endsWith('thread.json') ? { path: f.path, prepared: { ...f.prepared, sha512: sha512(enc.encode('other')) } } : f));
+    const c = await writeBundle({ bagName: 'bag', payload: wrong, info: INFO, signer: det });
+    expect(JSON.stringify((await verifyBag(await unzipAll(c.zip), {})).problems)).toMatch(/thread\.json/);
+  });
+
+  it('refuses a prepared file that is not text, or is missing what the writer needs', async () => {
+    const text = await prepareText(enc.encode('hello'));
+    await expect(writeBundle({ bagName: 'bag', payload: [{ path: 'a/photo.jpg', prepared: text }], info: INFO, signer })).rejects.toThrow(/only text files/);
+    await expect(writeBundle({ bagName: 'bag', payload: [{ path: 'a/t.txt', prepared: { ...text, sha512: 'x' } }], info: INFO, signer })).rejects.toThrow(/prepareText/);
+    await expect(writeBundle({ bagName: 'bag', payload: [{ path: 'a/t.txt', prepared: { ...text, size: -1 } }], info: INFO, signer })).rejects.toThrow(/prepareText/);
   });
 
   it('with a real (randomized) signer, differs only in signature.jws', async () => {

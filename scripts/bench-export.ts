@@ -61,6 +61,8 @@ export interface ExportBench {
   /** Highest 100 ms samples of the extension process while the bundle file was written, and after it (recording). */
   rssBundlePeakMB: number;
   rssAfterPeakMB: number;
+  /** The highest sample in each of the extension's phases (PhasePeaks). */
+  rssByPhase: PhasePeaks;
   /** All processes of the browser: summed RSS before, and the highest 100 ms sample during the export. */
   browserBeforeMB: number;
   browserPeakMB: number;
@@ -72,6 +74,38 @@ export interface ExportBench {
   shaMBps: number;
   verifyRatio: number;
   verdict: string;
+}
+
+/**
+ * The extension process's highest resident-set sample (MB) in each phase of the bundle file
+ * (load, build, render, write; cut where the extension's own phase times add up, from the
+ * request, so the first cut is late by the few ms before loading starts) and after it, while the
+ * export is recorded. Where memory grows, and where the engine gives it back.
+ */
+export interface PhasePeaks {
+  load: number;
+  build: number;
+  render: number;
+  write: number;
+  after: number;
+}
+
+function phasePeaks(samples: [seconds: number, mb: number][], phases: Record<string, number>, bundleSeconds: number): PhasePeaks {
+  const ends = { load: 0, build: 0, render: 0 };
+  let t = 0;
+  for (const k of ['load', 'build', 'render'] as const) ends[k] = t += (phases[k] ?? 0) / 1000;
+  const peak = (from: number, to: number) => Math.max(0, ...samples.filter(([s]) => s > from && s <= to).map(([, mb]) => mb));
+  return {
+    load: peak(0, ends.load),
+    build: peak(ends.load, ends.build),
+    render: peak(ends.build, ends.render),
+    write: peak(ends.render, bundleSeconds),
+    after: peak(bundleSeconds, Infinity),
+  };
+}
+
+export function describeRssByPhase(p: PhasePeaks): string {
+  return (Object.entries(p) as [string, number][]).map(([k, mb]) => `${k} ${mb ? mb.toFixed(0) : '–'}`).join(', ');
 }
 
 /** "load 812, build 95, …": the extension's own phase times (ExportPhases), rounded. */
@@ -190,6 +224,7 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     } finally {
       clearInterval(sampler);
     }
+    const rssByPhase = phasePeaks(extSamples, phases, bundleSeconds);
     // Sampled peaks while the bundle file was written, and after (download start, recording).
     const rssBundlePeakMB = Math.max(rssBeforeMB, ...extSamples.filter(([t]) => t <= bundleSeconds).map(([, mb]) => mb));
     const rssAfterPeakMB = Math.max(0, ...extSamples.filter(([t]) => t > bundleSeconds).map(([, mb]) => mb));
@@ -202,6 +237,7 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     log(`  export: ${exportSeconds.toFixed(2)} s (bundle file ${bundleSeconds.toFixed(2)} s, download start and recording ${recordSeconds.toFixed(2)} s); extension process ${rssBeforeMB.toFixed(0)} MB before, peak ${rssPeakMB.toFixed(0)} MB (sampled: ${rssBundlePeakMB.toFixed(0)} MB while writing the bundle, ${rssAfterPeakMB.toFixed(0)} MB after); whole browser ${browserBeforeMB.toFixed(0)} → peak ${browserPeakMB.toFixed(0)} MB; most grown other process: ${otherGrowth ? `${otherGrowth.kind} ${otherGrowth.beforeMB.toFixed(0)} → ${otherGrowth.peakMB.toFixed(0)} MB` : 'none'}`);
 
     log(`  bundle file phases (ms): ${describePhases(phases)}`);
+    log(`  extension process by phase (highest 100 ms sample, MB): ${describeRssByPhase(rssByPhase)}`);
 
     let file = '';
     let downloadSeconds = 0;
@@ -254,7 +290,7 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     const shaMBps = payloadBytes / MB / median(shaSeconds);
     return {
       messages: opts.messages, files: opts.files, fileBytes: opts.fileBytes, payloadBytes, zipBytes, seedSeconds, exportSeconds, bundleSeconds, recordSeconds, phases, downloadSeconds,
-      zipEntries: files.size, exportMBps, baselineSeconds, baselineMBps, ratio: exportMBps / baselineMBps, rssBeforeMB, rssPeakMB, rssBundlePeakMB, rssAfterPeakMB, browserBeforeMB, browserPeakMB, otherGrowth,
+      zipEntries: files.size, exportMBps, baselineSeconds, baselineMBps, ratio: exportMBps / baselineMBps, rssBeforeMB, rssPeakMB, rssBundlePeakMB, rssAfterPeakMB, rssByPhase, browserBeforeMB, browserPeakMB, otherGrowth,
       verifySeconds, shaSeconds, verifyMBps, shaMBps, verifyRatio: verifyMBps / shaMBps, verdict,
     };
   } finally {

@@ -20,7 +20,7 @@ import { captureVsRender, type CaptureVsRender } from './bench-capture';
 import { ingestBench, BATCH_SIZE, type IngestBench } from './bench-ingest';
 import { verifyBench, VERIFY_CLI, type VerifyBench } from './bench-verify';
 import { autoCaptureBench, AUTO_DEFAULTS, type AutoCaptureBench } from './bench-auto';
-import { describePhases, exportBench, type ExportBench } from './bench-export';
+import { describePhases, describeRssByPhase, exportBench, type ExportBench } from './bench-export';
 import { chromiumPath } from './lib/browser';
 
 const DOC = 'docs/performance.md';
@@ -187,7 +187,7 @@ function details(r: Results, full: boolean): string {
       `- **Export ${n0(e.messages)} + ${n0(e.files * e.fileBytes / MiB)} MB** (${e.files} attachments of ${n0(e.fileBytes / MiB)} MB; seeded in ${n1(e.seedSeconds)} s): ` +
         `the request took ${e.exportSeconds.toFixed(2)} s, of which writing the bundle file ${e.bundleSeconds.toFixed(2)} s and the rest starting the download and recording what it carried (${e.recordSeconds.toFixed(2)} s); the download itself (start to end, as chrome.downloads reports them; it runs while the export is recorded) took ${e.downloadSeconds.toFixed(2)} s. ` +
         `Inside the bundle file, in ms (the extension's own timing; write includes the five after it): ${describePhases(e.phases)}. ` +
-        `Extension process resident ${n0(e.rssBeforeMB)} MB before, peak ${n0(e.rssPeakMB)} MB (the larger of VmHWM and the samples; in 100 ms samples ${n0(e.rssBundlePeakMB)} MB while the bundle file was written, ${n0(e.rssAfterPeakMB)} MB after it); whole browser ${n0(e.browserBeforeMB)} MB before, highest sample ${n0(e.browserPeakMB)} MB${e.otherGrowth ? ` (the other process that grew most: ${e.otherGrowth.kind}, ${n0(e.otherGrowth.beforeMB)} → ${n0(e.otherGrowth.peakMB)} MB)` : ''}. ` +
+        `Extension process resident ${n0(e.rssBeforeMB)} MB before, peak ${n0(e.rssPeakMB)} MB (the larger of VmHWM and the samples; in 100 ms samples ${n0(e.rssBundlePeakMB)} MB while the bundle file was written, ${n0(e.rssAfterPeakMB)} MB after it; highest sample by phase: ${describeRssByPhase(e.rssByPhase)}); whole browser ${n0(e.browserBeforeMB)} MB before, highest sample ${n0(e.browserPeakMB)} MB${e.otherGrowth ? ` (the other process that grew most: ${e.otherGrowth.kind}, ${n0(e.otherGrowth.beforeMB)} → ${n0(e.otherGrowth.peakMB)} MB)` : ''}. ` +
         `Baseline rounds ${e.baselineSeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}; verifier ${e.verifySeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}, SHA-512 ${e.shaSeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}. Verdict: \`${e.verdict}\`.`,
     );
   }

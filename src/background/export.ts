@@ -17,6 +17,7 @@ import { renderThreadTexts, type ThreadTexts } from '../bundle/thread-texts';
 import { newWritePhases, prepareText, sha512Hex, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
+import { threadMarks, withMarks } from './marks';
 
 export interface ExportOptions {
   settings: Settings;
@@ -95,7 +96,7 @@ export async function readAttachment(db: ThreadkeeperDb, sha256: string): Promis
  * reads their bytes later, one at a time.
  */
 export async function loadThreadRows(db: ThreadkeeperDb, threadId: string, scope: 'full' | 'incremental' = 'full', opts: { attachmentBytes?: boolean } = {}): Promise<ThreadRows> {
-  return db.transaction('r', [db.threads, db.messages, db.versions, db.attachments, db.captures], async () => {
+  return db.transaction('r', [db.threads, db.messages, db.versions, db.attachments, db.captures, db.exports], async () => {
     const thread = await db.threads.get(threadId);
     if (!thread) throw new Error(`no preserved thread ${threadId}`);
     let [messages, versions, captures] = await Promise.all([
@@ -104,6 +105,7 @@ export async function loadThreadRows(db: ThreadkeeperDb, threadId: string, scope
       db.captures.where('threadId').equals(threadId).toArray(),
     ]);
     if (scope === 'incremental') {
+      withMarks(messages, await threadMarks(db, threadId));
       messages = messages.filter((m) => m.versionCount > (m.carriedVersion ?? 0));
       const keep = new Set(messages.map((m) => m.messageId));
       versions = versions.filter((v) => keep.has(v.messageId));

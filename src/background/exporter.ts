@@ -13,7 +13,7 @@ import { getSigningKey, signerFor } from './signing-key';
 import { loadSettings, type Settings } from './settings';
 import { emlDraft } from '../forward/eml';
 import { enqueueUpload } from './uploads';
-import type { ExportRow, MessageRow } from '../db/schema';
+import type { ExportRow } from '../db/schema';
 import { describeError } from './errors';
 import { bundleFile, createBundleFile, deleteBundleFile, writeBundleFile } from './bundle-files';
 import { downloadBundleFile } from './download';
@@ -50,7 +50,9 @@ export interface BundleResult {
 export const EMAIL_BUNDLE_LIMIT = 18 * 1024 * 1024;
 
 async function record(exported: ExportedBundle, threadIds: string[], scope: Scope, route: Route, downloadId: number | null): Promise<number> {
-  return db.transaction('rw', [db.exports, db.messages, db.threads], async () => {
+  // What the bundle carried is recorded in its export row (carried), read back through the
+  // exports' thread index (src/background/marks.ts); no message row is rewritten.
+  return db.transaction('rw', [db.exports, db.threads], async () => {
     const id = await db.exports.add({
       at: new Date().toISOString(),
       bagName: exported.bundle.bagName,
@@ -67,11 +69,6 @@ async function record(exported: ExportedBundle, threadIds: string[], scope: Scop
       carried: exported.carried,
       receipt: null,
     });
-    await updateCarried(exported.carried, (m, version) => {
-      if ((m.carriedVersion ?? 0) >= version) return false;
-      m.carriedVersion = version;
-      return true;
-    });
     for (const threadId of new Set(exported.carried.map(([t]) => t))) {
       await db.threads.where('id').equals(threadId).modify((t) => {
         t.bundles = [...(t.bundles ?? []), exported.externalIdentifier];
@@ -79,25 +76,6 @@ async function record(exported: ExportedBundle, threadIds: string[], scope: Scop
     }
     return id as number;
   });
-}
-
-/**
- * Applies `change` to the message row of every (thread, message, version) an export carried,
- * writing back the rows it changed. One read and one bulk write per thread, not a query per
- * message: a bundle of 100,000 messages is recorded in seconds. Call inside a transaction.
- */
-async function updateCarried(carried: ExportRow['carried'], change: (m: MessageRow, version: number) => boolean): Promise<void> {
-  const byThread = new Map<string, Map<string, number>>();
-  for (const [threadId, messageId, version] of carried) {
-    const versions = byThread.get(threadId) ?? new Map<string, number>();
-    versions.set(messageId, Math.max(versions.get(messageId) ?? 0, version));
-    byThread.set(threadId, versions);
-  }
-  for (const [threadId, versions] of byThread) {
-    const rows = await db.messages.where('threadId').equals(threadId).toArray();
-    const changed = rows.filter((m) => versions.has(m.messageId) && change(m, versions.get(m.messageId)!));
-    if (changed.length) await db.messages.bulkPut(changed);
-  }
 }
 
 /** Make one bundle of these threads and send it by `route`. Never throws: failures come back as results. */
@@ -263,22 +241,16 @@ export async function confirmEmailSent(exportId: number): Promise<boolean> {
   const row = await db.exports.get(exportId);
   if (!row || row.route !== 'email' || row.receipt) return false;
   const at = new Date().toISOString();
-  await markForwarded(exportId, { kind: 'email-confirmed-by-user', confirmedAt: at }, at);
+  await markForwarded(exportId, { kind: 'email-confirmed-by-user', confirmedAt: at });
   await audit('email-confirmed', { exportId, bagName: row.bagName });
   return true;
 }
 
-/** A receipt (or confirmation) marks exactly the versions that export carried as forwarded. */
-export async function markForwarded(exportId: number, receipt: Record<string, unknown>, at: string): Promise<void> {
-  await db.transaction('rw', [db.exports, db.messages], async () => {
-    const row = await db.exports.get(exportId);
-    if (!row) return;
-    await db.exports.update(exportId, { receipt });
-    await updateCarried(row.carried, (m, version) => {
-      if ((m.forwardedVersion ?? 0) >= version) return false;
-      m.forwardedVersion = version;
-      m.forwardedAt = at;
-      return true;
-    });
-  });
+/**
+ * A receipt (or confirmation) marks exactly the versions that export carried as forwarded: the
+ * receipt goes into the export row, and readers count that row's `carried` as forwarded
+ * (src/background/marks.ts).
+ */
+export async function markForwarded(exportId: number, receipt: Record<string, unknown>): Promise<void> {
+  await db.exports.update(exportId, { receipt });
 }

@@ -7,6 +7,7 @@ import browser from 'webextension-polyfill';
 import { db } from './context';
 import { loadSettings } from './settings';
 import { DAY_MS, deadlineWords, dueSoon, threadDeadline, type ThreadDeadline } from './deadlines';
+import { threadMarks, withMarks } from './marks';
 
 export const DEADLINE_ALARM = 'tk-deadlines';
 
@@ -14,7 +15,10 @@ export async function threadDeadlines(now = Date.now()): Promise<ThreadDeadline[
   const { deadlineDays } = await loadSettings();
   const threads = await db.threads.toArray();
   const out: ThreadDeadline[] = [];
-  for (const t of threads) out.push(threadDeadline(t, await db.messages.where('threadId').equals(t.id).toArray(), deadlineDays, now));
+  for (const t of threads) {
+    const [messages, marks] = await db.transaction('r', [db.messages, db.exports], () => Promise.all([db.messages.where('threadId').equals(t.id).toArray(), threadMarks(db, t.id)]));
+    out.push(threadDeadline(t, withMarks(messages, marks), deadlineDays, now));
+  }
   const rank = (d: ThreadDeadline) => (d.earliestDeadline ? Date.parse(d.earliestDeadline) : Number.POSITIVE_INFINITY);
   return out.sort((a, b) => rank(a) - rank(b) || a.title.localeCompare(b.title));
 }

@@ -127,8 +127,7 @@ async function attempt(u: UploadRow, token: string, base: number): Promise<void>
   await db.uploads.update(u.id, { status: 'sending', attempts: u.attempts + 1 });
   const outcome = await send(u, token);
   if (outcome.kind === 'receipt') {
-    const at = typeof outcome.receipt.receivedAt === 'string' ? outcome.receipt.receivedAt : new Date().toISOString();
-    await markForwarded(u.exportId, outcome.receipt, at);
+    await markForwarded(u.exportId, outcome.receipt);
     await db.uploads.update(u.id, { status: 'done', receipt: outcome.receipt, lastError: null, file: null });
     await audit('upload-receipt', { exportId: u.exportId, bagName: u.bagName, sha256: u.sha256, receiptId: outcome.receipt.receiptId });
     // The records system holds the bundle now (its receipt says so): the copy on disk goes. If it

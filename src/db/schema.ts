@@ -51,10 +51,15 @@ export interface MessageRow {
   versionCount: number;
   /** Fingerprint of the newest version (SHA-256 of its canonical content). */
   latestFingerprint: string;
-  /** The newest version any bundle has carried (0: none) (v2). */
+  /**
+   * The newest version any bundle has carried (0: none) (v2). Written by schema v2 and v3 only:
+   * since v4 an export records what it carried in its own row, and readers fold that in
+   * (src/background/marks.ts); what is here still counts.
+   */
   carriedVersion: number;
-  /** The newest version a records system acknowledged with a receipt, or the user confirmed emailed (0: none) (v2). */
+  /** The newest version a records system acknowledged with a receipt, or the user confirmed emailed (0: none) (v2; as carriedVersion, written before v4 only). */
   forwardedVersion: number;
+  /** When forwardedVersion was last raised (v2; written before v4 only: the export row's receipt has the time since). */
   forwardedAt: string | null;
 }
 
@@ -264,6 +269,16 @@ export const SCHEMA_VERSIONS: { version: number; stores: Record<string, string>;
       await tx.table('uploads').toCollection().modify((u: UploadRow) => {
         u.file ??= null;
       });
+    },
+  },
+  {
+    // v4 (issue #6): exports indexed by the threads they carried. Which versions a bundle carried,
+    // and which were forwarded, are read from the export rows (src/background/marks.ts) instead
+    // of being copied onto every message row (rewriting 100,000 rows took 15-20 s per export and
+    // again per receipt). Message rows keep what earlier versions wrote there, which still counts.
+    version: 4,
+    stores: {
+      exports: '++id, at, sha256, externalIdentifier, *threadIds',
     },
   },
 ];

@@ -98,7 +98,7 @@ async function purge(threadId: string): Promise<{ ok: boolean; error?: string }>
     if (!thread) return { ok: false, error: 'no such thread' };
     const messages = await db.messages.where('threadId').equals(threadId).toArray();
     const receipted = new Map<string, number>();
-    for (const e of await db.exports.toArray()) {
+    for (const e of await db.exports.where('threadIds').equals(threadId).toArray()) {
       if (!e.receipt || typeof e.receipt.receiptId !== 'string') continue;
       for (const [t, m, v] of e.carried) if (t === threadId) receipted.set(m, Math.max(receipted.get(m) ?? 0, v));
     }

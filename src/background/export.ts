@@ -14,7 +14,7 @@
 import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
 import { planThread, type ThreadRows } from '../bundle/thread-record';
 import { renderThreadTexts, type ThreadTexts } from '../bundle/thread-texts';
-import { newWritePhases, prepareText, sha512Hex, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
+import { newWritePhases, prepareText, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 import { threadMarks, withMarks } from './marks';
@@ -135,8 +135,8 @@ function attachmentFile(db: ThreadkeeperDb, path: string, size: number, sha256: 
 
 interface ThreadPayload {
   payload: PayloadSource[];
-  /** What the bag name is derived from: each payload file's path and content hash. */
-  digests: [path: string, digest: Promise<string>][];
+  /** What the bag name is derived from: each payload file's path and content hash ("sha512:…" or "sha256:…"). */
+  digests: [path: string, digest: string][];
   carried: ExportedBundle['carried'];
   messages: number;
   attachments: number;
@@ -172,14 +172,14 @@ async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full'
     const prepared = await prepareText(texts[key]!);
     delete texts[key];
     part.payload.push({ path: `${folder}/${name}`, prepared });
-    part.digests.push([`${folder}/${name}`, Promise.resolve(`sha512:${prepared.sha512}`)]);
+    part.digests.push([`${folder}/${name}`, `sha512:${prepared.sha512}`]);
   }
   lap('render');
   for (const a of plan.attachments) {
     if (!a.path || !a.sha256 || a.size === null) continue;
     part.payload.push(attachmentFile(db, `${folder}/${a.path}`, a.size, a.sha256));
     // Stored under its SHA-256, checked when it was captured.
-    part.digests.push([`${folder}/${a.path}`, Promise.resolve(`sha256:${a.sha256}`)]);
+    part.digests.push([`${folder}/${a.path}`, `sha256:${a.sha256}`]);
   }
   return part;
 }
@@ -195,7 +195,7 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   if (threadIds.length === 0) throw new Error('nothing to export: no thread was chosen');
   const enc = new TextEncoder();
   const payload: PayloadSource[] = [];
-  const digests: [path: string, digest: Promise<string>][] = [];
+  const digests: [path: string, digest: string][] = [];
   let messages = 0;
   let attachments = 0;
   const titles: string[] = [];
@@ -224,18 +224,16 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   }
   if (opts.auditLog?.length) {
     const lines = opts.auditLog.map((e) => JSON.stringify({ seq: e.seq, at: e.at, action: e.action, details: e.details, prevHash: e.prevHash, hash: e.hash }));
-    const bytes = enc.encode(lines.join('\n') + '\n');
-    const sha512 = sha512Hex(bytes);
-    payload.push({ path: 'audit-log.jsonl', bytes, sha512 });
-    digests.push(['audit-log.jsonl', sha512.then((h) => `sha512:${h}`)]);
+    const prepared = await prepareText(enc.encode(lines.join('\n') + '\n'));
+    payload.push({ path: 'audit-log.jsonl', prepared });
+    digests.push(['audit-log.jsonl', `sha512:${prepared.sha512}`]);
   }
 
   // Same records in, same identifier out: it is derived from the payload itself, a line per
   // file, "<path> sha512:<hex>" for the files rendered here and "<path> sha256:<hex>" for
   // attachments (the key they are stored under).
   digests.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const lines = await Promise.all(digests.map(async ([path, digest]) => `${path} ${await digest}`));
-  const payloadId = (await sha256Hex(lines.join('\n'))).slice(0, 20);
+  const payloadId = (await sha256Hex(digests.map(([path, digest]) => `${path} ${digest}`).join('\n'))).slice(0, 20);
   const first = (threadIds.length === 1 ? (await threadFolder(threadIds[0]!)).split('/')[1] : `${threadIds.length}-threads`) ?? 'bundle';
   const bagName = `threadkeeper-${first}-${payloadId}`;
 

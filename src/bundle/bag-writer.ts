@@ -41,8 +41,6 @@ export interface PayloadFile {
   /** Relative to data/, e.g. 'threads/whatsapp-1a2b3c4d/thread.json'. */
   path: string;
   bytes: Uint8Array;
-  /** Its SHA-512 (hex), when the caller already started it (sha512Hex of exactly these bytes); otherwise the writer computes it. */
-  sha512?: Promise<string>;
 }
 
 /**
@@ -544,26 +542,18 @@ export async function streamBundle(opts: { bagName: string; payload: PayloadSour
   let ahead = files.length ? read(files[0]!) : null;
   for (const [i, f] of files.entries()) {
     const bytes = await timed(phases, 'read', () => ahead!);
-    if (isPrepared(f)) {
-      await out.idle();
-      const following = files[i + 1];
-      ahead = following ? read(following) : null;
-      ahead?.catch(() => undefined);
-      records.push(await writeEntryData(out, at(`data/${f.path}`), { method: 8, crc: f.prepared.crc, data: f.prepared.deflated, size: f.prepared.size }));
-      manifest += `${f.prepared.sha512}  data/${f.path}\n`;
-      continue;
-    }
-    if (!(bytes instanceof Uint8Array) || bytes.length !== sizeOf(f)) {
+    if (!isPrepared(f) && (!(bytes instanceof Uint8Array) || bytes.length !== sizeOf(f))) {
       throw new Error(`payload ${JSON.stringify(f.path)}: read ${bytes instanceof Uint8Array ? bytes.length : 'no'} bytes, but declared ${sizeOf(f)}`);
     }
     // WebCrypto's SHA-512 runs off the JavaScript thread: let it overlap the CRC-32 and SHA-256.
-    const sha512 = ('sha512' in f && f.sha512) || sha512Hex(bytes);
-    sha512.catch(() => undefined); // awaited just below, after writeEntry
+    const sha512 = isPrepared(f) ? Promise.resolve(f.prepared.sha512) : sha512Hex(bytes!);
+    sha512.catch(() => undefined); // awaited just below, after the entry is written
     await out.idle();
     const following = files[i + 1];
     ahead = following ? read(following) : null;
     ahead?.catch(() => undefined); // awaited in the next round, unless this one fails first
-    records.push(await writeEntry(out, at(`data/${f.path}`), bytes));
+    const path = at(`data/${f.path}`);
+    records.push(isPrepared(f) ? await writeEntryData(out, path, { method: 8, crc: f.prepared.crc, data: f.prepared.deflated, size: f.prepared.size }) : await writeEntry(out, path, bytes!));
     manifest += `${await timed(phases, 'sha512Wait', () => sha512)}  data/${f.path}\n`;
   }
 

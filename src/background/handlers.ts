@@ -21,6 +21,7 @@ import { loadSettings, loadSettingsWithPolicy } from './settings';
 import { confirmEmailSent, currentJob, exportBundle, startBulkExport } from './exporter';
 import { retryAll } from './uploads';
 import { refreshReminders, threadDeadlines } from './reminders';
+import { threadMarks } from './marks';
 import { canReadTab, preservePage } from './page-capture';
 import { checkChain, type ChainedEntry } from '../shared/audit-chain';
 import { describeError } from './errors';
@@ -97,11 +98,7 @@ async function purge(threadId: string): Promise<{ ok: boolean; error?: string }>
     const thread = await db.threads.get(threadId);
     if (!thread) return { ok: false, error: 'no such thread' };
     const messages = await db.messages.where('threadId').equals(threadId).toArray();
-    const receipted = new Map<string, number>();
-    for (const e of await db.exports.where('threadIds').equals(threadId).toArray()) {
-      if (!e.receipt || typeof e.receipt.receiptId !== 'string') continue;
-      for (const [t, m, v] of e.carried) if (t === threadId) receipted.set(m, Math.max(receipted.get(m) ?? 0, v));
-    }
+    const { receipted } = await threadMarks(db, threadId);
     const missing = messages.filter((m) => (receipted.get(m.messageId) ?? 0) < m.versionCount);
     if (missing.length > 0) {
       return { ok: false, error: `${missing.length} message${missing.length === 1 ? ' has' : 's have'} not been forwarded with a receipt from the records system; nothing was purged` };

@@ -12,16 +12,26 @@ export interface ThreadMarks {
   carried: Map<string, number>;
   /** messageId → newest version carried by a bundle with a receipt (or a confirmed email). */
   forwarded: Map<string, number>;
+  /**
+   * messageId → newest version carried by a bundle the records system acknowledged with a receipt
+   * id: what a purge requires (an emailed bundle the user confirmed sending does not count).
+   */
+  receipted: Map<string, number>;
 }
 
 /** Call inside a transaction that includes `exports` when it must agree with other reads. */
 export async function threadMarks(db: ThreadkeeperDb, threadId: string): Promise<ThreadMarks> {
-  const marks: ThreadMarks = { carried: new Map(), forwarded: new Map() };
+  const marks: ThreadMarks = { carried: new Map(), forwarded: new Map(), receipted: new Map() };
+  const raise = (map: Map<string, number>, messageId: string, version: number) => {
+    if ((map.get(messageId) ?? 0) < version) map.set(messageId, version);
+  };
   await db.exports.where('threadIds').equals(threadId).each((e) => {
+    const receipted = typeof e.receipt?.receiptId === 'string';
     for (const [t, messageId, version] of e.carried) {
       if (t !== threadId) continue;
-      if ((marks.carried.get(messageId) ?? 0) < version) marks.carried.set(messageId, version);
-      if (e.receipt && (marks.forwarded.get(messageId) ?? 0) < version) marks.forwarded.set(messageId, version);
+      raise(marks.carried, messageId, version);
+      if (e.receipt) raise(marks.forwarded, messageId, version);
+      if (receipted) raise(marks.receipted, messageId, version);
     }
   });
   return marks;

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { makeCertificate, startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
 import { startIntake, type IntakeServer } from '../../intake/server';
-import { completedDownloads, fixture, preserveInPopup, setExtensionStorage, storeRows, verifyCli } from './helpers';
+import { completedDownloads, fixture, preserveInPopup, setExtensionStorage, storeCount, storeRows, verifyCli } from './helpers';
 import { bundleFiles } from './seeded';
 
 const TOKEN = 't0ken-for-tests';
@@ -107,6 +107,13 @@ describe('records workflow', () => {
     expect(await bulk('Upload to the records system')).toContain('1 bundle made');
     await expect.poll(async () => (await exportsTable()).join('\n'), { timeout: 20_000 }).toMatch(/refused: the records system answered 401/);
     expect(await threadRow()).toMatch(/12.*12.*overdue/);
+    // Carried by a bundle, but with no receipt: the records stay, and the purge says why.
+    const purge = await dashboard.evaluate(async () => {
+      const threads = (await chrome.runtime.sendMessage({ type: 'popup/threads' })) as { threadId: string }[];
+      return chrome.runtime.sendMessage({ type: 'popup/purge', threadId: threads[0]!.threadId });
+    });
+    expect(purge).toMatchObject({ ok: false, error: expect.stringMatching(/^\d+ messages have not been forwarded with a receipt from the records system; nothing was purged$/) });
+    expect(await storeCount(b.worker, 'messages')).toBeGreaterThanOrEqual(12);
   });
 
   it('a server that is down, then answers 500, then comes back: the queue retries until the receipt', async () => {

@@ -30,10 +30,13 @@ describe('thread marks (what bundles carried, what was forwarded)', () => {
       exportRow([[T, 'a', 1], [T, 'b', 1], [OTHER, 'a', 7]], { receiptId: 'r1' }),
       exportRow([[T, 'b', 2], [T, 'c', 1]]),
       exportRow([[OTHER, 'z', 1]], { receiptId: 'r2' }),
+      exportRow([[T, 'd', 1]], { kind: 'email-confirmed-by-user', confirmedAt: '2026-11-21T10:00:00.000Z' }),
     ]);
     const marks = await threadMarks(db, T);
-    expect(Object.fromEntries(marks.carried)).toEqual({ a: 1, b: 2, c: 1 });
-    expect(Object.fromEntries(marks.forwarded)).toEqual({ a: 1, b: 1 });
+    expect(Object.fromEntries(marks.carried)).toEqual({ a: 1, b: 2, c: 1, d: 1 });
+    expect(Object.fromEntries(marks.forwarded)).toEqual({ a: 1, b: 1, d: 1 });
+    // A purge needs the records system's receipt: a confirmed email draft is forwarded, not receipted.
+    expect(Object.fromEntries(marks.receipted)).toEqual({ a: 1, b: 1 });
     expect(Object.fromEntries((await threadMarks(db, OTHER)).forwarded)).toEqual({ a: 7, z: 1 });
     db.close();
   });
@@ -43,7 +46,7 @@ describe('thread marks (what bundles carried, what was forwarded)', () => {
       threadId: T, messageId: id, type: 'message', sentAt: '2026-11-01T12:00:00.000Z', firstSeenAt: 'a', lastSeenAt: 'a', firstPageOrder: 0,
       firstCaptureId: 'c', versionCount: 2, latestFingerprint: '', carriedVersion: 0, forwardedVersion: 0, forwardedAt: null, ...over,
     });
-    const rows = withMarks([row('a', { carriedVersion: 2, forwardedVersion: 2 }), row('b', {}), row('c', {})], { carried: new Map([['a', 1], ['b', 2]]), forwarded: new Map([['b', 2]]) });
+    const rows = withMarks([row('a', { carriedVersion: 2, forwardedVersion: 2 }), row('b', {}), row('c', {})], { carried: new Map([['a', 1], ['b', 2]]), forwarded: new Map([['b', 2]]), receipted: new Map() });
     expect(rows.map((m) => [m.messageId, m.carriedVersion, m.forwardedVersion])).toEqual([['a', 2, 2], ['b', 2, 2], ['c', 0, 0]]);
     const d = threadDeadline({ id: T, platform: 'whatsapp', threadKey: 'x', title: 'T', kind: 'group', participants: [], firstCapturedAt: 'a', lastCapturedAt: 'a', bundles: [] }, rows, 20, Date.parse('2026-11-10T00:00:00.000Z'));
     expect(d).toMatchObject({ messages: 3, notForwarded: 1 });

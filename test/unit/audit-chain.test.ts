@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import Dexie from 'dexie';
+import { openSchemaAt } from '../helpers/db';
 import { sha256HexSync } from '../../src/shared/sha256-sync';
 import { GENESIS, checkChain, entryHash, type ChainedEntry } from '../../src/shared/audit-chain';
 import { openDb, SCHEMA_VERSIONS } from '../../src/db/schema';
@@ -47,9 +47,7 @@ describe('audit chain', () => {
 describe('schema version 2 migration', () => {
   it('opens a version-1 database: forwarding state added, existing audit entries chained in order', async () => {
     const name = 'migrate-v1-to-v2';
-    const v1 = new Dexie(name);
-    v1.version(1).stores(SCHEMA_VERSIONS[0]!.stores);
-    await v1.open();
+    const v1 = await openSchemaAt(name, 1);
     await v1.table('threads').add({ id: 'whatsapp:x', platform: 'whatsapp', threadKey: 'x', title: 'T', kind: 'group', participants: [], firstCapturedAt: 'a', lastCapturedAt: 'a' });
     await v1.table('messages').add({ threadId: 'whatsapp:x', messageId: 'm1', type: 'message', sentAt: null, firstSeenAt: 'a', lastSeenAt: 'a', firstPageOrder: 0, firstCaptureId: 'c', versionCount: 1, latestFingerprint: 'f' });
     await v1.table('exports').add({ at: 'a', bagName: 'b', fileName: 'b.zip', sha256: 's', keyThumbprint: 'k', threadIds: ['whatsapp:x'], messages: 1, attachments: 0, downloadId: 1 });

@@ -3,7 +3,7 @@
  * upgrade with a shape change has its own test, seeded in the version before it.
  */
 import 'fake-indexeddb/auto';
-import Dexie from 'dexie';
+import { openSchemaAt } from '../helpers/db';
 import { describe, expect, it } from 'vitest';
 import { openDb, SCHEMA_VERSIONS } from '../../src/db/schema';
 
@@ -15,9 +15,7 @@ describe('database schema', () => {
   for (const old of SCHEMA_VERSIONS) {
     it(`opens a database written by version ${old.version} and keeps its rows`, async () => {
       const name = `migrate-from-${old.version}`;
-      const seeded = new Dexie(name);
-      for (const v of SCHEMA_VERSIONS.filter((s) => s.version <= old.version)) seeded.version(v.version).stores(v.stores);
-      await seeded.open();
+      const seeded = await openSchemaAt(name, old.version);
       await seeded.table('threads').add({ id: 'whatsapp:x', platform: 'whatsapp', threadKey: 'x', title: 'T', kind: 'group', participants: [], firstCapturedAt: 'a', lastCapturedAt: 'a' });
       await seeded.table('messages').add({ threadId: 'whatsapp:x', messageId: 'm1', type: 'message', sentAt: null, firstSeenAt: 'a', lastSeenAt: 'a', firstPageOrder: 0, firstCaptureId: 'c', versionCount: 1, latestFingerprint: 'f' });
       await seeded.table('versions').add({ threadId: 'whatsapp:x', messageId: 'm1', version: 1, kind: 'original', observedAt: 'a', captureId: 'c', fingerprint: 'f', content: {} });
@@ -36,9 +34,7 @@ describe('database schema', () => {
 
   it('v2 → v3: attachment metadata is readable from the new index without the bytes, and an upload queued with inline bytes keeps them', async () => {
     const name = 'migrate-2-to-3';
-    const seeded = new Dexie(name);
-    for (const v of SCHEMA_VERSIONS.filter((s) => s.version <= 2)) seeded.version(v.version).stores(v.stores);
-    await seeded.open();
+    const seeded = await openSchemaAt(name, 2);
     const bytes = new Uint8Array([1, 2, 3, 4, 5]);
     await seeded.table('attachments').bulkAdd([
       { sha256: 'aa', mediaType: 'image/png', size: 5, bytes, firstSeenAt: 'a' },

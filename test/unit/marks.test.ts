@@ -4,9 +4,9 @@
  * still counts. Incremental exports and forwarding deadlines read it this way.
  */
 import 'fake-indexeddb/auto';
-import Dexie from 'dexie';
+import { openSchemaAt } from '../helpers/db';
 import { describe, expect, it } from 'vitest';
-import { openDb, SCHEMA_VERSIONS, type ExportRow, type MessageRow } from '../../src/db/schema';
+import { openDb, type ExportRow, type MessageRow } from '../../src/db/schema';
 import { threadMarks, withMarks } from '../../src/background/marks';
 import { loadThreadRows } from '../../src/background/export';
 import { threadDeadline } from '../../src/background/deadlines';
@@ -67,9 +67,7 @@ describe('thread marks (what bundles carried, what was forwarded)', () => {
 
   it('v3 → v4: exports written before the index are found by thread', async () => {
     const name = 'migrate-3-to-4';
-    const seeded = new Dexie(name);
-    for (const v of SCHEMA_VERSIONS.filter((s) => s.version <= 3)) seeded.version(v.version).stores(v.stores);
-    await seeded.open();
+    const seeded = await openSchemaAt(name, 3);
     await seeded.table('exports').add(exportRow([[T, 'a', 3]], { receiptId: 'r' }));
     seeded.close();
     const db = openDb(name);

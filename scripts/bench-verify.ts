@@ -19,7 +19,7 @@ import { threadFolder } from '../src/background/export';
 import { renderThreadFiles } from '../src/bundle/thread-record';
 import { writeBundle, type BundleSigner, type PayloadFile } from '../src/bundle/bag-writer';
 import { sha256Hex } from '../src/shared/bytes';
-import { benchThread, runningCapture, syntheticMessages } from './bench-ingest';
+import { benchThread, runningCapture, syntheticMessages } from './lib/ingest-workload';
 
 const run = promisify(execFile);
 export const VERIFY_CLI = 'dist-cli/threadkeeper-verify.mjs';

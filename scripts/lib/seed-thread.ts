@@ -9,7 +9,7 @@
 import type { Worker } from 'playwright-core';
 import type { CaptureRow, MessageRow, ThreadRow, VersionRow } from '../../src/db/schema';
 import { contentOf, fingerprintOf, threadIdOf } from '../../src/background/ingest';
-import { benchThread, runningCapture, syntheticMessages } from '../bench-ingest';
+import { benchThread, runningCapture, syntheticMessages } from './ingest-workload';
 
 export interface SeededThread {
   threadId: string;

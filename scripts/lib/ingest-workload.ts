@@ -1,0 +1,170 @@
+/**
+ * The ingest benchmark's workload, with no storage engine of its own: the real `ingestBatch`
+ * (src/background/ingest.ts) on synthetic WhatsApp messages in batches of 200 (the content
+ * runner's batch size), against a plain Dexie `bulkPut` of the very rows ingest wrote (message
+ * rows and their version rows, one transaction per 200), on fresh databases with the
+ * extension's schema, alternating, in the same run.
+ *
+ * `scripts/bench-ingest.ts` runs it inside Chromium, in an extension service worker on
+ * Chromium's own IndexedDB (bundled by `scripts/bench-ingest-sw.ts`); the other benchmark parts
+ * use the synthetic messages and rows to seed threads.
+ */
+import { openDb, type CaptureRow, type MessageRow, type ThreadkeeperDb, type VersionRow } from '../../src/db/schema';
+import { contentOf, fingerprintOf, ingestBatch } from '../../src/background/ingest';
+import type { CapturedMessage, CapturedThread } from '../../src/shared/model';
+import type { ContentBatch } from '../../src/shared/protocol';
+import { expectedMessages, LONG_THREAD_PEOPLE, LONG_THREAD_TITLE } from '../../test/fixtures/long-thread/whatsapp-long-thread';
+
+export const BATCH_SIZE = 200;
+
+export const benchThread: CapturedThread = {
+  threadKey: `title:${LONG_THREAD_TITLE}`,
+  title: LONG_THREAD_TITLE,
+  kind: 'group',
+  participants: [...LONG_THREAD_PEOPLE.map((name) => ({ name, self: false })), { name: 'You', self: true }],
+};
+
+/** n messages shaped as the WhatsApp adapter sends them (the long-thread fixture's content, no pictures). */
+export function syntheticMessages(n: number): CapturedMessage[] {
+  return expectedMessages({ n, media: 0 }).map((e, i) => ({
+    messageId: e.messageId,
+    type: 'message',
+    sender: e.sender,
+    fromSelf: e.fromSelf,
+    sentAt: e.sentAt,
+    sentAtText: e.sentAtText,
+    text: e.text,
+    links: e.links,
+    deleted: false,
+    edited: false,
+    forwarded: false,
+    quote: e.quote ? { author: e.quote.author, text: e.quote.text, messageId: null } : null,
+    reactions: i % 23 === 4 ? [{ emoji: '👍', count: 2 }] : [],
+    attachments: [],
+    direction: null,
+    pageOrder: i,
+  }));
+}
+
+export function runningCapture(id: string): CaptureRow {
+  return {
+    id, threadId: null, tabId: 1, pageUrl: 'https://web.whatsapp.com/', adapter: 'whatsapp', mode: 'manual',
+    startedAt: new Date().toISOString(), finishedAt: null, status: 'running', reachedBeginning: false,
+    incompleteReason: null, error: null, extensionVersion: '0.1.0', browser: 'bench', appliedSeqs: [],
+    phase: 'reading', oldestSentAt: null, endReason: null, selector: null,
+    counts: { messages: 0, events: 0, newMessages: 0, newEvents: 0, newVersions: 0, attachments: 0, attachmentsMissing: 0 },
+  };
+}
+
+/** Where the databases live: a factory and key ranges of one IndexedDB implementation. */
+export interface IndexedDbEngine {
+  indexedDB: IDBFactory;
+  IDBKeyRange: typeof IDBKeyRange;
+}
+
+let dbCounter = 0;
+function freshDb(engine: IndexedDbEngine, label: string): ThreadkeeperDb {
+  return openDb(`tk-bench-${label}-${Date.now()}-${dbCounter++}`, engine.indexedDB, engine.IDBKeyRange);
+}
+
+async function drop(db: ThreadkeeperDb): Promise<void> {
+  db.close();
+  await db.delete().catch(() => undefined);
+}
+
+export interface TimedWrite {
+  messages: number;
+  seconds: number;
+  rate: number;
+}
+
+/** ingestBatch over `messages` in batches of 200; returns the timing and the rows it wrote. */
+async function timeIngest(engine: IndexedDbEngine, messages: CapturedMessage[]): Promise<{ timing: TimedWrite; rows: { messages: MessageRow[]; versions: VersionRow[] } }> {
+  const db = freshDb(engine, 'ingest');
+  try {
+    await db.open();
+    await db.captures.add(runningCapture('bench'));
+    const t0 = performance.now();
+    for (let seq = 0; seq * BATCH_SIZE < messages.length; seq++) {
+      const batch: ContentBatch = {
+        type: 'content/batch', captureId: 'bench', adapter: 'whatsapp', seq, thread: benchThread,
+        messages: messages.slice(seq * BATCH_SIZE, (seq + 1) * BATCH_SIZE), blobs: [],
+      };
+      const r = await ingestBatch(db, batch);
+      if (r.duplicateBatch || r.newMessages !== batch.messages.length) throw new Error(`ingest batch ${seq}: ${JSON.stringify(r)}`);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const rows = { messages: await db.messages.toArray(), versions: await db.versions.toArray() };
+    if (rows.messages.length !== messages.length || rows.versions.length !== messages.length) {
+      throw new Error(`ingest wrote ${rows.messages.length} messages and ${rows.versions.length} versions, expected ${messages.length} of each`);
+    }
+    return { timing: { messages: messages.length, seconds, rate: messages.length / seconds }, rows };
+  } finally {
+    await drop(db);
+  }
+}
+
+/** Dexie bulkPut of the same rows, one transaction per 200 messages (their message and version rows). */
+async function timeBulkPut(engine: IndexedDbEngine, rows: { messages: MessageRow[]; versions: VersionRow[] }): Promise<TimedWrite> {
+  const db = freshDb(engine, 'bulkput');
+  try {
+    await db.open();
+    const versions = rows.versions.map(({ id: _id, ...v }) => v as VersionRow);
+    const t0 = performance.now();
+    for (let i = 0; i < rows.messages.length; i += BATCH_SIZE) {
+      await db.transaction('rw', [db.messages, db.versions], async () => {
+        await db.messages.bulkPut(rows.messages.slice(i, i + BATCH_SIZE));
+        await db.versions.bulkPut(versions.slice(i, i + BATCH_SIZE));
+      });
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const [m, v] = [await db.messages.count(), await db.versions.count()];
+    if (m !== rows.messages.length || v !== rows.versions.length) throw new Error(`bulkPut wrote ${m} messages and ${v} versions, expected ${rows.messages.length} of each`);
+    return { messages: rows.messages.length, seconds, rate: rows.messages.length / seconds };
+  } finally {
+    await drop(db);
+  }
+}
+
+export interface IngestBench {
+  n: number;
+  rounds: number;
+  ingest: TimedWrite[];
+  bulkPut: TimedWrite[];
+  ingestRate: number;
+  bulkPutRate: number;
+  ratio: number;
+  /** Median seconds to fingerprint all n messages alone (the hashing step of ingestBatch), for the breakdown. */
+  fingerprintSeconds: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** Alternates ingest and bulkPut `rounds` times on fresh databases of `engine`; rates are medians. */
+export async function ingestRounds(engine: IndexedDbEngine, n: number, rounds: number, log: (line: string) => void): Promise<IngestBench> {
+  const messages = syntheticMessages(n);
+  const ingest: TimedWrite[] = [];
+  const bulkPut: TimedWrite[] = [];
+  const fingerprints: number[] = [];
+  const fmt = (t: TimedWrite) => `${t.messages} messages in ${t.seconds.toFixed(2)} s = ${t.rate.toFixed(0)}/s`;
+  // Warm-up (JIT, the engine's first database), not timed.
+  await timeBulkPut(engine, (await timeIngest(engine, messages.slice(0, 2 * BATCH_SIZE))).rows);
+  for (let r = 0; r < rounds; r++) {
+    const f0 = performance.now();
+    for (const m of messages) fingerprintOf(contentOf(m));
+    fingerprints.push((performance.now() - f0) / 1000);
+    const { timing, rows } = await timeIngest(engine, messages);
+    ingest.push(timing);
+    log(`  round ${r + 1}: ingestBatch ${fmt(timing)}`);
+    const put = await timeBulkPut(engine, rows);
+    bulkPut.push(put);
+    log(`  round ${r + 1}: bulkPut     ${fmt(put)}`);
+  }
+  const ingestRate = median(ingest.map((t) => t.rate));
+  const bulkPutRate = median(bulkPut.map((t) => t.rate));
+  return { n, rounds, ingest, bulkPut, ingestRate, bulkPutRate, ratio: ingestRate / bulkPutRate, fingerprintSeconds: median(fingerprints) };
+}

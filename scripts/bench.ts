@@ -184,7 +184,7 @@ function details(r: Results, full: boolean): string {
   }
   for (const e of r.exports) {
     out.push(
-      `- **Export ${n0(e.messages)} + ${n0(e.files * e.fileBytes / MiB)} MB** (${e.files} attachments of ${n0(e.fileBytes / MiB)} MB; seeded in ${n1(e.seedSeconds)} s): ` +
+      `- **Export ${n0(e.messages)} + ${n0(e.files * e.fileBytes / MiB)} MB** (${e.files} attachments of ${n0(e.fileBytes / MiB)} MB; seeded in ${n1(e.seedSeconds)} s; then the thread list with its deadlines took ${e.threadListSeconds[0].toFixed(2)} s, and ${e.threadListSeconds[1].toFixed(2)} s asked again): ` +
         `the request took ${e.exportSeconds.toFixed(2)} s, of which writing the bundle file ${e.bundleSeconds.toFixed(2)} s and the rest starting the download and recording what it carried (${e.recordSeconds.toFixed(2)} s); the download itself (start to end, as chrome.downloads reports them; it runs while the export is recorded) took ${e.downloadSeconds.toFixed(2)} s. ` +
         `Inside the bundle file, in ms (the extension's own timing; write includes the five after it): ${describePhases(e.phases)}. ` +
         `Extension process resident ${n0(e.rssBeforeMB)} MB before, peak ${n0(e.rssPeakMB)} MB (the larger of VmHWM and the samples; in 100 ms samples ${n0(e.rssBundlePeakMB)} MB while the bundle file was written, ${n0(e.rssAfterPeakMB)} MB after it; highest sample by phase: ${describeRssByPhase(e.rssByPhase)}); whole browser ${n0(e.browserBeforeMB)} MB before, highest sample ${n0(e.browserPeakMB)} MB${e.otherGrowth ? ` (the other process that grew most: ${e.otherGrowth.kind}, ${n0(e.otherGrowth.beforeMB)} → ${n0(e.otherGrowth.peakMB)} MB)` : ''}. ` +

@@ -25,30 +25,54 @@ export function isForwarded(m: Pick<MessageRow, 'versionCount' | 'forwardedVersi
   return (m.forwardedVersion ?? 0) >= m.versionCount;
 }
 
-export function threadDeadline(thread: ThreadRow, messages: MessageRow[], deadlineDays: number, now: number): ThreadDeadline {
-  const said = messages.filter((m) => m.type === 'message');
-  const pending = said.filter((m) => !isForwarded(m));
-  let earliest: number | null = null;
-  let undated = 0;
-  for (const m of pending) {
-    const sent = m.sentAt ? Date.parse(m.sentAt) : Number.NaN;
-    // A message whose send time the page did not show is counted from when we first saw it.
-    const base = Number.isNaN(sent) ? Date.parse(m.firstSeenAt) : sent;
-    if (Number.isNaN(sent)) undated++;
-    const due = base + deadlineDays * DAY_MS;
-    if (earliest === null || due < earliest) earliest = due;
-  }
+/**
+ * What a thread's deadline is computed from, without the deadline length or the time: its
+ * messages (events do not count), those not forwarded, the earliest send time among those
+ * (ms; a message without one counts from when it was first seen), and how many of those have
+ * no send time. Kept on the thread row between reads (src/background/deadline-tally.ts).
+ */
+export interface DeadlineTally {
+  messages: number;
+  notForwarded: number;
+  earliestBase: number | null;
+  undated: number;
+}
+
+export const emptyTally = (): DeadlineTally => ({ messages: 0, notForwarded: 0, earliestBase: null, undated: 0 });
+
+/** Adds one message row to `tally` (in place), forwarded or not as `isForwarded` says. */
+export function tallyMessage(tally: DeadlineTally, m: Pick<MessageRow, 'type' | 'sentAt' | 'firstSeenAt' | 'versionCount' | 'forwardedVersion'>): DeadlineTally {
+  if (m.type !== 'message') return tally;
+  tally.messages++;
+  if (isForwarded(m)) return tally;
+  tally.notForwarded++;
+  const sent = m.sentAt ? Date.parse(m.sentAt) : Number.NaN;
+  // A message whose send time the page did not show is counted from when we first saw it.
+  const base = Number.isNaN(sent) ? Date.parse(m.firstSeenAt) : sent;
+  if (Number.isNaN(sent)) tally.undated++;
+  if (tally.earliestBase === null || base < tally.earliestBase) tally.earliestBase = base;
+  return tally;
+}
+
+export function deadlineFromTally(thread: ThreadRow, tally: DeadlineTally, deadlineDays: number, now: number): ThreadDeadline {
+  const earliest = tally.earliestBase === null ? null : tally.earliestBase + deadlineDays * DAY_MS;
   const daysLeft = earliest === null ? null : Math.floor((earliest - now) / DAY_MS);
   return {
     threadId: thread.id,
     platform: thread.platform,
     title: thread.title,
-    messages: said.length,
-    notForwarded: pending.length,
+    messages: tally.messages,
+    notForwarded: tally.notForwarded,
     earliestDeadline: earliest === null ? null : new Date(earliest).toISOString(),
-    state: earliest === null ? 'forwarded' : earliest < now ? 'overdue' : undated === pending.length ? 'undated' : 'due',
+    state: earliest === null ? 'forwarded' : earliest < now ? 'overdue' : tally.undated === tally.notForwarded ? 'undated' : 'due',
     daysLeft,
   };
+}
+
+export function threadDeadline(thread: ThreadRow, messages: MessageRow[], deadlineDays: number, now: number): ThreadDeadline {
+  const tally = emptyTally();
+  for (const m of messages) tallyMessage(tally, m);
+  return deadlineFromTally(thread, tally, deadlineDays, now);
 }
 
 /** Plain words for a deadline state, as the popup and dashboard show it. */

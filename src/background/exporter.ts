@@ -19,6 +19,7 @@ import { bundleFile, createBundleFile, deleteBundleFile, writeBundleFile } from 
 import { downloadBundleFile } from './download';
 import { humanSize } from '../bundle/bag-writer';
 import { whileAlive } from './keep-alive';
+import { touchThreads } from './deadline-tally';
 
 export type Route = ExportRow['route'];
 export type Scope = ExportRow['scope'];
@@ -252,5 +253,11 @@ export async function confirmEmailSent(exportId: number): Promise<boolean> {
  * (src/background/marks.ts).
  */
 export async function markForwarded(exportId: number, receipt: Record<string, unknown>): Promise<void> {
-  await db.exports.update(exportId, { receipt });
+  await db.transaction('rw', [db.exports, db.threads], async () => {
+    const row = await db.exports.get(exportId);
+    if (!row) return;
+    await db.exports.update(exportId, { receipt });
+    // Forwarded messages change the threads' deadlines: their kept tallies no longer count.
+    await touchThreads(db, [...row.threadIds, ...row.carried.map(([threadId]) => threadId)]);
+  });
 }

@@ -10,6 +10,7 @@ import type { ContentBatch } from '../shared/protocol';
 import type { CapturedMessage } from '../shared/model';
 import { base64ToBytes, canonicalJson, sha256Hex } from '../shared/bytes';
 import { sha256HexSync } from '../shared/sha256-sync';
+import { tallyAfterIngest } from './deadline-tally';
 import type { CaptureRow, MessageContent, MessageRow, ThreadkeeperDb, VersionKind, VersionRow } from '../db/schema';
 
 export class IngestError extends Error {
@@ -123,7 +124,7 @@ export async function ingestBatch(
         return { threadId, newMessages: 0, newEvents: 0, newVersions: 0, duplicateBatch: true };
       }
 
-      // Thread: create, or refresh title and add newly seen participants (never drop any).
+      // Thread: created now if new; an existing one is refreshed once the messages are written (below).
       const existingThread = await db.threads.get(threadId);
       if (!existingThread) {
         await db.threads.add({
@@ -136,18 +137,6 @@ export async function ingestBatch(
           firstCapturedAt: at,
           lastCapturedAt: at,
           bundles: [],
-        });
-      } else {
-        const known = new Set(existingThread.participants.map((p) => `${p.self}|${p.name}`));
-        const added = batch.thread.participants.filter((p) => !known.has(`${p.self}|${p.name}`));
-        // put of the row read above in this transaction, changed: what update() does, without
-        // reading the row again.
-        await db.threads.put({
-          ...existingThread,
-          title: batch.thread.title || existingThread.title,
-          kind: batch.thread.kind === 'unknown' ? existingThread.kind : batch.thread.kind,
-          participants: [...existingThread.participants, ...added],
-          lastCapturedAt: at,
         });
       }
 
@@ -173,6 +162,8 @@ export async function ingestBatch(
         : await db.messages.bulkGet(incoming.map(({ m }): [string, string] => [threadId, m.messageId]));
       const messageRows: MessageRow[] = [];
       const versionRows: VersionRow[] = [];
+      /** Rows of messages first stored by this batch (for the thread's deadline tally). */
+      const addedRows: MessageRow[] = [];
       // A batch may carry the same message twice (a re-render between reads): the later read
       // is compared with the earlier one, as if it had come in the next batch.
       const seenInBatch = new Map<string, { row: MessageRow; content: MessageContent }>();
@@ -204,6 +195,7 @@ export async function ingestBatch(
             forwardedAt: null,
           };
           messageRows.push(row);
+          addedRows.push(row);
           versionRows.push({ threadId, messageId: m.messageId, version: 1, kind: 'original', observedAt: at, captureId: batch.captureId, fingerprint, content });
           seenInBatch.set(m.messageId, { row, content });
           if (m.type === 'message') newMessages++;
@@ -244,6 +236,22 @@ export async function ingestBatch(
       // bulkAdd, not bulkPut: the unique [threadId+messageId+version] index refuses a version
       // written twice, so versions stay append-only even against a bug here.
       await db.versions.bulkAdd(versionRows);
+
+      if (existingThread) {
+        // Title and newly seen participants (never dropping any), and the deadline tally's
+        // revision: a put of the row read above in this transaction, changed (what update()
+        // does, without reading the row again).
+        const known = new Set(existingThread.participants.map((p) => `${p.self}|${p.name}`));
+        const added = batch.thread.participants.filter((p) => !known.has(`${p.self}|${p.name}`));
+        await db.threads.put({
+          ...existingThread,
+          title: batch.thread.title || existingThread.title,
+          kind: batch.thread.kind === 'unknown' ? existingThread.kind : batch.thread.kind,
+          participants: [...existingThread.participants, ...added],
+          lastCapturedAt: at,
+          ...tallyAfterIngest(existingThread, addedRows, newVersions),
+        });
+      }
 
       const messagesInBatch = batch.messages.filter((m) => m.type === 'message').length;
       await db.captures.put({

@@ -6,18 +6,22 @@
 import browser from 'webextension-polyfill';
 import { db } from './context';
 import { loadSettings } from './settings';
-import { DAY_MS, deadlineWords, dueSoon, threadDeadline, type ThreadDeadline } from './deadlines';
-import { threadMarks, withMarks } from './marks';
+import { DAY_MS, deadlineFromTally, deadlineWords, dueSoon, type ThreadDeadline } from './deadlines';
+import { threadTally } from './deadline-tally';
 
 export const DEADLINE_ALARM = 'tk-deadlines';
 
+/**
+ * Every thread's deadline. Each thread's tally is kept on its row between calls and made again
+ * from its messages only after a write changed them (src/background/deadline-tally.ts).
+ */
 export async function threadDeadlines(now = Date.now()): Promise<ThreadDeadline[]> {
   const { deadlineDays } = await loadSettings();
   const threads = await db.threads.toArray();
   const out: ThreadDeadline[] = [];
   for (const t of threads) {
-    const [messages, marks] = await db.transaction('r', [db.messages, db.exports], () => Promise.all([db.messages.where('threadId').equals(t.id).toArray(), threadMarks(db, t.id)]));
-    out.push(threadDeadline(t, withMarks(messages, marks), deadlineDays, now));
+    const found = await threadTally(db, t);
+    if (found) out.push(deadlineFromTally(found.thread, found.tally, deadlineDays, now));
   }
   const rank = (d: ThreadDeadline) => (d.earliestDeadline ? Date.parse(d.earliestDeadline) : Number.POSITIVE_INFINITY);
   return out.sort((a, b) => rank(a) - rank(b) || a.title.localeCompare(b.title));

@@ -31,6 +31,32 @@ export interface ThreadRow {
   lastCapturedAt: string;
   /** External identifiers of every bundle that carried this thread (v2). */
   bundles: string[];
+  /**
+   * Raised by every write that can change the thread's deadlines: an ingest batch that adds a
+   * message or a version, a receipt (or confirmed email) for a bundle carrying the thread.
+   * Absent on rows written before it existed: 0. No index, so no schema version.
+   */
+  revision?: number;
+  /** The deadline tally as of `revision` (src/background/deadline-tally.ts); ignored once the revision moves on. */
+  deadlineTally?: StoredDeadlineTally;
+}
+
+/**
+ * A thread's deadline tally kept between reads: DeadlineTally (src/background/deadlines.ts) and
+ * when it was made. A schema upgrade that rewrites message or export rows must drop it.
+ */
+export interface StoredDeadlineTally {
+  revision: number;
+  messages: number;
+  notForwarded: number;
+  earliestBase: number | null;
+  undated: number;
+  /**
+   * Whether a new message can be added to it without reading the thread again: false when an
+   * export names a forwarded message the thread no longer has (a purged thread captured again),
+   * which a new message of the same id would be.
+   */
+  extendable: boolean;
 }
 
 /** What a version holds: everything about a message that can change after it was sent. */

@@ -150,7 +150,8 @@ describe('ingestBatch', () => {
     await db.threads.update(id, { bundles: ['bundle-1'] });
     const [threadBefore, captureBefore] = [await db.threads.get(id), await db.captures.get('c2')];
     await ingestBatch(db, batch('c2', 4, [message('B')], { thread: { threadKey: '120363025246125244@g.us', title: '', kind: 'unknown', participants: [] } }), () => '2026-09-28T16:00:00.000Z');
-    expect(await db.threads.get(id)).toEqual({ ...threadBefore, lastCapturedAt: '2026-09-28T16:00:00.000Z' });
+    // revision: a new message can change the thread's deadlines (src/background/deadline-tally.ts).
+    expect(await db.threads.get(id)).toEqual({ ...threadBefore, lastCapturedAt: '2026-09-28T16:00:00.000Z', revision: 1 });
     expect(await db.captures.get('c2')).toEqual({
       ...captureBefore,
       threadId: id,

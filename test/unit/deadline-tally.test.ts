@@ -1,0 +1,159 @@
+/**
+ * The deadline tally kept on thread rows (src/background/deadline-tally.ts) must always say what
+ * reading every message would say. A scripted history of captures, edits, exports, receipts, a
+ * purge and a capture again is checked against the full computation after every step.
+ */
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('webextension-polyfill', () => ({
+  default: {
+    storage: {
+      local: { get: async () => ({}), set: async () => undefined },
+      managed: { get: async () => { throw new Error('no policy'); } },
+    },
+    action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined },
+    notifications: { create: async () => undefined },
+    runtime: { getURL: (p: string) => p, getManifest: () => ({ version: '0.1.0' }) },
+  },
+}));
+
+const { db } = await import('../../src/background/context');
+const { threadDeadlines } = await import('../../src/background/reminders');
+const { ingestBatch } = await import('../../src/background/ingest');
+const { markForwarded } = await import('../../src/background/exporter');
+const { handlePopup } = await import('../../src/background/handlers');
+const { threadDeadline } = await import('../../src/background/deadlines');
+const { threadMarks, withMarks } = await import('../../src/background/marks');
+const { touchThreads } = await import('../../src/background/deadline-tally');
+const { batch, captureRow, message } = await import('./factories');
+
+const T = 'whatsapp:120363025246125244@g.us';
+const NOW = Date.parse('2026-11-26T18:00:00.000Z');
+let captures = 0;
+
+async function ingest(messages: ReturnType<typeof message>[]): Promise<void> {
+  const id = `c${captures++}`;
+  await db.captures.add(captureRow(id));
+  await ingestBatch(db, batch(id, 0, messages), () => new Date(NOW - 3 * 86_400_000).toISOString());
+}
+
+/** What reading every message row and every export says, with nothing kept. */
+async function fromScratch() {
+  const out = [];
+  for (const t of await db.threads.toArray()) {
+    const rows = await db.messages.where('threadId').equals(t.id).toArray();
+    out.push(threadDeadline(t, withMarks(rows, await threadMarks(db, t.id)), 20, NOW));
+  }
+  return out;
+}
+
+/** The same history every run: a small linear congruential generator. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}
+
+describe('deadline tally', () => {
+  it('serves the kept tally until a write that changes the deadlines, and not after', async () => {
+    await db.delete();
+    await db.open();
+    await ingest([message('A', { sentAt: '2026-11-10T12:00:00.000Z' }), message('B', { sentAt: '2026-11-12T12:00:00.000Z' })]);
+    const first = await threadDeadlines(NOW);
+    expect(first[0]).toMatchObject({ messages: 2, notForwarded: 2, earliestDeadline: '2026-11-30T12:00:00.000Z' });
+    expect((await db.threads.get(T))?.deadlineTally).toMatchObject({ messages: 2, notForwarded: 2 });
+
+    // A change behind the tally's back (no write of ours does this) is not seen: the tally is used.
+    await db.messages.update([T, 'A'], { sentAt: '2026-11-01T12:00:00.000Z' });
+    expect((await threadDeadlines(NOW))[0]!.earliestDeadline).toBe('2026-11-30T12:00:00.000Z');
+    // Once the thread's revision moves on, it is made again from the rows.
+    await db.transaction('rw', db.threads, () => touchThreads(db, [T]));
+    expect((await threadDeadlines(NOW))[0]!.earliestDeadline).toBe('2026-11-21T12:00:00.000Z');
+
+    // A batch of new messages carries the tally forward without reading the thread again.
+    await db.messages.update([T, 'B'], { sentAt: '2026-10-01T12:00:00.000Z' }); // behind its back again
+    await ingest([message('C', { sentAt: '2026-11-15T12:00:00.000Z' }), message('D', { sentAt: null })]);
+    expect((await threadDeadlines(NOW))[0]).toMatchObject({ messages: 4, notForwarded: 4, earliestDeadline: '2026-11-21T12:00:00.000Z' });
+    // A new version of a stored message drops it: read again (and now B's changed row is seen).
+    await ingest([message('A', { text: 'edited', sentAt: '2026-11-10T12:00:00.000Z' })]);
+    expect((await threadDeadlines(NOW))[0]!.earliestDeadline).toBe('2026-10-21T12:00:00.000Z');
+  });
+
+  it('always agrees with reading every message: captures, edits, exports, receipts, a purge and a capture again', async () => {
+    await db.delete();
+    await db.open();
+    const next = random(7);
+    const pick = <X,>(xs: X[]): X => xs[Math.floor(next() * xs.length)]!;
+    let ids = 0;
+    const stored = new Map<string, number>(); // messageId → edits so far
+    const history: string[] = [];
+    let purged = 0;
+    for (let step = 0; step < 120; step++) {
+      const roll = next();
+      let op: string;
+      if (roll < 0.35 || stored.size === 0) {
+        op = 'new';
+        const fresh = Array.from({ length: 1 + Math.floor(next() * 4) }, () => {
+          // After the purge, some ids come back (the same chat captured again).
+          const id = ids > 20 && next() < 0.3 ? `m${Math.floor(next() * 20)}` : `m${ids++}`;
+          stored.set(id, stored.get(id) ?? 0);
+          const day = 1 + Math.floor(next() * 25);
+          return message(id, { type: next() < 0.15 ? 'event' : 'message', sentAt: next() < 0.2 ? null : `2026-11-${String(day).padStart(2, '0')}T09:00:00.000Z` });
+        });
+        await ingest(fresh);
+      } else if (roll < 0.5) {
+        op = 'edit';
+        const id = pick([...stored.keys()]);
+        stored.set(id, stored.get(id)! + 1);
+        await ingest([message(id, { text: `edit ${stored.get(id)}`, sentAt: null })]);
+      } else if (roll < 0.6) {
+        op = 'repeat';
+        const id = pick([...stored.keys()]);
+        const row = await db.messages.get([T, id]);
+        if (row) {
+          const latest = await db.versions.where('[threadId+messageId+version]').equals([T, id, row.versionCount]).first();
+          await ingest([{ ...message(id), ...latest!.content, type: row.type, messageId: id, pageOrder: 0 }]);
+        }
+      } else if (roll < 0.75) {
+        op = 'export';
+        const rows = await db.messages.where('threadId').equals(T).toArray();
+        if (rows.length) {
+          await db.exports.add({
+            at: new Date().toISOString(), bagName: `b${step}`, externalIdentifier: `urn:x:${step}`, fileName: `b${step}.zip`, sha256: 'x', keyThumbprint: 'k',
+            threadIds: [T], messages: rows.length, attachments: 0, downloadId: null, scope: 'full', route: 'download',
+            carried: rows.filter(() => next() < 0.8).map((m) => [T, m.messageId, m.versionCount] as [string, string, number]), receipt: null,
+          });
+        }
+      } else if (roll < 0.92) {
+        op = 'receipt';
+        const open = (await db.exports.toArray()).filter((e) => !e.receipt);
+        if (open.length) await markForwarded(pick(open).id!, next() < 0.8 ? { receiptId: `r${step}` } : { kind: 'email-confirmed-by-user' });
+      } else {
+        op = 'purge';
+        // Everything forwarded with a receipt first, or the purge is refused.
+        const rows = await db.messages.where('threadId').equals(T).toArray();
+        const id = await db.exports.add({
+          at: new Date().toISOString(), bagName: `p${step}`, externalIdentifier: `urn:p:${step}`, fileName: `p${step}.zip`, sha256: 'x', keyThumbprint: 'k',
+          threadIds: [T], messages: rows.length, attachments: 0, downloadId: null, scope: 'full', route: 'upload',
+          carried: rows.map((m) => [T, m.messageId, m.versionCount] as [string, string, number]), receipt: null,
+        });
+        if (next() < 0.5) expect(await threadDeadlines(NOW)).toEqual(await fromScratch());
+        await markForwarded(id as number, { receiptId: `r${step}` });
+        const r = (await handlePopup({ type: 'popup/purge', threadId: T })) as { ok: boolean };
+        if (r.ok) {
+          stored.clear();
+          purged++;
+        }
+      }
+      history.push(op);
+      // Read after some steps only, so that kept tallies live across several writes.
+      if (next() < 0.5 || step === 119) expect(await threadDeadlines(NOW), `after ${history.join(', ')}`).toEqual(await fromScratch());
+    }
+    // The history exercised every kind of step, and a purge that went through.
+    expect(new Set(history)).toEqual(new Set(['new', 'edit', 'repeat', 'export', 'receipt', 'purge']));
+    expect(purged).toBeGreaterThan(0);
+  });
+});

@@ -26,6 +26,8 @@ import JSZip from 'jszip';
 import { startFixtureServer } from './lib/fixture-server';
 import { launchWithExtension } from './lib/browser';
 import { seedThread } from './lib/seed-thread';
+import { AUTO_QUERY } from './bench-auto';
+import { longThreadPage } from '../test/fixtures/long-thread/whatsapp-long-thread';
 import { readZipFile } from '../cli/zip-reader';
 
 const run = promisify(execFile);
@@ -47,6 +49,11 @@ export interface ExportBench {
    * second uses the tally (src/background/deadline-tally.ts). Seconds, as the dashboard sees them.
    */
   threadListSeconds: [first: number, second: number];
+  /**
+   * The popup opened on the chat of that thread (popup/status: what is kept of it, messages and
+   * attachments), asked twice the same way: made and kept, then kept. Seconds.
+   */
+  chatStatusSeconds: [first: number, second: number];
   /** The request to its answer, as the dashboard sees it. */
   exportSeconds: number;
   /** The download's own start to end, as chrome.downloads reports them. */
@@ -174,6 +181,7 @@ async function jszipStoreAndHash(files: Map<string, Uint8Array>): Promise<number
 export async function exportBench(opts: { messages: number; files: number; fileBytes: number; rounds: number }, log: (line: string) => void): Promise<ExportBench> {
   if (!existsSync('dist/manifest.json') || !existsSync(CLI)) throw new Error('no built extension or verifier: run npm run build');
   const server = await startFixtureServer(['web.whatsapp.com']);
+  server.route('web.whatsapp.com', '/', { body: longThreadPage() });
   const b = await launchWithExtension(server);
   try {
     const page = await b.context.newPage();
@@ -190,6 +198,21 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     }
     const threadListSeconds: [number, number] = [listed[0]!, listed[1]!];
     log(`  thread list (deadlines): ${threadListSeconds.map((x) => `${x.toFixed(2)} s`).join(', then ')}`);
+    // The long-thread fixture shows the seeded thread's chat (the same title, the same thread).
+    const chat = await b.context.newPage();
+    await chat.goto(`https://web.whatsapp.com/?${AUTO_QUERY}`);
+    await chat.waitForSelector('#main [role=row]');
+    const tabId = await b.tabIdOf(chat);
+    const looked: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const l0 = performance.now();
+      const st = (await page.evaluate((id) => chrome.runtime.sendMessage({ type: 'popup/status', tabId: id }), tabId)) as { stored?: { messages: number; attachments: number } | null };
+      looked.push((performance.now() - l0) / 1000);
+      if (st.stored?.messages !== opts.messages || st.stored.attachments !== opts.files) throw new Error(`the popup on the chat does not show the seeded thread as kept: ${JSON.stringify(st).slice(0, 300)}`);
+    }
+    await chat.close();
+    const chatStatusSeconds: [number, number] = [looked[0]!, looked[1]!];
+    log(`  popup on the chat (kept messages and attachments): ${chatStatusSeconds.map((x) => `${x.toFixed(2)} s`).join(', then ')}`);
 
     const procs = processes(b.userDataDir);
     if (procs.extension === null) throw new Error('could not find the extension process of the benchmark browser');
@@ -304,7 +327,7 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     const verifyMBps = payloadBytes / MB / median(verifySeconds);
     const shaMBps = payloadBytes / MB / median(shaSeconds);
     return {
-      messages: opts.messages, files: opts.files, fileBytes: opts.fileBytes, payloadBytes, zipBytes, seedSeconds, threadListSeconds, exportSeconds, bundleSeconds, recordSeconds, phases, downloadSeconds,
+      messages: opts.messages, files: opts.files, fileBytes: opts.fileBytes, payloadBytes, zipBytes, seedSeconds, threadListSeconds, chatStatusSeconds, exportSeconds, bundleSeconds, recordSeconds, phases, downloadSeconds,
       zipEntries: files.size, exportMBps, baselineSeconds, baselineMBps, ratio: exportMBps / baselineMBps, rssBeforeMB, rssPeakMB, rssBundlePeakMB, rssAfterPeakMB, rssByPhase, browserBeforeMB, browserPeakMB, otherGrowth,
       verifySeconds, shaSeconds, verifyMBps, shaMBps, verifyRatio: verifyMBps / shaMBps, verdict,
     };

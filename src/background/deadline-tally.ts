@@ -1,16 +1,21 @@
 /**
- * The deadline tally kept on each thread row, so that the popup, the dashboard and the badge do
- * not read every message of every thread each time (about 2 s with one thread of 100,000
- * messages: docs/performance.md). Correct by construction, not by timing:
+ * The tallies kept on each thread row, so that the popup, the dashboard and the badge do not read
+ * every message (or version) of a thread each time they show it: its deadline tally (about 2 s
+ * with one thread of 100,000 messages) and how many attachments it keeps (the popup on that chat
+ * took 7–8 s: docs/performance.md). Correct by construction, not by timing:
  *  - every write that can change a thread's deadlines raises its `revision` in the same
  *    transaction (ingest, a receipt), and a tally counts only while its revision is the row's;
  *  - a tally is stored only if the row's revision is still the one read with the rows it was
  *    made from;
  *  - ingest carries a current tally forward by adding brand-new messages (new rows are never
  *    forwarded, unless an export names their id: then the tally is not `extendable`); a batch
- *    with a new version of a stored message drops it, and the next read makes it again.
+ *    with a new version of a stored message drops it, and the next read makes it again;
+ *  - the attachment count goes forward when every attachment the batch's new versions refer to
+ *    was not stored before the batch (then no version anywhere referred to it: a version's bytes
+ *    are stored with it and deleted only when nothing refers to them); a receipt does not change
+ *    it, so it moves to the receipt's revision.
  */
-import type { MessageRow, StoredDeadlineTally, ThreadkeeperDb, ThreadRow } from '../db/schema';
+import type { MessageRow, StoredDeadlineTally, ThreadkeeperDb, ThreadRow, VersionRow } from '../db/schema';
 import { emptyTally, tallyMessage } from './deadlines';
 import { threadMarks, withMarks } from './marks';
 
@@ -25,22 +30,44 @@ export function currentTally(thread: ThreadRow): StoredDeadlineTally | null {
  * message and no version; else the next revision, and the tally with the added messages when it
  * can be carried forward.
  */
-export function tallyAfterIngest(thread: ThreadRow, added: readonly MessageRow[], newVersions: number): Pick<ThreadRow, 'revision' | 'deadlineTally'> {
-  if (added.length === 0 && newVersions === 0) return { revision: thread.revision, deadlineTally: thread.deadlineTally };
+export function tallyAfterIngest(
+  thread: ThreadRow,
+  batch: { added: readonly MessageRow[]; newVersions: number; versions: readonly VersionRow[]; storedBefore: ReadonlySet<string> },
+): Pick<ThreadRow, 'revision' | 'deadlineTally' | 'attachmentTally'> {
+  const { added, newVersions, versions, storedBefore } = batch;
+  if (added.length === 0 && newVersions === 0) return { revision: thread.revision, deadlineTally: thread.deadlineTally, attachmentTally: thread.attachmentTally };
   const revision = (thread.revision ?? 0) + 1;
+
   const tally = currentTally(thread);
-  if (!tally || !tally.extendable || newVersions > 0) return { revision, deadlineTally: undefined };
-  const next: StoredDeadlineTally = { ...tally, revision };
-  for (const m of added) tallyMessage(next, m);
-  return { revision, deadlineTally: next };
+  let deadlineTally: StoredDeadlineTally | undefined;
+  if (tally && tally.extendable && newVersions === 0) {
+    deadlineTally = { ...tally, revision };
+    for (const m of added) tallyMessage(deadlineTally, m);
+  }
+
+  const counted = currentAttachmentTally(thread);
+  let attachmentTally: ThreadRow['attachmentTally'];
+  const referenced = new Set(versions.flatMap((v) => v.content.attachments.map((a) => a.sha256).filter((h): h is string => h !== null)));
+  if (counted && [...referenced].every((h) => !storedBefore.has(h))) attachmentTally = { revision, count: counted.count + referenced.size };
+  return { revision, deadlineTally, attachmentTally };
 }
 
-/** Raises the revision of these threads (inside the caller's transaction, which must include threads). */
+/** The row's attachment count, if it is current. */
+export function currentAttachmentTally(thread: ThreadRow): { revision: number; count: number } | null {
+  const t = thread.attachmentTally;
+  return t && t.revision === (thread.revision ?? 0) ? t : null;
+}
+
+/** Raises the revision of these threads after a receipt (inside the caller's transaction, which must include threads). */
 export async function touchThreads(db: ThreadkeeperDb, threadIds: Iterable<string>): Promise<void> {
   for (const id of new Set(threadIds)) {
     await db.threads.where('id').equals(id).modify((t) => {
+      const counted = currentAttachmentTally(t);
       t.revision = (t.revision ?? 0) + 1;
       delete t.deadlineTally;
+      // Forwarding changes no version: the attachment count still holds.
+      if (counted) t.attachmentTally = { revision: t.revision, count: counted.count };
+      else delete t.attachmentTally;
     });
   }
 }
@@ -72,4 +99,29 @@ export async function threadTally(db: ThreadkeeperDb, thread: ThreadRow): Promis
     if (now && (now.revision ?? 0) === read.tally.revision) await db.threads.put({ ...now, deadlineTally: read.tally });
   });
   return { thread: read.row, tally: read.tally };
+}
+
+/**
+ * How many distinct attachments the thread's versions refer to: the kept count when current,
+ * else counted from its versions (in one transaction with the row, for its revision) and kept if
+ * nothing changed the thread meanwhile.
+ */
+export async function threadAttachmentCount(db: ThreadkeeperDb, threadId: string): Promise<number> {
+  const row = await db.threads.get(threadId);
+  const kept = row && currentAttachmentTally(row);
+  if (kept) return kept.count;
+  const read = await db.transaction('r', [db.threads, db.versions], async () => {
+    const thread = await db.threads.get(threadId);
+    const hashes = new Set<string>();
+    await db.versions.where('threadId').equals(threadId).each((v) => v.content.attachments.forEach((a) => a.sha256 && hashes.add(a.sha256)));
+    return { revision: thread ? (thread.revision ?? 0) : null, count: hashes.size };
+  });
+  if (read.revision !== null) {
+    const revision = read.revision;
+    await db.transaction('rw', db.threads, async () => {
+      const now = await db.threads.get(threadId);
+      if (now && (now.revision ?? 0) === revision) await db.threads.put({ ...now, attachmentTally: { revision, count: read.count } });
+    });
+  }
+  return read.count;
 }

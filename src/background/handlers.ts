@@ -21,6 +21,7 @@ import { loadSettings, loadSettingsWithPolicy } from './settings';
 import { confirmEmailSent, currentJob, exportBundle, startBulkExport } from './exporter';
 import { retryAll } from './uploads';
 import { refreshReminders, threadDeadlines } from './reminders';
+import { threadAttachmentCount, threadTally } from './deadline-tally';
 import { threadMarks } from './marks';
 import { canReadTab, preservePage } from './page-capture';
 import { checkChain, type ChainedEntry } from '../shared/audit-chain';
@@ -74,12 +75,11 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
   if (probe.thread) {
     const threadId = threadIdOf(adapter.id, probe.thread.threadKey);
     thread = { threadId, title: probe.thread.title, participants: probe.thread.participants.length };
-    const messages = await db.messages.where('threadId').equals(threadId).filter((m) => m.type === 'message').count();
-    if (messages > 0) {
-      const hashes = new Set<string>();
-      await db.versions.where('threadId').equals(threadId).each((v) => v.content.attachments.forEach((a) => a.sha256 && hashes.add(a.sha256)));
-      stored = { messages, attachments: hashes.size };
-    }
+    // Both counts are kept on the thread row while nothing changes them (deadline-tally.ts):
+    // counting them here read every message and version of the thread each time the popup opened.
+    const row = await db.threads.get(threadId);
+    const messages = row ? ((await threadTally(db, row))?.tally.messages ?? 0) : 0;
+    if (messages > 0) stored = { messages, attachments: await threadAttachmentCount(db, threadId) };
   }
   const autoCapturing = Boolean(await runningCapture(tabId, 'auto', frameId));
   return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: probe.conversationOpen, thread, readError: probe.readError, stored, autoCapturing, canPreservePage: true };

@@ -249,7 +249,7 @@ export async function ingestBatch(
           kind: batch.thread.kind === 'unknown' ? existingThread.kind : batch.thread.kind,
           participants: [...existingThread.participants, ...added],
           lastCapturedAt: at,
-          ...tallyAfterIngest(existingThread, addedRows, newVersions),
+          ...tallyAfterIngest(existingThread, { added: addedRows, newVersions, versions: versionRows, storedBefore: stored }),
         });
       }
 

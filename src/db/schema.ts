@@ -39,6 +39,11 @@ export interface ThreadRow {
   revision?: number;
   /** The deadline tally as of `revision` (src/background/deadline-tally.ts); ignored once the revision moves on. */
   deadlineTally?: StoredDeadlineTally;
+  /**
+   * How many distinct attachments the thread's versions refer to, as of `revision` (what the
+   * popup shows as kept; src/background/deadline-tally.ts). A receipt carries it forward.
+   */
+  attachmentTally?: { revision: number; count: number };
 }
 
 /**

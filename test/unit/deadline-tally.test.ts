@@ -4,6 +4,7 @@
  * purge and a capture again is checked against the full computation after every step.
  */
 import 'fake-indexeddb/auto';
+import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('webextension-polyfill', () => ({
@@ -25,17 +26,41 @@ const { markForwarded } = await import('../../src/background/exporter');
 const { handlePopup } = await import('../../src/background/handlers');
 const { threadDeadline } = await import('../../src/background/deadlines');
 const { threadMarks, withMarks } = await import('../../src/background/marks');
-const { touchThreads } = await import('../../src/background/deadline-tally');
+const { threadAttachmentCount, threadTally, touchThreads } = await import('../../src/background/deadline-tally');
 const { batch, captureRow, message } = await import('./factories');
 
 const T = 'whatsapp:120363025246125244@g.us';
 const NOW = Date.parse('2026-11-26T18:00:00.000Z');
 let captures = 0;
 
+/** Six pictures; messages in the history refer to them, so the same bytes come back. */
+const PICTURES = Array.from({ length: 6 }, (_, i) => {
+  const bytes = Buffer.from(`picture ${i}`);
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), mediaType: 'image/png', base64: bytes.toString('base64'), size: bytes.length };
+});
+
+function withPicture(m: ReturnType<typeof message>, i: number): ReturnType<typeof message> {
+  const p = PICTURES[i]!;
+  return { ...m, attachments: [{ kind: 'image', originalName: null, mediaType: p.mediaType, sha256: p.sha256, size: p.size, missingReason: null, thumbnail: false }] };
+}
+
 async function ingest(messages: ReturnType<typeof message>[]): Promise<void> {
   const id = `c${captures++}`;
   await db.captures.add(captureRow(id));
-  await ingestBatch(db, batch(id, 0, messages), () => new Date(NOW - 3 * 86_400_000).toISOString());
+  // Every picture a message refers to travels with the batch (ingest keeps the bytes once).
+  const hashes = new Set(messages.flatMap((m) => m.attachments.map((a) => a.sha256)));
+  const blobs = PICTURES.filter((p) => hashes.has(p.sha256)).map(({ sha256, mediaType, base64 }) => ({ sha256, mediaType, base64 }));
+  await ingestBatch(db, batch(id, 0, messages, { blobs }), () => new Date(NOW - 3 * 86_400_000).toISOString());
+}
+
+/** The kept counts against counting every version: what the popup shows as kept. */
+async function expectKeptCounts(context: string): Promise<void> {
+  const row = await db.threads.get(T);
+  if (!row) return;
+  const hashes = new Set<string>();
+  await db.versions.where('threadId').equals(T).each((v) => v.content.attachments.forEach((a) => a.sha256 && hashes.add(a.sha256)));
+  expect(await threadAttachmentCount(db, T), context).toBe(hashes.size);
+  expect((await threadTally(db, row))?.tally.messages, context).toBe(await db.messages.where('threadId').equals(T).filter((m) => m.type === 'message').count());
 }
 
 /** What reading every message row and every export says, with nothing kept. */
@@ -82,6 +107,26 @@ describe('deadline tally', () => {
     expect((await threadDeadlines(NOW))[0]!.earliestDeadline).toBe('2026-10-21T12:00:00.000Z');
   });
 
+  it('keeps the attachment count: new pictures are added to it, a picture stored before makes it count again', async () => {
+    await db.delete();
+    await db.open();
+    await ingest([withPicture(message('A'), 0), withPicture(message('B'), 1)]);
+    expect(await threadAttachmentCount(db, T)).toBe(2);
+    // Behind its back: a version referring to a third picture. The kept count does not see it.
+    const v = (await db.versions.where('threadId').equals(T).first())!;
+    await db.versions.add({ ...v, id: undefined, messageId: 'ghost', content: { ...v.content, attachments: [{ ...v.content.attachments[0]!, sha256: PICTURES[5]!.sha256 }] } });
+    expect(await threadAttachmentCount(db, T)).toBe(2);
+    // A batch with a picture never stored before adds to the kept count (still not seeing the ghost)…
+    await ingest([withPicture(message('C'), 2)]);
+    expect(await threadAttachmentCount(db, T)).toBe(3);
+    // …and a receipt carries it forward.
+    await db.transaction('rw', db.threads, () => touchThreads(db, [T]));
+    expect(await threadAttachmentCount(db, T)).toBe(3);
+    // A picture stored before (it may or may not be this thread's already): counted again from the versions.
+    await ingest([withPicture(message('D'), 0)]);
+    expect(await threadAttachmentCount(db, T)).toBe(4);
+  });
+
   it('always agrees with reading every message: captures, edits, exports, receipts, a purge and a capture again', async () => {
     await db.delete();
     await db.open();
@@ -101,14 +146,16 @@ describe('deadline tally', () => {
           const id = ids > 20 && next() < 0.3 ? `m${Math.floor(next() * 20)}` : `m${ids++}`;
           stored.set(id, stored.get(id) ?? 0);
           const day = 1 + Math.floor(next() * 25);
-          return message(id, { type: next() < 0.15 ? 'event' : 'message', sentAt: next() < 0.2 ? null : `2026-11-${String(day).padStart(2, '0')}T09:00:00.000Z` });
+          const m = message(id, { type: next() < 0.15 ? 'event' : 'message', sentAt: next() < 0.2 ? null : `2026-11-${String(day).padStart(2, '0')}T09:00:00.000Z` });
+          return next() < 0.3 ? withPicture(m, Math.floor(next() * PICTURES.length)) : m;
         });
         await ingest(fresh);
       } else if (roll < 0.5) {
         op = 'edit';
         const id = pick([...stored.keys()]);
         stored.set(id, stored.get(id)! + 1);
-        await ingest([message(id, { text: `edit ${stored.get(id)}`, sentAt: null })]);
+        const edited = message(id, { text: `edit ${stored.get(id)}`, sentAt: null });
+        await ingest([next() < 0.3 ? withPicture(edited, Math.floor(next() * PICTURES.length)) : edited]);
       } else if (roll < 0.6) {
         op = 'repeat';
         const id = pick([...stored.keys()]);
@@ -150,7 +197,10 @@ describe('deadline tally', () => {
       }
       history.push(op);
       // Read after some steps only, so that kept tallies live across several writes.
-      if (next() < 0.5 || step === 119) expect(await threadDeadlines(NOW), `after ${history.join(', ')}`).toEqual(await fromScratch());
+      if (next() < 0.5 || step === 119) {
+        expect(await threadDeadlines(NOW), `after ${history.join(', ')}`).toEqual(await fromScratch());
+        await expectKeptCounts(`after ${history.join(', ')}`);
+      }
     }
     // The history exercised every kind of step, and a purge that went through.
     expect(new Set(history)).toEqual(new Set(['new', 'edit', 'repeat', 'export', 'receipt', 'purge']));

@@ -14,6 +14,7 @@ import { contentOf, fingerprintOf, ingestBatch } from '../../src/background/inge
 import type { CapturedMessage, CapturedThread } from '../../src/shared/model';
 import type { ContentBatch } from '../../src/shared/protocol';
 import { expectedMessages, LONG_THREAD_PEOPLE, LONG_THREAD_TITLE } from '../../test/fixtures/long-thread/whatsapp-long-thread';
+import { captureRow } from '../../test/unit/factories';
 
 export const BATCH_SIZE = 200;
 
@@ -46,14 +47,9 @@ export function syntheticMessages(n: number): CapturedMessage[] {
   }));
 }
 
+/** A running manual capture record, as the background creates one (the tests' factory, named for the benchmark). */
 export function runningCapture(id: string): CaptureRow {
-  return {
-    id, threadId: null, tabId: 1, pageUrl: 'https://web.whatsapp.com/', adapter: 'whatsapp', mode: 'manual',
-    startedAt: new Date().toISOString(), finishedAt: null, status: 'running', reachedBeginning: false,
-    incompleteReason: null, error: null, extensionVersion: '0.1.0', browser: 'bench', appliedSeqs: [],
-    phase: 'reading', oldestSentAt: null, endReason: null, selector: null,
-    counts: { messages: 0, events: 0, newMessages: 0, newEvents: 0, newVersions: 0, attachments: 0, attachmentsMissing: 0 },
-  };
+  return captureRow(id, { browser: 'bench' });
 }
 
 /** Where the databases live: a factory and key ranges of one IndexedDB implementation. */

@@ -19,10 +19,30 @@ import type { MessageRow, StoredDeadlineTally, ThreadkeeperDb, ThreadRow, Versio
 import { emptyTally, tallyMessage } from './deadlines';
 import { threadMarks, withMarks } from './marks';
 
-/** The row's tally, if it is current. */
-export function currentTally(thread: ThreadRow): StoredDeadlineTally | null {
-  const t = thread.deadlineTally;
-  return t && t.revision === (thread.revision ?? 0) ? t : null;
+/** A tally kept on the row, if it was made at the row's current revision. */
+function current<T extends { revision: number }>(thread: ThreadRow, tally: T | undefined): T | null {
+  return tally && tally.revision === (thread.revision ?? 0) ? tally : null;
+}
+
+/** The row's deadline tally, if it is current. */
+export const currentTally = (thread: ThreadRow): StoredDeadlineTally | null => current(thread, thread.deadlineTally);
+
+/** The row's attachment count, if it is current. */
+export const currentAttachmentTally = (thread: ThreadRow): { revision: number; count: number } | null => current(thread, thread.attachmentTally);
+
+/** The distinct attachments (SHA-256) these versions refer to. */
+export function attachmentHashes(versions: readonly VersionRow[]): Set<string> {
+  const hashes = new Set<string>();
+  for (const v of versions) for (const a of v.content.attachments) if (a.sha256) hashes.add(a.sha256);
+  return hashes;
+}
+
+/** Writes `patch` on the thread's row if its revision is still `revision` (what the tally was made from). */
+async function keepIfUnchanged(db: ThreadkeeperDb, threadId: string, revision: number, patch: Pick<ThreadRow, 'deadlineTally' | 'attachmentTally'>): Promise<void> {
+  await db.transaction('rw', db.threads, async () => {
+    const now = await db.threads.get(threadId);
+    if (now && (now.revision ?? 0) === revision) await db.threads.put({ ...now, ...patch });
+  });
 }
 
 /**
@@ -47,15 +67,9 @@ export function tallyAfterIngest(
 
   const counted = currentAttachmentTally(thread);
   let attachmentTally: ThreadRow['attachmentTally'];
-  const referenced = new Set(versions.flatMap((v) => v.content.attachments.map((a) => a.sha256).filter((h): h is string => h !== null)));
+  const referenced = attachmentHashes(versions);
   if (counted && [...referenced].every((h) => !storedBefore.has(h))) attachmentTally = { revision, count: counted.count + referenced.size };
   return { revision, deadlineTally, attachmentTally };
-}
-
-/** The row's attachment count, if it is current. */
-export function currentAttachmentTally(thread: ThreadRow): { revision: number; count: number } | null {
-  const t = thread.attachmentTally;
-  return t && t.revision === (thread.revision ?? 0) ? t : null;
 }
 
 /** Raises the revision of these threads after a receipt (inside the caller's transaction, which must include threads). */
@@ -94,34 +108,25 @@ export async function threadTally(db: ThreadkeeperDb, thread: ThreadRow): Promis
     return { row, tally };
   });
   if (!read) return null;
-  await db.transaction('rw', db.threads, async () => {
-    const now = await db.threads.get(thread.id);
-    if (now && (now.revision ?? 0) === read.tally.revision) await db.threads.put({ ...now, deadlineTally: read.tally });
-  });
+  await keepIfUnchanged(db, thread.id, read.tally.revision, { deadlineTally: read.tally });
   return { thread: read.row, tally: read.tally };
 }
 
 /**
- * How many distinct attachments the thread's versions refer to: the kept count when current,
- * else counted from its versions (in one transaction with the row, for its revision) and kept if
- * nothing changed the thread meanwhile.
+ * How many distinct attachments the thread's versions refer to: the row's kept count when
+ * current, else counted from its versions (in one transaction with the row, for its revision)
+ * and kept if nothing changed the thread meanwhile.
  */
-export async function threadAttachmentCount(db: ThreadkeeperDb, threadId: string): Promise<number> {
-  const row = await db.threads.get(threadId);
-  const kept = row && currentAttachmentTally(row);
+export async function threadAttachmentCount(db: ThreadkeeperDb, thread: ThreadRow): Promise<number> {
+  const kept = currentAttachmentTally(thread);
   if (kept) return kept.count;
   const read = await db.transaction('r', [db.threads, db.versions], async () => {
-    const thread = await db.threads.get(threadId);
+    const row = await db.threads.get(thread.id);
     const hashes = new Set<string>();
-    await db.versions.where('threadId').equals(threadId).each((v) => v.content.attachments.forEach((a) => a.sha256 && hashes.add(a.sha256)));
-    return { revision: thread ? (thread.revision ?? 0) : null, count: hashes.size };
+    // A cursor, not toArray(): the versions are not all held at once.
+    await db.versions.where('threadId').equals(thread.id).each((v) => v.content.attachments.forEach((a) => a.sha256 && hashes.add(a.sha256)));
+    return { revision: row ? (row.revision ?? 0) : null, count: hashes.size };
   });
-  if (read.revision !== null) {
-    const revision = read.revision;
-    await db.transaction('rw', db.threads, async () => {
-      const now = await db.threads.get(threadId);
-      if (now && (now.revision ?? 0) === revision) await db.threads.put({ ...now, attachmentTally: { revision, count: read.count } });
-    });
-  }
+  if (read.revision !== null) await keepIfUnchanged(db, thread.id, read.revision, { attachmentTally: { revision: read.revision, count: read.count } });
   return read.count;
 }

@@ -21,7 +21,7 @@ import { loadSettings, loadSettingsWithPolicy } from './settings';
 import { confirmEmailSent, currentJob, exportBundle, startBulkExport } from './exporter';
 import { retryAll } from './uploads';
 import { refreshReminders, threadDeadlines } from './reminders';
-import { threadAttachmentCount, threadTally } from './deadline-tally';
+import { attachmentHashes, threadAttachmentCount, threadTally } from './deadline-tally';
 import { threadMarks } from './marks';
 import { canReadTab, preservePage } from './page-capture';
 import { checkChain, type ChainedEntry } from '../shared/audit-chain';
@@ -78,8 +78,8 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
     // Both counts are kept on the thread row while nothing changes them (deadline-tally.ts):
     // counting them here read every message and version of the thread each time the popup opened.
     const row = await db.threads.get(threadId);
-    const messages = row ? ((await threadTally(db, row))?.tally.messages ?? 0) : 0;
-    if (messages > 0) stored = { messages, attachments: await threadAttachmentCount(db, threadId) };
+    const found = row ? await threadTally(db, row) : null;
+    if (found && found.tally.messages > 0) stored = { messages: found.tally.messages, attachments: await threadAttachmentCount(db, found.thread) };
   }
   const autoCapturing = Boolean(await runningCapture(tabId, 'auto', frameId));
   return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: probe.conversationOpen, thread, readError: probe.readError, stored, autoCapturing, canPreservePage: true };
@@ -104,7 +104,7 @@ async function purge(threadId: string): Promise<{ ok: boolean; error?: string }>
       return { ok: false, error: `${missing.length} message${missing.length === 1 ? ' has' : 's have'} not been forwarded with a receipt from the records system; nothing was purged` };
     }
     const versions = await db.versions.where('threadId').equals(threadId).toArray();
-    const hashes = new Set(versions.flatMap((v) => v.content.attachments.map((a) => a.sha256).filter((h): h is string => h !== null)));
+    const hashes = attachmentHashes(versions);
     await db.versions.where('threadId').equals(threadId).delete();
     await db.messages.where('threadId').equals(threadId).delete();
     await db.threads.delete(threadId);

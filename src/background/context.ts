@@ -2,7 +2,7 @@
 import browser from 'webextension-polyfill';
 import { openDb } from '../db/schema';
 import { watchOpen } from '../db/open-watch';
-import { GENESIS, entryHash } from '../shared/audit-chain';
+import { GENESIS, commitEntry } from '../shared/audit-chain';
 
 export const db = openDb();
 /** Whether the database can be used (an upgrade blocked by an older copy cannot). */
@@ -14,7 +14,9 @@ export const dbState = watchOpen(db, (problem) => {
 
 /**
  * Append to the hash-chained audit log. The hash is computed synchronously inside the
- * transaction, so two writers cannot both link to the same previous entry.
+ * transaction, so two writers cannot both link to the same previous entry. Entries are committed
+ * (src/shared/audit-chain.ts): a bundle can carry one about another conversation without its
+ * details.
  */
 export async function audit(action: string, details: Record<string, unknown>): Promise<void> {
   const clean = JSON.parse(JSON.stringify(details)) as Record<string, unknown>;
@@ -24,7 +26,7 @@ export async function audit(action: string, details: Record<string, unknown>): P
       const seq = (last?.seq ?? 0) + 1;
       const prevHash = last?.hash ?? GENESIS;
       const at = new Date().toISOString();
-      await db.audit.add({ seq, at, action, details: clean, prevHash, hash: entryHash({ seq, at, action, details: clean, prevHash }) });
+      await db.audit.add(commitEntry(seq, at, action, clean, prevHash));
     });
   } catch (err) {
     console.error('Threadkeeper could not write its audit log', err);

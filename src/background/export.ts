@@ -18,6 +18,7 @@ import { newWritePhases, prepareText, streamBundle, type LazyPayloadFile, type P
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 import { threadMarks, withMarks } from './marks';
+import { auditForBundle, auditScope } from './audit-scope';
 
 export interface ExportOptions {
   settings: Settings;
@@ -26,7 +27,10 @@ export interface ExportOptions {
   /** Bagging-Date comes from here (YYYY-MM-DD, local date of the export). */
   now: Date;
   scope?: 'full' | 'incremental';
-  /** The hash-chained audit log to carry (data/audit-log.jsonl), checked by the verifier. */
+  /**
+   * The hash-chained audit log (data/audit-log.jsonl), checked by the verifier. The bundle
+   * carries every entry, but those about other threads withheld (src/background/audit-scope.ts).
+   */
   auditLog?: AuditRow[];
   /** Where the ZIP goes, in order. */
   sink: ZipSink;
@@ -199,6 +203,7 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   let messages = 0;
   let attachments = 0;
   const titles: string[] = [];
+  const included: string[] = [];
   const carried: ExportedBundle['carried'] = [];
   const phases: ExportPhases = { load: 0, build: 0, render: 0, write: 0, ...newWritePhases() };
   let t0 = performance.now();
@@ -218,12 +223,13 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
     messages += part.messages;
     attachments += part.attachments;
     titles.push(part.title);
+    included.push(threadId);
   }
   if (payload.length === 0) {
     throw new Error(opts.scope === 'incremental' ? 'nothing new to export: every message was already in an earlier bundle' : 'nothing to export: no preserved messages');
   }
   if (opts.auditLog?.length) {
-    const lines = opts.auditLog.map((e) => JSON.stringify({ seq: e.seq, at: e.at, action: e.action, details: e.details, prevHash: e.prevHash, hash: e.hash }));
+    const lines = auditForBundle(opts.auditLog, await auditScope(db, included)).map((e) => JSON.stringify(e));
     const prepared = await prepareText(enc.encode(lines.join('\n') + '\n'));
     payload.push({ path: 'audit-log.jsonl', prepared });
     digests.push(['audit-log.jsonl', `sha512:${prepared.sha512}`]);

@@ -198,6 +198,9 @@ export interface AuditRow {
   at: string;
   action: string;
   details: Record<string, unknown>;
+  /** Committed entries (src/shared/audit-chain.ts): the salt and the hash of the details with it. Older entries have neither. */
+  salt?: string;
+  detailsHash?: string;
   /** Hash chain (v2): see src/shared/audit-chain.ts. */
   prevHash: string;
   hash: string;

@@ -12,11 +12,11 @@ const run = promisify(execFile);
 
 export const fixture = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
 
-/** The extension's downloads, as chrome.downloads reports them, once none is in progress. */
+/** The extension's downloads, oldest first (chrome.downloads gives no order otherwise), once none is in progress. */
 export async function completedDownloads(worker: Worker, count: number, timeoutMs = 20_000): Promise<{ filename: string; state: string; error?: string }[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const items = await worker.evaluate(async () => (await chrome.downloads.search({})).map((d) => ({ filename: d.filename, state: d.state, error: d.error })));
+    const items = await worker.evaluate(async () => (await chrome.downloads.search({ orderBy: ['startTime'] })).map((d) => ({ filename: d.filename, state: d.state, error: d.error })));
     if (items.length >= count && items.every((d) => d.state !== 'in_progress')) return items;
     if (Date.now() > deadline) throw new Error(`downloads did not finish: ${JSON.stringify(items)}`);
     await new Promise((r) => setTimeout(r, 200));

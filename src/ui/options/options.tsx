@@ -265,7 +265,7 @@ export function Options() {
       <h2>Audit log</h2>
       <p>
         Every capture, export, upload, purge and settings change, hash-chained so that a removed or edited entry is
-        detectable. Each bundle carries the log and the verifier checks its chain.
+        detectable. Each bundle carries the log, leaving out the details of entries about other conversations, and the verifier checks its chain.
       </p>
       {audit && (
         <>

@@ -108,9 +108,16 @@ async function purge(threadId: string): Promise<{ ok: boolean; error?: string }>
     await db.versions.where('threadId').equals(threadId).delete();
     await db.messages.where('threadId').equals(threadId).delete();
     await db.threads.delete(threadId);
-    // Attachment bytes go only when no other thread's version still refers to them.
-    const stillUsed = new Set((await db.versions.toArray()).flatMap((v) => v.content.attachments.map((a) => a.sha256)));
-    for (const h of hashes) if (!stillUsed.has(h)) await db.attachments.delete(h);
+    // Attachment bytes go only when no other thread's version still refers to them. The other
+    // versions are walked with a cursor, one at a time, and only until every picture of this
+    // thread was found in use (the whole database never sits in memory).
+    const unused = new Set(hashes);
+    if (unused.size > 0) {
+      await db.versions.toCollection().until(() => unused.size === 0).each((v) => {
+        for (const a of v.content.attachments) if (a.sha256) unused.delete(a.sha256);
+      });
+    }
+    for (const h of unused) await db.attachments.delete(h);
     return { ok: true, messages: messages.length, title: thread.title };
   });
   if (result.ok) await audit('purge', { threadId, ...result });

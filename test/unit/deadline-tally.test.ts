@@ -7,17 +7,7 @@ import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 
-vi.mock('webextension-polyfill', () => ({
-  default: {
-    storage: {
-      local: { get: async () => ({}), set: async () => undefined },
-      managed: { get: async () => { throw new Error('no policy'); } },
-    },
-    action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined },
-    notifications: { create: async () => undefined },
-    runtime: { getURL: (p: string) => p, getManifest: () => ({ version: '0.1.0' }) },
-  },
-}));
+vi.mock('webextension-polyfill', async () => ({ default: (await import('../helpers/quiet-browser')).quietBrowser }));
 
 const { db } = await import('../../src/background/context');
 const { threadDeadlines } = await import('../../src/background/reminders');

@@ -7,15 +7,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 let answer: () => Promise<unknown> = async () => undefined;
 const asked: { tabId: number; message: unknown; frameId?: number }[] = [];
-vi.mock('webextension-polyfill', () => ({
+vi.mock('webextension-polyfill', async () => ({
   default: {
-    storage: {
-      local: { get: async () => ({}), set: async () => undefined },
-      managed: { get: async () => { throw new Error('no policy'); } },
-    },
-    action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined, setTitle: async () => undefined },
-    notifications: { create: async () => undefined },
-    runtime: { getURL: (p: string) => p, getManifest: () => ({ version: '0.1.0' }) },
+    ...(await import('../helpers/quiet-browser')).quietBrowser,
     tabs: {
       sendMessage: async (tabId: number, message: unknown, options?: { frameId?: number }) => {
         asked.push({ tabId, message, frameId: options?.frameId });

@@ -5,9 +5,10 @@
  *
  * Memory: a thread's rows are read whole, then its text files (thread.json, transcript.html,
  * messages.csv) are made a message at a time straight into UTF-8 (src/bundle/thread-texts.ts),
- * each message's rows let go once it is written: about 190 MiB of text for 100,000 messages.
- * Each text file is then hashed and DEFLATEd (prepareText) and waits for the writer as about a
- * tenth of that (docs/performance.md has the measured peak). Attachment bytes are never all loaded:
+ * each message's rows let go once it is written. A file up to STREAM_TEXT_ABOVE (32 MiB) is then
+ * hashed and DEFLATEd (prepareText); a larger one (thread.json is about 127 MB at 100,000
+ * messages) is hashed and DEFLATEd while it is made and never held whole. Either way it waits for
+ * the writer as its compressed bytes, about a tenth (docs/performance.md has the measured peak). Attachment bytes are never all loaded:
  * only their metadata is read up front (from an index, without the bytes), and each file's
  * bytes are read from IndexedDB when the writer reaches it and dropped once written.
  */
@@ -34,6 +35,8 @@ export interface ExportOptions {
   auditLog?: AuditRow[];
   /** Where the ZIP goes, in order. */
   sink: ZipSink;
+  /** A text file past this many bytes is hashed and DEFLATEd while it is made (default STREAM_TEXT_ABOVE; tests make it small). */
+  streamTextAbove?: number;
 }
 
 export interface ExportedBundle {
@@ -153,7 +156,7 @@ interface ThreadPayload {
  * renderThreadTexts lets each message's rows go once it is written, so they are collectable
  * while the text is made; what this returns refers to no row.
  */
-async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full' | 'incremental', lap: (phase: 'load' | 'build' | 'render') => void): Promise<ThreadPayload | null> {
+async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full' | 'incremental', lap: (phase: 'load' | 'build' | 'render') => void, streamTextAbove?: number): Promise<ThreadPayload | null> {
   let rows: ThreadRows | null = await loadThreadRows(db, threadId, scope, { attachmentBytes: false });
   lap('load');
   const plan = planThread(rows);
@@ -169,11 +172,13 @@ async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full'
     attachments: plan.attachments.filter((a) => a.path).length,
     title: plan.head.thread.title,
   };
-  const texts: Partial<ThreadTexts> = await renderThreadTexts(plan);
+  const texts: Partial<ThreadTexts> = await renderThreadTexts(plan, streamTextAbove);
   // Each file is hashed (SHA-512, for the manifest and the bag name) and DEFLATEd now, and its
-  // text let go: until the writer reaches it, it waits as compressed bytes (about a tenth).
+  // text let go: until the writer reaches it, it waits as compressed bytes (about a tenth). A
+  // large file was already hashed and DEFLATEd while it was made, and never held whole.
   for (const [name, key] of [['thread.json', 'json'], ['transcript.html', 'transcript'], ['messages.csv', 'csv']] as const) {
-    const prepared = await prepareText(texts[key]!);
+    const text = texts[key]!;
+    const prepared = text instanceof Uint8Array ? await prepareText(text) : text;
     delete texts[key];
     part.payload.push({ path: `${folder}/${name}`, prepared });
     part.digests.push([`${folder}/${name}`, `sha512:${prepared.sha512}`]);
@@ -214,7 +219,7 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   };
   for (const threadId of [...threadIds].sort()) {
     t0 = performance.now();
-    const part = await threadPayload(db, threadId, opts.scope ?? 'full', lap);
+    const part = await threadPayload(db, threadId, opts.scope ?? 'full', lap, opts.streamTextAbove);
     if (!part) continue; // incremental: nothing new in this thread
     // Not push(...spread): a thread of 100,000 messages would pass 100,000 arguments.
     for (const f of part.payload) payload.push(f);

@@ -32,8 +32,9 @@
  * before anything is written (the verifier does not read ZIP64 either).
  */
 import { type BundleSigner, signDetached, jwkThumbprint, verifyDetached, publicP256Jwk, bufferSource } from './jws';
-import { crc32 } from '../shared/crc32';
+import { crc32, crc32Update } from '../shared/crc32';
 import { Sha256 } from '../shared/sha256-sync';
+import { Sha512 } from '../shared/sha512-sync';
 
 export type { BundleSigner } from './jws';
 
@@ -414,6 +415,42 @@ export async function prepareText(bytes: Uint8Array): Promise<PreparedText> {
   sha512.catch(() => undefined); // awaited below
   const deflated = await deflateRaw(bytes);
   return { size: bytes.length, crc: crc32(bytes), deflated, sha512: await sha512 };
+}
+
+/**
+ * prepareText for a text made a piece at a time and too large to hold whole: each piece is
+ * hashed (SHA-512 in JavaScript: WebCrypto has no incremental digest), added to the CRC-32 and
+ * DEFLATEd as it comes, and can be let go once written; only the compressed bytes are kept. The
+ * result equals prepareText of all the pieces joined (zlib's output does not depend on how its
+ * input is split when nothing is flushed; tested in test/unit/thread-texts.test.ts).
+ */
+export class TextPreparer {
+  private readonly sha = new Sha512();
+  private crc = 0;
+  private size = 0;
+  private readonly writer: WritableStreamDefaultWriter<BufferSource>;
+  private readonly deflated: Promise<ArrayBuffer>;
+
+  constructor() {
+    const cs = new CompressionStream('deflate-raw');
+    this.writer = cs.writable.getWriter();
+    // Read as it is made, so the compressor never waits for a reader.
+    this.deflated = new Response(cs.readable).arrayBuffer();
+    this.deflated.catch(() => undefined); // awaited in finish
+  }
+
+  /** Adds the next piece; `piece` must not be changed afterwards. */
+  async write(piece: Uint8Array): Promise<void> {
+    this.sha.update(piece);
+    this.crc = crc32Update(this.crc, piece);
+    this.size += piece.length;
+    await this.writer.write(bufferSource(piece));
+  }
+
+  async finish(): Promise<PreparedText> {
+    await this.writer.close();
+    return { size: this.size, crc: this.crc, deflated: new Uint8Array(await this.deflated), sha512: this.sha.hex() };
+  }
 }
 
 /** Writes one entry (local header, then data) and returns its central-directory record. */

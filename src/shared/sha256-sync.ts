@@ -10,6 +10,8 @@
  * Checked against WebCrypto and the NIST vectors in tests.
  */
 
+import { BlockHash } from './block-hash';
+
 const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 /**
@@ -228,41 +230,25 @@ function blocks(state: Int32Array, data: Uint8Array, off: number, end: number): 
 }
 
 /** Incremental SHA-256: `update` any number of times, then `hex()` once. */
-export class Sha256 {
+export class Sha256 extends BlockHash {
   private readonly h = new Int32Array(INITIAL);
-  private readonly tail = new Uint8Array(64);
-  private tailLength = 0;
-  private total = 0;
-  private done = false;
 
-  update(data: Uint8Array): this {
-    if (this.done) throw new Error('Sha256: update after digest');
-    this.total += data.length;
-    let off = 0;
-    if (this.tailLength > 0) {
-      const take = Math.min(64 - this.tailLength, data.length);
-      this.tail.set(data.subarray(0, take), this.tailLength);
-      this.tailLength += take;
-      off = take;
-      if (this.tailLength < 64) return this;
-      blocks(this.h, this.tail, 0, 64);
-      this.tailLength = 0;
-    }
-    off = blocks(this.h, data, off, data.length);
-    this.tail.set(data.subarray(off), 0);
-    this.tailLength = data.length - off;
-    return this;
+  constructor() {
+    super(64, 'Sha256');
+  }
+
+  protected compress(data: Uint8Array, off: number, end: number): number {
+    return blocks(this.h, data, off, end);
   }
 
   /** Lowercase hex digest; the object cannot be updated afterwards. */
   hex(): string {
-    if (this.done) throw new Error('Sha256: digest taken twice');
+    this.finish();
     const pad = new Uint8Array(this.tailLength < 56 ? 64 : 128);
     pad.set(this.tail.subarray(0, this.tailLength));
     pad[this.tailLength] = 0x80;
     writeBitLength(pad, pad.length, this.total);
     blocks(this.h, pad, 0, pad.length);
-    this.done = true;
     return hexOf(this.h);
   }
 }

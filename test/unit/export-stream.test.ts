@@ -105,6 +105,12 @@ describe('exportThreads (streaming)', () => {
     });
     expect(Buffer.from(streamed.bytes()).equals(Buffer.from(inMemory.zip))).toBe(true);
     expect(r.bundle.sha256).toBe(inMemory.sha256);
+
+    // Text files hashed and DEFLATEd while they are made (as past STREAM_TEXT_ABOVE) give the same ZIP.
+    const whileMade = new MemorySink();
+    const s = await exportThreads(db, [threadId], { settings, signer, softwareAgent: 'Threadkeeper test', now, sink: whileMade, streamTextAbove: 0 });
+    expect(s.bundle.bagName).toBe(r.bundle.bagName);
+    expect(Buffer.from(whileMade.bytes()).equals(Buffer.from(inMemory.zip))).toBe(true);
   });
 
   it('fails, and says why, when an attachment vanished between planning and writing', async () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { planThread, renderThreadFiles, type ThreadRows } from '../../src/bundle/thread-record';
 import { renderThreadTexts } from '../../src/bundle/thread-texts';
+import { prepareText, type PreparedText } from '../../src/bundle/bag-writer';
 import type { CapturedMessage } from '../../src/shared/model';
 import { captureRow, message, thread } from './factories';
 
@@ -42,14 +43,36 @@ function rowsOf(specs: Spec[], over: Partial<ThreadRows['thread']> = {}): Thread
   };
 }
 
-async function expectSameBytes(rows: () => ThreadRows): Promise<void> {
+/**
+ * The files, held whole (the default threshold) and streamed (`streamAbove` small enough that
+ * each file streams, from its first chunk or from part way), are what the whole-record renderers
+ * make: the same bytes, and prepared exactly as prepareText prepares those bytes.
+ */
+async function expectSameBytes(rows: () => ThreadRows, streamAbove: number[] = [0, 5 << 20]): Promise<void> {
   const { files } = await renderThreadFiles(rows());
   const whole = Object.fromEntries(files.map((f) => [f.path, Buffer.from(f.bytes)]));
   const texts = await renderThreadTexts(planThread(rows()));
-  expect(Buffer.from(texts.json).toString()).toBe(whole['thread.json']!.toString());
-  expect(Buffer.from(texts.json).equals(whole['thread.json']!)).toBe(true);
-  expect(Buffer.from(texts.transcript).equals(whole['transcript.html']!)).toBe(true);
-  expect(Buffer.from(texts.csv).equals(whole['messages.csv']!)).toBe(true);
+  const held = { json: texts.json as Uint8Array, transcript: texts.transcript as Uint8Array, csv: texts.csv as Uint8Array };
+  for (const t of Object.values(held)) expect(t).toBeInstanceOf(Uint8Array);
+  expect(Buffer.from(held.json).toString()).toBe(whole['thread.json']!.toString());
+  expect(Buffer.from(held.json).equals(whole['thread.json']!)).toBe(true);
+  expect(Buffer.from(held.transcript).equals(whole['transcript.html']!)).toBe(true);
+  expect(Buffer.from(held.csv).equals(whole['messages.csv']!)).toBe(true);
+  for (const limit of streamAbove) {
+    const streamed = await renderThreadTexts(planThread(rows()), limit);
+    for (const [key, path] of [['json', 'thread.json'], ['transcript', 'transcript.html'], ['csv', 'messages.csv']] as const) {
+      const got = streamed[key];
+      const bytes = whole[path]!;
+      if (bytes.length <= limit) {
+        expect(Buffer.from(got as Uint8Array).equals(bytes), `${path} held under ${limit}`).toBe(true);
+        continue;
+      }
+      expect(got, `${path} streamed past ${limit}`).not.toBeInstanceOf(Uint8Array);
+      const want = await prepareText(new Uint8Array(bytes));
+      const prepared = got as PreparedText;
+      expect({ ...prepared, deflated: Buffer.from(prepared.deflated).toString('base64') }, `${path} streamed past ${limit}`).toEqual({ ...want, deflated: Buffer.from(want.deflated).toString('base64') });
+    }
+  }
 }
 
 const hostile: Spec[] = [
@@ -93,6 +116,6 @@ describe('renderThreadTexts (a message at a time)', () => {
     const texts = await renderThreadTexts(plan);
     expect(plan.order.filter(Boolean)).toHaveLength(0);
     expect(plan.versions.size).toBe(0);
-    expect(texts.json.length).toBeGreaterThan(4_500_000);
+    expect((texts.json as Uint8Array).length).toBeGreaterThan(4_500_000);
   });
 });

@@ -8,10 +8,10 @@ import type { PageAttachment } from './types';
 import { flatText, isWithin, shortHash } from './dom';
 import {
   hasEditedCaption, hasLabelPrefix, inRow, readAttachments, readBody, readLooseText, readQuote,
-  readReactions, readSenderLabel, readVisibleTime, scopeOf,
+  readReactions, readSenderLabel, readVisibleTime, scopeOf, textIn,
 } from './whatsapp-parts';
 import type { BodyText, RowScope } from './whatsapp-parts';
-import { NOT_A_RECORD, SEL, SELF_DELETED, SELF_WORDS, STATUS_WORDS } from './whatsapp-selectors';
+import { NOT_A_RECORD, READ_MORE_LABELS, SEL, SELF_DELETED, SELF_WORDS, STATUS_WORDS } from './whatsapp-selectors';
 import { parseChip } from './whatsapp-chips';
 import type { ChipValue } from './whatsapp-chips';
 import { parsePrePlainText } from './whatsapp-time';
@@ -60,6 +60,8 @@ export interface MessageFacts {
   deleted: boolean;
   edited: boolean;
   forwarded: boolean;
+  /** The bubble shows "Read more": the text is only its start. */
+  truncated: boolean;
   quote: Omit<CapturedQuote, 'messageId'> | null;
   reactions: CapturedReaction[];
   attachments: PageAttachment[];
@@ -153,6 +155,7 @@ function readMessage(scope: RowScope, id: ParsedId | null): MessageFacts {
     deleted: recalled !== null,
     edited: (time?.edited ?? false) || hasEditedCaption(scope, bodyEls),
     forwarded: inRow(scope, SEL.forwarded).length > 0,
+    truncated: inRow(scope, SEL.readMore).length > 0 || inRow(scope, '[role=button]').some((el) => READ_MORE_LABELS.test(textIn(scope, el))),
     quote: quoteBox ? readQuote(quoteBox) : null,
     reactions: readReactions(scope),
     attachments,

@@ -108,6 +108,9 @@ export const FORWARDED_WORDS = ['Forwarded', 'Forwarded many times', 'Encaminhad
  */
 export const BUTTON_LABELS = /^(react|reagir|reaccionar|read more|ler mais|leer más)$/i;
 
+/** The "Read more" button's own words: a message showing it is cut short. */
+export const READ_MORE_LABELS = /^(read more|ler mais|leer más)$/i;
+
 /** "You deleted this message" and kin: a deleted row of one's own (idx 47238097893) [U pt/es]. */
 export const SELF_DELETED = /^(you deleted this message|você apagou esta mensagem|eliminaste este mensaje)\.?$/i;
 

@@ -180,6 +180,7 @@ function toMessage(
     deleted: m.deleted,
     edited: m.edited,
     forwarded: m.forwarded,
+    ...(m.truncated ? { truncated: true as const } : {}),
     quote: m.quote ? { ...m.quote, messageId: null } : null,
     reactions: m.reactions,
     attachments: m.attachments,

@@ -250,6 +250,7 @@ export async function view(tabId: number): Promise<CaptureView | null> {
     events: c.counts.events,
     attachments: c.counts.attachments - c.counts.attachmentsMissing,
     attachmentsMissing: c.counts.attachmentsMissing,
+    truncated: c.counts.truncated ?? 0,
     newMessages: c.counts.newMessages,
     newVersions: c.counts.newVersions,
     oldestSentAt: c.oldestSentAt,

@@ -47,6 +47,8 @@ export function contentOf(m: CapturedMessage): MessageContent {
     reactions: m.reactions,
     attachments: m.attachments,
     direction: m.direction,
+    // Only when true: a key that is always there would change every stored fingerprint.
+    ...(m.truncated ? { truncated: true as const } : {}),
   };
 }
 
@@ -254,6 +256,7 @@ export async function ingestBatch(
       }
 
       const messagesInBatch = batch.messages.filter((m) => m.type === 'message').length;
+      const truncatedInBatch = batch.messages.filter((m) => m.truncated).length;
       await db.captures.put({
         ...capture,
         threadId,
@@ -267,6 +270,8 @@ export async function ingestBatch(
           newVersions: capture.counts.newVersions + newVersions,
           attachments: capture.counts.attachments + attachmentCount,
           attachmentsMissing: capture.counts.attachmentsMissing + attachmentsMissing,
+          // Counted once there is one: a capture without any keeps its counts as they were.
+          ...(truncatedInBatch > 0 || capture.counts.truncated ? { truncated: (capture.counts.truncated ?? 0) + truncatedInBatch } : {}),
         },
       });
       return { threadId, newMessages, newEvents, newVersions, duplicateBatch: false };

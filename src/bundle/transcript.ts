@@ -26,7 +26,7 @@ li.event{color:#555;font-style:italic;text-align:center;border:none}
 .text{white-space:pre-wrap;overflow-wrap:anywhere;margin:.3rem 0}
 .quote{border-left:3px solid #0b5d5b;padding-left:.5rem;color:#333;font-size:.9rem}
 .mark{display:inline-block;font-size:.75rem;font-weight:700;text-transform:uppercase;border:1px solid currentColor;border-radius:.2rem;padding:0 .3rem;margin-left:.4rem}
-.mark.deleted{color:#a00}.mark.edited{color:#a60}
+.mark.deleted{color:#a00}.mark.edited{color:#a60}.mark.truncated{color:#a00}.note{font-style:italic;color:#555}
 .history{font-size:.85rem;color:#333;border-top:1px dashed #aaa;margin-top:.4rem;padding-top:.3rem}
 .attachments,.reactions,.links{font-size:.9rem}
 .id{color:#777;font-size:.75rem;font-family:ui-monospace,monospace}
@@ -52,6 +52,7 @@ export function transcriptMessage(m: RecordMessage, attachments: RecordAttachmen
   if (m.deleted) marks.push('<span class="mark deleted">deleted by sender</span>');
   if (m.edited || m.versions.some((v) => v.kind === 'edited')) marks.push('<span class="mark edited">edited</span>');
   if (m.forwarded) marks.push('<span class="mark">forwarded</span>');
+  if (m.truncated) marks.push('<span class="mark truncated">cut short</span>');
   const parts = [
     `<div><span class="who">${b(m.sender ?? 'unknown sender')}</span>${m.fromSelf ? ' (account owner)' : ''}<span class="when">${when(m)}</span>${marks.join('')}</div>`,
   ];
@@ -60,6 +61,7 @@ export function transcriptMessage(m: RecordMessage, attachments: RecordAttachmen
     parts.push(`<div class="quote">Replying to ${b(m.quote.author ?? 'unknown')}${target}: <span class="text">${b(m.quote.text)}</span></div>`);
   }
   parts.push(`<div class="text" dir="auto">${e(m.text)}</div>`);
+  if (m.truncated) parts.push('<div class="note">The page showed only the start of this message (“Read more” was not opened): the rest was not captured.</div>');
   if (m.links.length) parts.push(`<div class="links">Links: ${m.links.map((l) => `<code>${b(l)}</code>`).join(', ')}</div>`);
   if (m.attachments.length) {
     const items = m.attachments.map((a) => {

@@ -21,7 +21,7 @@ export type SendBatch = (batch: ContentBatch) => Promise<BatchAck>;
  * field added to messages later cannot be left out of the comparison unnoticed.
  */
 export const COMPARED_FIELDS = [
-  'messageId', 'type', 'sender', 'fromSelf', 'sentAt', 'text', 'links', 'deleted', 'edited', 'forwarded', 'reactions', 'direction',
+  'messageId', 'type', 'sender', 'fromSelf', 'sentAt', 'text', 'links', 'deleted', 'edited', 'forwarded', 'reactions', 'direction', 'truncated',
 ] as const satisfies readonly (keyof PageMessage)[];
 const OTHER_FIELDS = ['pageOrder', 'sentAtText', 'quote', 'attachments'] as const satisfies readonly (keyof PageMessage)[];
 type Unlisted = Exclude<keyof PageMessage, (typeof COMPARED_FIELDS)[number] | (typeof OTHER_FIELDS)[number]>;
@@ -45,6 +45,7 @@ interface SentVersion {
   edited: boolean;
   forwarded: boolean;
   direction: PageMessage['direction'];
+  truncated: boolean;
   /** Links, reactions, the quote's author and text, and the attachments (no bytes): JSON, or '' when there are none. */
   parts: string;
 }
@@ -64,7 +65,7 @@ function partsOf(m: PageMessage): string {
 function versionOf(m: PageMessage): SentVersion {
   return {
     type: m.type, sender: m.sender, fromSelf: m.fromSelf, sentAt: m.sentAt, text: m.text,
-    deleted: m.deleted, edited: m.edited, forwarded: m.forwarded, direction: m.direction, parts: partsOf(m),
+    deleted: m.deleted, edited: m.edited, forwarded: m.forwarded, direction: m.direction, truncated: m.truncated === true, parts: partsOf(m),
   };
 }
 
@@ -72,7 +73,7 @@ function versionOf(m: PageMessage): SentVersion {
 function sameVersion(m: PageMessage, v: SentVersion): boolean {
   return (
     m.text === v.text && m.sentAt === v.sentAt && m.sender === v.sender && m.fromSelf === v.fromSelf && m.type === v.type &&
-    m.deleted === v.deleted && m.edited === v.edited && m.forwarded === v.forwarded && m.direction === v.direction &&
+    m.deleted === v.deleted && m.edited === v.edited && m.forwarded === v.forwarded && m.direction === v.direction && (m.truncated === true) === v.truncated &&
     partsOf(m) === v.parts
   );
 }

@@ -158,6 +158,8 @@ export interface CaptureRow {
     newVersions: number;
     attachments: number;
     attachmentsMissing: number;
+    /** Messages the page showed cut short behind "Read more"; absent while there are none (and in captures made before it was counted). */
+    truncated?: number;
   };
 }
 

@@ -101,6 +101,12 @@ export interface CapturedMessage {
   attachments: CapturedAttachmentRef[];
   /** 'ltr' | 'rtl' | 'auto' as the page declared the text direction, null if it did not. */
   direction: 'ltr' | 'rtl' | 'auto' | null;
+  /**
+   * Present (true) only when the page showed the start of a long message behind "Read more",
+   * which adapters never click: `text` is cut short where the page cut it. Left out otherwise, so
+   * that the fingerprints of messages stored before it existed do not change.
+   */
+  truncated?: true;
   /** Order of the row on the page at capture time (0 = first row read); used only to keep page order. */
   pageOrder: number;
 }

@@ -11,6 +11,7 @@
  */
 import { PLATFORM_IDS, type CapturedMessage, type CapturedThread, type PlatformId } from './model';
 import {
+  absentOr,
   arr,
   bool,
   int,
@@ -73,6 +74,7 @@ const messageSchema: Schema<CapturedMessage> = obj({
   reactions: arr(obj({ emoji: str({ min: 1, max: 64 }), count: int({ min: 0 }) }), { max: 500 }),
   attachments: arr(attachmentRefSchema, { max: LIMITS.attachmentsPerMessage }),
   direction: nullable(literal('ltr', 'rtl', 'auto')),
+  truncated: absentOr(literal(true)),
   // Relative order within a capture; scroll-back assigns older messages smaller (even negative) numbers.
   pageOrder: int(),
 });
@@ -221,6 +223,8 @@ export interface CaptureView {
   events: number;
   attachments: number;
   attachmentsMissing: number;
+  /** Messages the page showed cut short behind "Read more". */
+  truncated: number;
   newMessages: number;
   newVersions: number;
   oldestSentAt: string | null;

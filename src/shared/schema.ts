@@ -50,6 +50,12 @@ export const nullable =
   (v, p) =>
     v === null ? null : inner(v, p);
 
+/** A key that may be left out (never sent as null): absent, or a value `inner` accepts. */
+export const absentOr =
+  <T>(inner: Schema<T>): Schema<T | undefined> =>
+  (v, p) =>
+    v === undefined ? undefined : inner(v, p);
+
 export const arr =
   <T>(item: Schema<T>, opts: { max: number }): Schema<T[]> =>
   (v, p) => {
@@ -61,7 +67,7 @@ export const arr =
 type Shape = Record<string, Schema<unknown>>;
 type FromShape<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
 
-/** An object with exactly these keys: missing or unknown keys are refused. */
+/** An object with exactly these keys: missing or unknown keys are refused (except keys allowed to be absent, absentOr). */
 export const obj =
   <S extends Shape>(shape: S): Schema<FromShape<S>> =>
   (v, p) => {
@@ -71,7 +77,9 @@ export const obj =
       if (!(key in shape)) throw new SchemaError(p, `unexpected key "${key}"`);
     }
     for (const [key, schema] of Object.entries(shape)) {
-      out[key] = schema((v as Record<string, unknown>)[key], p ? `${p}.${key}` : key);
+      const value = schema((v as Record<string, unknown>)[key], p ? `${p}.${key}` : key);
+      // A key left out (absentOr) stays out: no `key: undefined` reaches the database.
+      if (value !== undefined) out[key] = value;
     }
     return out as FromShape<S>;
   };

@@ -266,9 +266,22 @@ describe('quotes, reactions, text', () => {
     expect([m?.text, m?.quote?.text, m?.edited, m?.direction]).toEqual(['Recebido.', 'Bom dia', true, 'ltr']);
   });
 
-  it('a "Read more" button is not part of the text', () => {
-    const doc = page(bubble({ id: 'RM1', tail: 'in', text: 'A long notice, first part… <span role="button">Read more</span>' }));
-    expect(whatsappAdapter.read(doc).messages[0]?.text).toBe('A long notice, first part…');
+  it('a "Read more" button is not part of the text, and marks the message as cut short', () => {
+    const doc = page(
+      bubble({ id: 'RM1', tail: 'in', text: 'A long notice, first part… <span role="button">Read more</span>' }) +
+        bubble({ id: 'RM2', tail: 'in', text: 'Another, first part… <span class="read-more-button">Read more</span>' }) +
+        bubble({ id: 'RM3', tail: 'in', text: 'Um aviso longo… <span role="button">Ler mais</span>' }) +
+        bubble({ id: 'RM4', tail: 'in', text: 'Short and whole <span role="button" aria-label="React"></span>' }),
+    );
+    const messages = whatsappAdapter.read(doc).messages;
+    expect(messages.map((m) => [m.text, m.truncated])).toEqual([
+      ['A long notice, first part…', true],
+      ['Another, first part…', true],
+      ['Um aviso longo…', true],
+      ['Short and whole', undefined],
+    ]);
+    // Left out, not false, when the message is whole: a stored fingerprint does not change.
+    expect('truncated' in messages[3]!).toBe(false);
   });
 
   it('reaction labels: counts, singular form, and the React button is not a reaction', () => {

@@ -61,6 +61,8 @@ describe('WhatsApp Web → signed bundle', () => {
     const result = popup.getByTestId('preserve-result');
     await result.waitFor();
     expect(await result.textContent()).toContain('12 messages, 1 attachment, 12 new');
+    // One message shows only its start behind "Read more": the user is told, and how to keep all of it.
+    expect(await popup.getByTestId('truncated-note').textContent()).toMatch(/^1 message was cut short by the page behind “Read more”.*open it in the chat and preserve the thread again\.$/s);
   });
 
   it('preserving the same thread again adds nothing', async () => {
@@ -132,6 +134,11 @@ describe('WhatsApp Web → signed bundle', () => {
     const bytes = await zip.file(path.replace('thread.json', image.path))!.async('uint8array');
     expect(bytes.length).toBe(image.size);
     expect(image.mediaType).toBe('image/png');
+    // The message the page cut short says so, in the record and its versions; no other does.
+    const cut = record.messages.filter((m: { truncated?: boolean }) => m.truncated);
+    expect(cut.map((m: { id: string; versions: { truncated?: boolean }[] }) => [m.id, m.versions.map((v) => v.truncated)])).toEqual([['3EB0BB22CC33DD44EE55FF', [true]]]);
+    const transcript = await zip.file(path.replace('thread.json', 'transcript.html'))!.async('string');
+    expect(transcript).toContain('The page showed only the start of this message (“Read more” was not opened)');
   });
 
   it('the transcript stays inert when a message is HTML or script', async () => {

@@ -71,6 +71,18 @@ describe('checkMessage: sender first, then schema', () => {
     expect(checkMessage('hello', fromWhatsApp(), self).ok).toBe(false);
   });
 
+  it('a message may say it was cut short (true) or leave the key out; nothing else', () => {
+    const first = (r: ReturnType<typeof checkMessage>) => (r.ok && r.kind === 'content' && r.message.type === 'content/batch' ? r.message.messages[0] : undefined);
+    expect(first(checkMessage({ ...good, messages: [message('A', { truncated: true })] }, fromWhatsApp(), self))?.truncated).toBe(true);
+    const whole = first(checkMessage(good, fromWhatsApp(), self));
+    expect(whole && 'truncated' in whole).toBe(false);
+    expect(whole?.messageId).toBe('A');
+    for (const bad of [false, 'yes', null, 1]) {
+      const r = checkMessage({ ...good, messages: [{ ...message('A'), truncated: bad }] }, fromWhatsApp(), self);
+      expect(!r.ok && r.reason).toMatch(/messages\[0\]\.truncated/);
+    }
+  });
+
   it('accepts popup requests only from our own pages', () => {
     const popup = { id: 'ext-id', url: 'chrome-extension://ext-id/src/ui/popup/index.html?tab=3' };
     expect(checkMessage({ type: 'popup/status', tabId: 3 }, popup, self)).toMatchObject({ ok: true, kind: 'popup' });

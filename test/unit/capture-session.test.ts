@@ -40,6 +40,7 @@ const CHANGES: { [K in (typeof COMPARED_FIELDS)[number]]: PageMessage[K] } = {
   forwarded: true,
   reactions: [{ emoji: '👍', count: 1 }],
   direction: 'rtl',
+  truncated: true,
 };
 
 describe('CaptureSession.push', () => {

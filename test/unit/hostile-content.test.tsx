@@ -356,7 +356,7 @@ function deadline(title: string, over: Partial<ThreadDeadline> = {}): ThreadDead
 function captureView(status: CaptureView['status'], reason: string | null): CaptureView {
   return {
     captureId: 'c1', status, phase: status === 'running' ? 'scrolling' : null, threadTitle: null, threadId: null, messages: 3, events: 0,
-    attachments: 0, attachmentsMissing: 0, newMessages: 3, newVersions: 0, oldestSentAt: null, reachedBeginning: false, reason, selector: null,
+    attachments: 0, attachmentsMissing: 0, truncated: 0, newMessages: 3, newVersions: 0, oldestSentAt: null, reachedBeginning: false, reason, selector: null,
   };
 }
 

@@ -24,6 +24,20 @@ describe('ingestBatch', () => {
     expect((await db.captures.get('c1'))!.counts).toMatchObject({ messages: 2, events: 1, newMessages: 2, newEvents: 1 });
   });
 
+  it('keeps a message the page cut short as such, counts it, and the whole text later as a new version', async () => {
+    await ingestBatch(db, batch('c1', 0, [message('A', { text: 'The permit needs…', truncated: true }), message('B')]));
+    const first = await db.versions.orderBy('id').toArray();
+    expect(first.map((v) => [v.messageId, v.content.truncated])).toEqual([['A', true], ['B', undefined]]);
+    expect('truncated' in first[1]!.content).toBe(false);
+    expect((await db.captures.get('c1'))!.counts.truncated).toBe(1);
+    // Someone opened "Read more" and the thread was preserved again: the whole text, not cut short.
+    const r = await ingestBatch(db, batch('c2', 0, [message('A', { text: 'The permit needs two copies of the plan.' }), message('B')]));
+    expect(r.newVersions).toBe(1);
+    const a = await db.versions.where('[threadId+messageId]').equals(['whatsapp:120363025246125244@g.us', 'A']).sortBy('version');
+    expect(a.map((v) => [v.version, v.content.text, v.content.truncated])).toEqual([[1, 'The permit needs…', true], [2, 'The permit needs two copies of the plan.', undefined]]);
+    expect('truncated' in (await db.captures.get('c2'))!.counts).toBe(false);
+  });
+
   it('capturing the same thread twice adds nothing', async () => {
     await ingestBatch(db, batch('c1', 0, [message('A'), message('B')]));
     const again = await ingestBatch(db, batch('c2', 0, [message('A', { sentAtText: '10:30 AM' }), message('B')]));

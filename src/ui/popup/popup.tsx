@@ -273,6 +273,12 @@ export function Popup() {
         <div class={finished.reachedBeginning ? 'result' : 'result partial'} role="status" data-testid="preserve-result">
           <p>Kept: {summaryLine(finished)}.</p>
           {finished.attachmentsMissing > 0 && <p>{plural(finished.attachmentsMissing, 'attachment')} could not be read; the reason is recorded with each.</p>}
+          {finished.truncated > 0 && (
+            <p data-testid="truncated-note">
+              {plural(finished.truncated, 'message')} {finished.truncated === 1 ? 'was' : 'were'} cut short by the page behind “Read more”; the record says so. To keep the
+              whole text, open {finished.truncated === 1 ? 'it' : 'them'} in the chat and preserve the thread again.
+            </p>
+          )}
           <p data-testid="completeness">
             {finished.reachedBeginning ? (
               'The whole conversation was captured, back to its beginning.'

@@ -4,11 +4,12 @@
  * The same functions write the chain (background) and check it (verifier, tests).
  *
  * Two forms of entry share one chain:
- * - *committed* (written since the fifth #6 session): the hash covers `detailsHash`, the SHA-256
- *   of the details together with a random salt kept beside them. So a bundle can carry an entry
- *   about another conversation *withheld* — its details and salt left out — and the chain still
- *   checks: the time, the action and every link are verified, and the details are neither shown
- *   nor guessable from their hash (the salt is 128 random bits).
+ * - *committed* (every entry written since bundles withhold other conversations' entries): the
+ *   hash covers `detailsHash`, the SHA-256 of the details together with a random salt kept beside
+ *   them. So a bundle can carry an entry about another conversation *withheld* — its details and
+ *   salt left out — and the chain still checks: the time, the action and every link are
+ *   verified, and the details are neither shown nor guessable from their hash (the salt is 128
+ *   random bits).
  * - *plain* (older entries): the hash covers the details themselves. Withheld, such an entry
  *   keeps only its sequence number and the two hashes; the links around it are still checked,
  *   its time and action cannot be.

@@ -11,6 +11,7 @@ import type { RecordMessage, ThreadRecord } from './thread-record';
 const COLUMNS = [
   'thread_id', 'message_id', 'type', 'sent_at', 'sent_at_shown', 'sender', 'from_self', 'text',
   'deleted', 'edited', 'forwarded', 'version_count', 'reply_to_message_id', 'reactions', 'attachments',
+  'truncated',
 ] as const;
 
 /**
@@ -38,6 +39,7 @@ export function csvRow(threadId: string, m: RecordMessage): string {
     String(m.deleted), String(m.edited), String(m.forwarded), String(m.versions.length), m.quote?.messageId ?? '',
     m.reactions.map((r) => `${r.emoji} ${r.count}`).join('; '),
     m.attachments.map((a) => a.sha256 ?? `missing: ${a.missingReason ?? ''}`).join('; '),
+    String(m.truncated === true),
   ].map(csvCell).join(',');
 }
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
     message('E1', { type: 'event', sender: null, text: 'Ana created group "Permits"', sentAt: null, sentAtText: null, pageOrder: 0 }),
     message('M2', { text: 'second', sentAt: '2026-09-28T10:31:00-04:00', pageOrder: 2 }),
     message('M1', { text: 'first <b>bold</b>', sentAt: '2026-09-28T10:30:00-04:00', pageOrder: 1, attachments: [image] }),
-    message('M3', { text: '=HYPERLINK("http://evil")', sentAt: '2026-09-28T10:31:00-04:00', pageOrder: 3, attachments: [doc] }),
+    message('M3', { text: '=HYPERLINK("http://evil")', sentAt: '2026-09-28T10:31:00-04:00', pageOrder: 3, attachments: [doc], truncated: true }),
   ], { blobs: [{ sha256: pngSha, mediaType: 'image/png', base64: bytesToBase64(png) }] }));
   await ingestBatch(db, batch('c2', 0, [message('M2', { text: 'This message was deleted', deleted: true, sentAt: '2026-09-28T10:31:00-04:00' })]));
 });
@@ -79,6 +79,10 @@ describe('thread record', () => {
     const { files } = await renderThreadFiles(await loadThreadRows(db, threadId));
     const csv = Buffer.from(files.find((f) => f.path === 'messages.csv')!.bytes).toString('utf8');
     expect(csv).toContain(`"'=HYPERLINK(""http://evil"")"`);
+    // The last column says which message the page showed cut short.
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]!.split(',').at(-1)).toBe('truncated');
+    expect(lines.slice(1).map((l) => [l.split(',')[1], l.split(',').at(-1)])).toEqual([['E1', 'false'], ['M1', 'false'], ['M2', 'false'], ['M3', 'true']]);
     expect(csvCell('-2+3')).toBe(`"'-2+3"`);
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('plain')).toBe('plain');

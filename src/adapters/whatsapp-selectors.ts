@@ -106,10 +106,11 @@ export const FORWARDED_WORDS = ['Forwarded', 'Forwarded many times', 'Encaminhad
  * Buttons inside a bubble that are not text: the hover "React" button (not a reaction) and
  * "Read more" on a long message (whose hidden rest the adapter cannot read without clicking).
  */
-export const BUTTON_LABELS = /^(react|reagir|reaccionar|read more|ler mais|leer más)$/i;
+const READ_MORE_WORDS = 'read more|ler mais|leer más';
+export const BUTTON_LABELS = new RegExp(`^(react|reagir|reaccionar|${READ_MORE_WORDS})$`, 'i');
 
 /** The "Read more" button's own words: a message showing it is cut short. */
-export const READ_MORE_LABELS = /^(read more|ler mais|leer más)$/i;
+export const READ_MORE_LABELS = new RegExp(`^(${READ_MORE_WORDS})$`, 'i');
 
 /** "You deleted this message" and kin: a deleted row of one's own (idx 47238097893) [U pt/es]. */
 export const SELF_DELETED = /^(you deleted this message|você apagou esta mensagem|eliminaste este mensaje)\.?$/i;

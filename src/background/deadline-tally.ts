@@ -30,11 +30,10 @@ export const currentTally = (thread: ThreadRow): StoredDeadlineTally | null => c
 /** The row's attachment count, if it is current. */
 export const currentAttachmentTally = (thread: ThreadRow): { revision: number; count: number } | null => current(thread, thread.attachmentTally);
 
-/** The distinct attachments (SHA-256) these versions refer to. */
-export function attachmentHashes(versions: readonly VersionRow[]): Set<string> {
-  const hashes = new Set<string>();
-  for (const v of versions) for (const a of v.content.attachments) if (a.sha256) hashes.add(a.sha256);
-  return hashes;
+/** The distinct attachments (SHA-256) these versions refer to, added to `into`. */
+export function attachmentHashes(versions: Iterable<VersionRow>, into = new Set<string>()): Set<string> {
+  for (const v of versions) for (const a of v.content.attachments) if (a.sha256) into.add(a.sha256);
+  return into;
 }
 
 /** Writes `patch` on the thread's row if its revision is still `revision` (what the tally was made from). */
@@ -124,7 +123,7 @@ export async function threadAttachmentCount(db: ThreadkeeperDb, thread: ThreadRo
     const row = await db.threads.get(thread.id);
     const hashes = new Set<string>();
     // A cursor, not toArray(): the versions are not all held at once.
-    await db.versions.where('threadId').equals(thread.id).each((v) => v.content.attachments.forEach((a) => a.sha256 && hashes.add(a.sha256)));
+    await db.versions.where('threadId').equals(thread.id).each((v) => attachmentHashes([v], hashes));
     return { revision: row ? (row.revision ?? 0) : null, count: hashes.size };
   });
   if (read.revision !== null) await keepIfUnchanged(db, thread.id, read.revision, { attachmentTally: { revision: read.revision, count: read.count } });

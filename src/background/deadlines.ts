@@ -4,7 +4,7 @@
  * acknowledged a bundle carrying its newest version with a receipt (or the user confirmed the
  * email draft was sent). Per thread we show the earliest deadline among its unforwarded messages.
  */
-import type { MessageRow, ThreadRow } from '../db/schema';
+import type { DeadlineTally, MessageRow, ThreadRow } from '../db/schema';
 
 export const DAY_MS = 86_400_000;
 
@@ -23,19 +23,6 @@ export interface ThreadDeadline {
 
 export function isForwarded(m: Pick<MessageRow, 'versionCount' | 'forwardedVersion'>): boolean {
   return (m.forwardedVersion ?? 0) >= m.versionCount;
-}
-
-/**
- * What a thread's deadline is computed from, without the deadline length or the time: its
- * messages (events do not count), those not forwarded, the earliest send time among those
- * (ms; a message without one counts from when it was first seen), and how many of those have
- * no send time. Kept on the thread row between reads (src/background/deadline-tally.ts).
- */
-export interface DeadlineTally {
-  messages: number;
-  notForwarded: number;
-  earliestBase: number | null;
-  undated: number;
 }
 
 export const emptyTally = (): DeadlineTally => ({ messages: 0, notForwarded: 0, earliestBase: null, undated: 0 });

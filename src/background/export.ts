@@ -20,6 +20,7 @@ import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 import { threadMarks, withMarks } from './marks';
 import { auditForBundle, auditScope } from './audit-scope';
+import { attachmentHashes } from './deadline-tally';
 
 export interface ExportOptions {
   settings: Settings;
@@ -117,8 +118,7 @@ export async function loadThreadRows(db: ThreadkeeperDb, threadId: string, scope
       const keep = new Set(messages.map((m) => m.messageId));
       versions = versions.filter((v) => keep.has(v.messageId));
     }
-    const hashes = new Set<string>();
-    for (const v of versions) for (const a of v.content.attachments) if (a.sha256) hashes.add(a.sha256);
+    const hashes = attachmentHashes(versions);
     if (opts.attachmentBytes === false) return { thread, messages, versions, attachments: await attachmentMeta(db, hashes), captures };
     const attachments = new Map<string, AttachmentRow>();
     for (const row of await db.attachments.bulkGet([...hashes])) if (row) attachments.set(row.sha256, row);

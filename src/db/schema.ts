@@ -13,7 +13,7 @@
  * test/unit/db-migrations.test.ts opens databases seeded in each older shape with this code.
  */
 import Dexie, { type EntityTable, type Transaction } from 'dexie';
-import { GENESIS, entryHash } from '../shared/audit-chain';
+import { GENESIS, entryHash, type ChainedEntry } from '../shared/audit-chain';
 import type { CapturedMessage, CapturedParticipant, PlatformId } from '../shared/model';
 
 export const DB_NAME = 'threadkeeper';
@@ -47,15 +47,26 @@ export interface ThreadRow {
 }
 
 /**
- * A thread's deadline tally kept between reads: DeadlineTally (src/background/deadlines.ts) and
- * when it was made. A schema upgrade that rewrites message or export rows must drop it.
+ * What a thread's deadline is computed from, without the deadline length or the time: its
+ * messages (events do not count), those not forwarded, the earliest send time among those
+ * (ms; a message without one counts from when it was first seen), and how many of those have
+ * no send time. Made and read by src/background/deadlines.ts; kept on the thread row as
+ * StoredDeadlineTally.
  */
-export interface StoredDeadlineTally {
-  revision: number;
+export interface DeadlineTally {
   messages: number;
   notForwarded: number;
   earliestBase: number | null;
   undated: number;
+}
+
+/**
+ * A thread's deadline tally kept between reads, and when it was made
+ * (src/background/deadline-tally.ts). A schema upgrade that rewrites message or export rows must
+ * drop it.
+ */
+export interface StoredDeadlineTally extends DeadlineTally {
+  revision: number;
   /**
    * Whether a new message can be added to it without reading the thread again: false when an
    * export names a forwarded message the thread no longer has (a purged thread captured again),
@@ -195,18 +206,8 @@ export interface ExportRow {
   downloadId: number | null;
 }
 
-export interface AuditRow {
-  seq?: number;
-  at: string;
-  action: string;
-  details: Record<string, unknown>;
-  /** Committed entries (src/shared/audit-chain.ts): the salt and the hash of the details with it. Older entries have neither. */
-  salt?: string;
-  detailsHash?: string;
-  /** Hash chain (v2): see src/shared/audit-chain.ts. */
-  prevHash: string;
-  hash: string;
-}
+/** An audit log entry as stored: a chained entry (src/shared/audit-chain.ts), its `seq` the table's key. */
+export type AuditRow = Omit<ChainedEntry, 'seq'> & { seq?: number };
 
 /** A bundle waiting to reach the records system (persistent: survives browser restarts). */
 export interface UploadRow {

@@ -90,18 +90,18 @@ const HEX64 = /^[0-9a-f]{64}$/;
 /** Why this carried entry's own content does not match its hash, or null when it does (or cannot be checked). */
 function contentProblem(e: Record<string, unknown>): string | null {
   const edited = 'its content does not match its hash (edited)';
-  if (e.withheld === true) {
-    if ('details' in e || 'salt' in e) return 'withheld, yet carries details';
-    if (e.detailsHash === undefined) return null; // a plain entry withheld: only its links can be checked
-    if (typeof e.detailsHash !== 'string' || typeof e.at !== 'string' || typeof e.action !== 'string') return edited;
-    return committedHash(e as { seq: number; at: string; action: string; detailsHash: string; prevHash: string }) === e.hash ? null : edited;
+  const withheld = e.withheld === true;
+  if (withheld && ('details' in e || 'salt' in e)) return 'withheld, yet carries details';
+  if (e.detailsHash === undefined && e.salt === undefined) {
+    // A plain entry: withheld, only its links can be checked.
+    return withheld || entryHash(e as unknown as ChainedEntry) === e.hash ? null : edited;
   }
-  if (e.detailsHash !== undefined || e.salt !== undefined) {
-    if (typeof e.salt !== 'string' || typeof e.detailsHash !== 'string' || typeof e.details !== 'object' || e.details === null) return edited;
+  if (typeof e.detailsHash !== 'string' || typeof e.at !== 'string' || typeof e.action !== 'string') return edited;
+  if (!withheld) {
+    if (typeof e.salt !== 'string' || typeof e.details !== 'object' || e.details === null) return edited;
     if (detailsHash(e.details as Record<string, unknown>, e.salt) !== e.detailsHash) return 'its details do not match their hash (edited)';
-    return committedHash(e as { seq: number; at: string; action: string; detailsHash: string; prevHash: string }) === e.hash ? null : edited;
   }
-  return entryHash(e as unknown as ChainedEntry) === e.hash ? null : edited;
+  return committedHash(e as { seq: number; at: string; action: string; detailsHash: string; prevHash: string }) === e.hash ? null : edited;
 }
 
 /**

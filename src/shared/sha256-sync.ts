@@ -10,7 +10,7 @@
  * Checked against WebCrypto and the NIST vectors in tests.
  */
 
-import { BlockHash } from './block-hash';
+import { BlockHash, hexOf, writeBitLength } from './block-hash';
 
 const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
@@ -243,36 +243,10 @@ export class Sha256 extends BlockHash {
 
   /** Lowercase hex digest; the object cannot be updated afterwards. */
   hex(): string {
-    this.finish();
-    const pad = new Uint8Array(this.tailLength < 56 ? 64 : 128);
-    pad.set(this.tail.subarray(0, this.tailLength));
-    pad[this.tailLength] = 0x80;
-    writeBitLength(pad, pad.length, this.total);
+    const pad = this.lastBlocks(8);
     blocks(this.h, pad, 0, pad.length);
     return hexOf(this.h);
   }
-}
-
-/** The message length in bits, big-endian, in the 8 bytes before `end` (the end of the padding). */
-function writeBitLength(buf: Uint8Array, end: number, byteLength: number): void {
-  const high = Math.floor(byteLength / 2 ** 29);
-  const low = (byteLength * 8) >>> 0;
-  for (let i = 0; i < 4; i++) {
-    buf[end - 8 + i] = high >>> (24 - 8 * i);
-    buf[end - 4 + i] = low >>> (24 - 8 * i);
-  }
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Lowercase hex of the eight state words, big-endian; a table rather than toString(16) and padStart, which cost as much as hashing a short text. */
-function hexOf(state: Int32Array): string {
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    const x = state[i]!;
-    out += HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! + HEX[x & 255]!;
-  }
-  return out;
 }
 
 const encoder = new TextEncoder();

@@ -9,7 +9,7 @@
  * numbers and carry into the high half.
  */
 
-import { BlockHash } from './block-hash';
+import { BlockHash, hexOf } from './block-hash';
 
 /** Round constants, high and low half of each. */
 const K = new Int32Array([
@@ -121,16 +121,8 @@ export class Sha512 extends BlockHash {
 
   /** Lowercase hex digest; the object cannot be updated afterwards. */
   hex(): string {
-    this.finish();
-    const pad = new Uint8Array(this.tailLength < 112 ? 128 : 256);
-    pad.set(this.tail.subarray(0, this.tailLength));
-    pad[this.tailLength] = 0x80;
-    // The length in bits, big-endian, in the last 16 bytes (a file under 2^53 bytes: the top 8 are zero).
-    const bits = this.total * 8;
-    const v = new DataView(pad.buffer);
-    v.setUint32(pad.length - 8, Math.floor(bits / CARRY));
-    v.setUint32(pad.length - 4, bits >>> 0);
+    const pad = this.lastBlocks(16);
     blocks(this.h, this.w, pad, 0, pad.length);
-    return Array.from(this.h, (x) => (x >>> 0).toString(16).padStart(8, '0')).join('');
+    return hexOf(this.h);
   }
 }

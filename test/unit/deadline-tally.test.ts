@@ -17,7 +17,7 @@ const { handlePopup } = await import('../../src/background/handlers');
 const { threadDeadline } = await import('../../src/background/deadlines');
 const { threadMarks, withMarks } = await import('../../src/background/marks');
 const { threadAttachmentCount, threadTally, touchThreads } = await import('../../src/background/deadline-tally');
-const { batch, captureRow, message } = await import('./factories');
+const { batch, captureRow, exportRow, message } = await import('./factories');
 
 const T = 'whatsapp:120363025246125244@g.us';
 const NOW = Date.parse('2026-11-26T18:00:00.000Z');
@@ -163,11 +163,8 @@ describe('deadline tally', () => {
         op = 'export';
         const rows = await db.messages.where('threadId').equals(T).toArray();
         if (rows.length) {
-          await db.exports.add({
-            at: new Date().toISOString(), bagName: `b${step}`, externalIdentifier: `urn:x:${step}`, fileName: `b${step}.zip`, sha256: 'x', keyThumbprint: 'k',
-            threadIds: [T], messages: rows.length, attachments: 0, downloadId: null, scope: 'full', route: 'download',
-            carried: rows.filter(() => next() < 0.8).map((m) => [T, m.messageId, m.versionCount] as [string, string, number]), receipt: null,
-          });
+          const carried = rows.filter(() => next() < 0.8).map((m): [string, string, number] => [T, m.messageId, m.versionCount]);
+          await db.exports.add(exportRow(carried, null, [T], { route: 'download', messages: rows.length }));
         }
       } else if (roll < 0.92) {
         op = 'receipt';
@@ -177,11 +174,7 @@ describe('deadline tally', () => {
         op = 'purge';
         // Everything forwarded with a receipt first, or the purge is refused.
         const rows = await db.messages.where('threadId').equals(T).toArray();
-        const id = await db.exports.add({
-          at: new Date().toISOString(), bagName: `p${step}`, externalIdentifier: `urn:p:${step}`, fileName: `p${step}.zip`, sha256: 'x', keyThumbprint: 'k',
-          threadIds: [T], messages: rows.length, attachments: 0, downloadId: null, scope: 'full', route: 'upload',
-          carried: rows.map((m) => [T, m.messageId, m.versionCount] as [string, string, number]), receipt: null,
-        });
+        const id = await db.exports.add(exportRow(rows.map((m) => [T, m.messageId, m.versionCount]), null, [T]));
         if (next() < 0.5) expect(await threadDeadlines(NOW)).toEqual(await fromScratch());
         await markForwarded(id as number, { receiptId: `r${step}` });
         const r = (await handlePopup({ type: 'popup/purge', threadId: T })) as { ok: boolean };

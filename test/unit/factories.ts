@@ -1,7 +1,7 @@
 /** Builders for test data shaped like what the WhatsApp adapter sends. */
 import type { CapturedMessage, CapturedThread } from '../../src/shared/model';
 import type { ContentBatch } from '../../src/shared/protocol';
-import type { CaptureRow } from '../../src/db/schema';
+import type { CaptureRow, ExportRow } from '../../src/db/schema';
 
 export const thread: CapturedThread = {
   threadKey: '120363025246125244@g.us',
@@ -45,5 +45,13 @@ export function captureRow(id: string, over: Partial<CaptureRow> = {}): CaptureR
     phase: 'reading', oldestSentAt: null, endReason: null, selector: null,
     counts: { messages: 0, events: 0, newMessages: 0, newEvents: 0, newVersions: 0, attachments: 0, attachmentsMissing: 0 },
     ...over,
+  };
+}
+
+/** An export row carrying these message versions (threads named by them unless given), with a receipt if given. */
+export function exportRow(carried: ExportRow['carried'], receipt: ExportRow['receipt'] = null, threadIds = [...new Set(carried.map(([t]) => t))], over: Partial<ExportRow> = {}): ExportRow {
+  return {
+    at: '2026-11-20T10:00:00.000Z', bagName: 'b', externalIdentifier: 'urn:x', fileName: 'b.zip', sha256: 's', keyThumbprint: 'k',
+    threadIds, messages: carried.length, attachments: 0, downloadId: null, scope: 'full', route: 'upload', carried, receipt, ...over,
   };
 }

@@ -6,22 +6,16 @@
 import 'fake-indexeddb/auto';
 import { openSchemaAt } from '../helpers/db';
 import { describe, expect, it } from 'vitest';
-import { openDb, type ExportRow, type MessageRow } from '../../src/db/schema';
+import { openDb, type MessageRow } from '../../src/db/schema';
 import { threadMarks, withMarks } from '../../src/background/marks';
 import { loadThreadRows } from '../../src/background/export';
 import { threadDeadline } from '../../src/background/deadlines';
 import { ingestBatch } from '../../src/background/ingest';
-import { batch, captureRow, message } from './factories';
+import { batch, captureRow, exportRow, message } from './factories';
 
 const T = 'whatsapp:120363025246125244@g.us';
 const OTHER = 'telegram:42';
 
-function exportRow(carried: ExportRow['carried'], receipt: ExportRow['receipt'] = null, threadIds = [...new Set(carried.map(([t]) => t))]): ExportRow {
-  return {
-    at: '2026-11-20T10:00:00.000Z', bagName: 'b', externalIdentifier: 'urn:x', fileName: 'b.zip', sha256: 's', keyThumbprint: 'k',
-    threadIds, messages: carried.length, attachments: 0, downloadId: null, scope: 'full', route: 'upload', carried, receipt,
-  };
-}
 
 describe('thread marks (what bundles carried, what was forwarded)', () => {
   it('reads the exports that name the thread: the newest version carried, and forwarded only with a receipt', async () => {

@@ -12,7 +12,7 @@ const { db } = await import('../../src/background/context');
 const { ingestBatch } = await import('../../src/background/ingest');
 const { markForwarded } = await import('../../src/background/exporter');
 const { handlePopup } = await import('../../src/background/handlers');
-const { batch, captureRow, message, thread } = await import('./factories');
+const { batch, captureRow, exportRow, message, thread } = await import('./factories');
 const { bytesToBase64, sha256Hex } = await import('../../src/shared/bytes');
 
 const files = await Promise.all(['shared', 'only first', 'only second'].map(async (name) => {
@@ -33,11 +33,7 @@ async function capture(key: string, pictures: typeof files): Promise<string> {
 /** Every message of the thread carried by an export that got a receipt. */
 async function forward(threadId: string): Promise<void> {
   const rows = await db.messages.where('threadId').equals(threadId).toArray();
-  const id = await db.exports.add({
-    at: new Date().toISOString(), bagName: 'b', externalIdentifier: `urn:${threadId}`, fileName: 'b.zip', sha256: 'x', keyThumbprint: 'k',
-    threadIds: [threadId], messages: rows.length, attachments: 0, downloadId: null, scope: 'full', route: 'upload',
-    carried: rows.map((m) => [threadId, m.messageId, m.versionCount] as [string, string, number]), receipt: null,
-  });
+  const id = await db.exports.add(exportRow(rows.map((m) => [threadId, m.messageId, m.versionCount]), null, [threadId]));
   await markForwarded(id as number, { receiptId: `r-${threadId}` });
 }
 

@@ -23,6 +23,7 @@
  */
 export class RowMemo<T> {
   private cache = new WeakMap<Element, T>();
+  private readonly regions: RegionMemo<unknown>[] = [];
   private observer: MutationObserver | null = null;
   private root: Node | null = null;
   /** Record lists delivered since the last read, not applied yet. */
@@ -59,6 +60,17 @@ export class RowMemo<T> {
     this.observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
   }
 
+  /**
+   * A page-wide value read from a few elements outside the rows (a conversation header), kept
+   * by this memo's observer: see RegionMemo. `shapes` selects any element whose arrival anywhere
+   * could change the value (e.g. `header, footer, #main`).
+   */
+  region<V>(shapes: string): RegionMemo<V> {
+    const region = new RegionMemo<V>(shapes);
+    this.regions.push(region as RegionMemo<unknown>);
+    return region;
+  }
+
   /** `row`'s facts: remembered when nothing in or around it changed since they were read. */
   get(row: Element, read: (row: Element) => T): T {
     if (!this.observer) return read(row);
@@ -70,6 +82,7 @@ export class RowMemo<T> {
   }
 
   private forget(): void {
+    for (const region of this.regions) region.forget();
     this.cache = new WeakMap();
     this.kept = [];
     this.keptCount = 0;
@@ -87,6 +100,7 @@ export class RowMemo<T> {
    */
   private apply(records: MutationRecord[], walked: Map<Element, boolean>): void {
     for (const r of records) {
+      for (const region of this.regions) region.consider(r);
       const target = r.target.nodeType === 1 ? (r.target as Element) : r.target.parentElement;
       if (!target) continue;
       let inRow = walked.get(target);
@@ -107,6 +121,52 @@ export class RowMemo<T> {
       } else if (r.type === 'attributes' && !inRow && target.querySelector(this.rowSelector)) {
         this.cache = new WeakMap();
       }
+    }
+  }
+}
+
+/**
+ * A value read from a few elements (`from`), remembered until a change may alter it. A mutation
+ * record forgets it when:
+ * - its target is one of those elements, inside one, or holds one (text, attributes, children);
+ * - it adds an element that is, or contains, one of `shapes` (a second header, a new pane);
+ * - it changes an `id` anywhere (selectors such as `#main header` start from an id).
+ * And `get` reads again when one of the elements left the document. Changes elsewhere, such as
+ * the rows of the message list or a spacer's style, keep it.
+ */
+export class RegionMemo<V> {
+  private kept: { value: V; from: Element[] } | null = null;
+
+  /** Made by RowMemo.region; read only after the RowMemo's `sync`, which forgets it on every read of a document it cannot watch. */
+  constructor(private readonly shapes: string) {}
+
+  /** The value, read again unless nothing that could change it changed since it was read. */
+  get(read: () => { value: V; from: Element[] }): V {
+    const kept = this.kept;
+    if (kept && kept.from.every((el) => el.isConnected)) return kept.value;
+    this.kept = read();
+    return this.kept.value;
+  }
+
+  forget(): void {
+    this.kept = null;
+  }
+
+  consider(r: MutationRecord): void {
+    const kept = this.kept;
+    if (!kept) return;
+    if (r.type === 'attributes' && r.attributeName === 'id') return this.forget();
+    const target = r.target.nodeType === 1 ? (r.target as Element) : r.target.parentElement;
+    if (!target) return;
+    for (const el of kept.from) {
+      if (el.contains(target) || target.contains(el)) return this.forget();
+    }
+    if (r.type !== 'childList') return;
+    for (let i = 0; i < r.addedNodes.length; i++) {
+      const node = r.addedNodes[i]!;
+      if (node.nodeType !== 1) continue;
+      const el = node as Element;
+      if (el.matches(this.shapes) || el.querySelector(this.shapes)) return this.forget();
     }
   }
 }

@@ -190,11 +190,18 @@ function toMessage(
 
 /** Each row's facts, read again only when the row changed (auto-capture reads after every burst of changes). */
 const rowMemo = new RowMemo<RowFacts>(SEL.rows.join(', '));
+/** The header, read again only when the header or the composer (or the pane holding them) changed. */
+const headerMemo = rowMemo.region<Header>('header, footer, #main');
+
+/** The elements readHeader reads from: every header and footer of the open conversation. */
+function headerSources(doc: Document): Element[] {
+  return queryAll(doc, `${SEL.header}, ${SEL.main} footer`);
+}
 
 function read(doc: Document): PageRead {
   if (!conversationOpen(doc)) throw fail(SEL.header, `no open conversation matched ${SEL.header}`);
   rowMemo.sync(doc);
-  const header = readHeader(doc);
+  const header = headerMemo.get(() => ({ value: readHeader(doc), from: headerSources(doc) }));
   const facts = findRows(doc).map((row) => rowMemo.get(row, readRow));
   const { order, sectionDate } = datesOf(doc, facts);
   const messageFacts = facts.flatMap((f) => (f.kind === 'message' ? [f.facts] : []));

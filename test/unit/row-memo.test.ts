@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { RowMemo } from '../../src/adapters/row-memo';
+import { RowMemo, type RegionMemo } from '../../src/adapters/row-memo';
 import { whatsappAdapter } from '../../src/adapters/whatsapp';
 
 const ROW = '[role="row"]';
@@ -132,6 +132,95 @@ describe('RowMemo', () => {
   });
 });
 
+describe('RegionMemo (a value read from the header, kept by the rows\' observer)', () => {
+  let memo: RowMemo<string>;
+  let header: RegionMemo<string>;
+  let reads: number;
+  /** One read as an adapter makes it: sync, then the header's value. */
+  const readHeader = (): string => {
+    memo.sync(document);
+    return header.get(() => {
+      reads++;
+      return { value: Array.from(document.querySelectorAll('header')).map((h) => `${h.textContent!.trim()}|${h.getAttribute('title') ?? ''}`).join(';'), from: Array.from(document.querySelectorAll('header')) };
+    });
+  };
+  /** Whether the next read reads the header again (and what it gives). */
+  const next = (): { value: string; readAgain: boolean } => {
+    const before = reads;
+    const value = readHeader();
+    return { value, readAgain: reads > before };
+  };
+
+  beforeEach(() => {
+    page();
+    memo = new RowMemo<string>(ROW);
+    header = memo.region<string>('header, footer, #main');
+    reads = 0;
+    readHeader();
+  });
+
+  it('is not read again when only the rows, the list or a style changed', () => {
+    document.querySelector('#b .text')!.firstChild!.textContent = 'second, edited';
+    const row = document.createElement('div');
+    row.setAttribute('role', 'row');
+    row.textContent = 'fourth';
+    document.getElementById('list')!.append(row);
+    document.getElementById('a')!.remove();
+    document.getElementById('list')!.setAttribute('style', 'height: 10px');
+    expect(next()).toEqual({ value: 'online|', readAgain: false });
+  });
+
+  it('is read again when its text, an attribute or a child changed, even in the same task as the read', async () => {
+    document.getElementById('status')!.firstChild!.textContent = 'typing…';
+    expect(next()).toEqual({ value: 'typing…|', readAgain: true });
+    document.querySelector('header')!.setAttribute('title', 'Ana, Bruno, You');
+    await new Promise((r) => setTimeout(r, 0)); // delivered to the observer before the read
+    expect(next()).toEqual({ value: 'typing…|Ana, Bruno, You', readAgain: true });
+    document.querySelector('header')!.append(document.createElement('span'));
+    expect(next().readAgain).toBe(true);
+    expect(next().readAgain).toBe(false);
+  });
+
+  it('is read again when the header was replaced, left, or another appeared anywhere', () => {
+    const replacement = document.createElement('header');
+    replacement.textContent = 'Other chat';
+    document.querySelector('header')!.replaceWith(replacement);
+    expect(next()).toEqual({ value: 'Other chat|', readAgain: true });
+    // Its removal's record names only the parent, which no longer holds it: the read sees it left.
+    replacement.remove();
+    expect(next()).toEqual({ value: '', readAgain: true });
+    // A header arriving inside a row of the list.
+    const extra = document.createElement('div');
+    extra.innerHTML = '<header>inside</header>';
+    document.getElementById('c')!.append(extra);
+    expect(next()).toEqual({ value: 'inside|', readAgain: true });
+  });
+
+  it('is read again when an ancestor changes or an id changes anywhere', () => {
+    document.body.setAttribute('class', 'dark');
+    expect(next().readAgain).toBe(true);
+    document.getElementById('a')!.setAttribute('id', 'main');
+    expect(next().readAgain).toBe(true);
+  });
+
+  it('is read again after the memo forgot everything, and on every read of a document with no window to watch it', async () => {
+    const status = document.getElementById('list')!;
+    for (let i = 0; i <= RowMemo.MAX_KEPT; i++) status.setAttribute('data-n', String(i));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(next().readAgain).toBe(true);
+    // As DOMParser's documents are in Chromium: no defaultView, so no observer.
+    const parsed = { defaultView: null } as unknown as Document;
+    const held = document.createElement('header');
+    document.body.append(held);
+    let parsedReads = 0;
+    const readParsed = () => {
+      memo.sync(parsed);
+      return header.get(() => ({ value: String(++parsedReads), from: [held] }));
+    };
+    expect([readParsed(), readParsed()]).toEqual(['1', '2']);
+  });
+});
+
 describe('the WhatsApp adapter with remembered rows', () => {
   it('reads an edit made just before the read, in the same task, and nothing else changes', () => {
     const html = readFileSync('test/fixtures/whatsapp/demo-group.html', 'utf8');
@@ -144,5 +233,15 @@ describe('the WhatsApp adapter with remembered rows', () => {
     const after = whatsappAdapter.read(document);
     expect(after.messages.find((m) => m.messageId === target.messageId)!.text).toBe('changed after the first read');
     expect(after.messages.filter((m) => m.messageId !== target.messageId)).toEqual(before.messages.filter((m) => m.messageId !== target.messageId));
+  });
+
+  it('reads a renamed chat just after the change, and the rows stay remembered', () => {
+    const html = readFileSync('test/fixtures/whatsapp/demo-group.html', 'utf8');
+    document.documentElement.innerHTML = new DOMParser().parseFromString(html, 'text/html').documentElement.innerHTML;
+    const before = whatsappAdapter.read(document);
+    document.querySelector('#main header span.title')!.textContent = 'Renamed group';
+    const after = whatsappAdapter.read(document);
+    expect(after.thread.title).toBe('Renamed group');
+    expect(after.messages).toEqual(before.messages);
   });
 });

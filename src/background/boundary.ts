@@ -1,5 +1,6 @@
 /**
- * The background's front door. Every runtime message is checked here, in this order:
+ * The background's front door. Every runtime message, sent or on the batch port, is checked
+ * here, in this order:
  *   1. the SENDER: our own extension; for content messages, a frame of a tab whose URL the
  *      named adapter is responsible for — the top frame, or a frame the adapter declares as its
  *      own embedded page (Google Chat inside Gmail); for popup messages, one of our own pages;
@@ -29,10 +30,23 @@ function typeOf(message: unknown): string | null {
   return typeof t === 'string' ? t : null;
 }
 
-export function checkMessage(message: unknown, sender: Runtime.MessageSender, self: ExtensionIdentity, customDomains: readonly CustomDomain[] = []): Checked {
+/**
+ * How a message arrived: `runtime.sendMessage`, or the batch port (BATCH_PORT), whose sender is
+ * the one the browser recorded when the port opened and which carries `content/batch` only.
+ */
+export type Channel = 'message' | 'batch-port';
+
+export function checkMessage(
+  message: unknown,
+  sender: Runtime.MessageSender,
+  self: ExtensionIdentity,
+  customDomains: readonly CustomDomain[] = [],
+  channel: Channel = 'message',
+): Checked {
   if (sender.id !== self.id) return { ok: false, reason: `sender is not this extension (${String(sender.id)})` };
   const type = typeOf(message);
   if (!type) return { ok: false, reason: 'message has no type' };
+  if (channel === 'batch-port' && type !== 'content/batch') return { ok: false, reason: `${type}: only content/batch travels on the batch port` };
 
   if (type.startsWith('content/')) {
     const tab = sender.tab;

@@ -4,7 +4,8 @@
  * nothing here survives the worker being stopped, and nothing needs to.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { checkMessage } from './boundary';
+import { checkMessage, type Channel } from './boundary';
+import { serveBatchPort } from './batch-port';
 import { handleContent, handlePopup } from './handlers';
 import { audit, db, dbState } from './context';
 import { reconcile, tabGone } from './captures';
@@ -17,20 +18,24 @@ import { UPLOAD_ALARM, processUploads, resumeUploads, uploadFiles } from './uplo
 import { markInterruptedJob } from './exporter';
 import { cleanUpBundleFiles, onDownloadChanged } from './download';
 
-browser.runtime.onMessage.addListener(async (message: unknown, sender: Runtime.MessageSender) => {
+/** Every request, sent or on the batch port: sender first, then schema (boundary.ts), then its handler. */
+async function answer(message: unknown, sender: Runtime.MessageSender, channel: Channel): Promise<unknown> {
   // Nothing can be read or written while an upgrade waits for an older copy to let go: every
   // request fails with the reason (pages show it; content scripts retry their batches).
   const problem = dbState.problem();
   if (problem) throw new Error(problem);
   const { customDomains } = await loadSettings();
-  const checked = checkMessage(message, sender, { id: browser.runtime.id, origin: browser.runtime.getURL('') }, customDomains);
+  const checked = checkMessage(message, sender, { id: browser.runtime.id, origin: browser.runtime.getURL('') }, customDomains, channel);
   if (!checked.ok) {
     console.warn('Threadkeeper refused a message:', checked.reason);
     void audit('message-refused', { reason: checked.reason, senderUrl: sender.url ?? null });
     return { ok: false, error: `refused: ${checked.reason}` };
   }
   return checked.kind === 'content' ? handleContent(checked.message, checked.tabId, checked.frameId, checked.url, customDomains) : handlePopup(checked.message);
-});
+}
+browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => answer(message, sender, 'message'));
+// Content scripts' batches (runtime.onConnect hears only this extension's own scripts and pages).
+browser.runtime.onConnect.addListener((port) => serveBatchPort(port, (message, sender) => answer(message, sender, 'batch-port')));
 
 // A capture whose tab closes or reloads ends there, keeping every acknowledged batch.
 browser.tabs.onRemoved.addListener((tabId) => void tabGone(tabId, 'closed').then(() => forgetTab(tabId)));

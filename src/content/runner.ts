@@ -23,6 +23,7 @@ import type {
 import { CaptureSession } from './capture-session';
 import { CANCELLED, PAGE_LEFT, scrollBack } from './scroll-back';
 import { startAutoCapture } from './auto-capture';
+import { BatchPort } from './batch-port';
 
 const RETRIES = 8;
 /**
@@ -42,10 +43,13 @@ function within<T>(answer: Promise<T>, ms: number): Promise<T> {
   return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }
 
+/** The page's one port for batches, opened on the first. */
+const batchPort = new BatchPort();
+
 /** Send one batch until the background acknowledges it; a refusal (not a transport error) stops at once. */
 export async function sendUntilAcked(
   batch: ContentBatch,
-  send: (m: ContentBatch) => Promise<unknown> = (m) => browser.runtime.sendMessage(m),
+  send: (m: ContentBatch) => Promise<unknown> = batchPort.send,
   timeoutMs = ATTEMPT_TIMEOUT_MS,
 ): Promise<BatchAck> {
   let lastError = 'no answer';

@@ -157,6 +157,21 @@ export interface BatchAck {
   newVersions: number;
 }
 
+/**
+ * Batches travel on one long-lived port per page (`runtime.connect`) rather than a
+ * `runtime.sendMessage` each, which opens and closes a message channel every time: auto-capture
+ * sends a small batch after every burst of page changes, on the messenger page's main thread
+ * (docs/performance.md, "Auto-capture cost"). Each request carries an id its reply repeats.
+ * The port carries `content/batch` only; the background checks it exactly as a sent message.
+ */
+export const BATCH_PORT = 'threadkeeper/batches';
+export interface PortRequest {
+  id: number;
+  message: ContentBatch;
+}
+/** `answer`: what runtime.sendMessage would have resolved with; `error`: what it would have rejected with. */
+export type PortReply = { id: number; answer: unknown } | { id: number; error: string };
+
 /** The background's answer to content/auto-start. */
 export type AutoStartAnswer = { ok: true; auto: false } | { ok: true; auto: true; captureId: string } | { ok: false; error: string };
 

@@ -45,8 +45,12 @@ describe('WhatsApp Web → signed bundle', () => {
     expect(war.filter((w) => w.matches.some((m) => m.includes('whatsapp') || m.includes('*://*') || m === '<all_urls>'))).toEqual([]);
   });
 
-  it('the page itself cannot message the extension (no externally_connectable)', async () => {
-    expect(await chat.evaluate(() => typeof (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime?.sendMessage)).toBe('undefined');
+  it('the page itself cannot message the extension or open a port to it (no externally_connectable)', async () => {
+    const reach = await chat.evaluate(() => {
+      const runtime = (globalThis as { chrome?: { runtime?: { sendMessage?: unknown; connect?: unknown } } }).chrome?.runtime;
+      return [typeof runtime?.sendMessage, typeof runtime?.connect];
+    });
+    expect(reach).toEqual(['undefined', 'undefined']);
   });
 
   it('the popup names the messenger and the thread it sees', async () => {

@@ -104,6 +104,36 @@ describe('startAutoCapture', () => {
     stop.abort();
   });
 
+  it('by default reads each message of a steady chat on its own, 100 ms after it renders, and within 1 s on a page that never pauses', async () => {
+    const chat = fakeChat(30); // 30 mounted: more than a second of the busy stretch below
+    const { sent, send } = collect();
+    const stop = new AbortController();
+    startAutoCapture(chat.adapter, new CaptureSession(chat.adapter, 'c1', send), { signal: stop.signal });
+    await vi.advanceTimersByTimeAsync(500);
+    const before = chat.reads();
+    // A message every 250 ms: each is read alone, 100 ms after it arrived.
+    const arrivedAt: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      chat.arrive();
+      arrivedAt.push(Date.now());
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    expect(chat.readAt.slice(before)).toEqual(arrivedAt.map((t) => t + 100));
+    expect(sent.size).toBe(8);
+    // A change every 60 ms never leaves 100 ms quiet: read at most 1 s after the first unread one.
+    const busy = Date.now();
+    for (let i = 0; i < 40; i++) {
+      chat.arrive();
+      await vi.advanceTimersByTimeAsync(60);
+    }
+    const during = chat.readAt.filter((t) => t >= busy && t < busy + 40 * 60);
+    expect(during.length).toBeGreaterThanOrEqual(2);
+    expect(during[0]! - busy).toBeLessThanOrEqual(1000);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(sent.size).toBe(48);
+    stop.abort();
+  });
+
   it('reads nothing once stopped, even with a change and a deadline pending', async () => {
     const chat = fakeChat(10);
     const { send } = collect();

@@ -22,6 +22,16 @@ class Event<A extends unknown[]> {
   addListener(l: Listener<A>): void {
     this.listeners.push(l);
   }
+  removeListener(l: Listener<A>): void {
+    const i = this.listeners.indexOf(l);
+    if (i >= 0) this.listeners.splice(i, 1);
+  }
+  hasListener(l: Listener<A>): boolean {
+    return this.listeners.includes(l);
+  }
+  hasListeners(): boolean {
+    return this.listeners.length > 0;
+  }
   emit(...args: A): void {
     for (const l of this.listeners) l(...args);
   }

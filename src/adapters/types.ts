@@ -85,4 +85,11 @@ export interface Adapter {
    * this says the frame's own URL is one; every other sub-frame is refused.
    */
   embeddedFrame?: (url: URL) => boolean;
+  /**
+   * True when `read` remembers each row's facts until the row changes (RowMemo), so that a read
+   * costs little more than its new rows. Auto-capture then reads each burst of changes on its
+   * own (short batches hold the page's thread briefly); an adapter that reads every row every
+   * time is read less often, in larger batches that cost it no more per read.
+   */
+  remembersRows?: boolean;
 }

@@ -280,4 +280,5 @@ export const whatsappAdapter: Adapter = {
   conversationOpen,
   read,
   history: whatsappHistory,
+  remembersRows: true,
 };

@@ -7,20 +7,23 @@
  * that may not come, while a virtualized list unmounts the oldest rows unread (the benchmark's
  * steady message every 250 ms kept only the last 60 of 300 messages that way).
  *
- * The defaults (100 ms, 1 s) read each burst soon after it ends, so a read usually carries one
- * new message: the page's main thread is held for about a millisecond at a time rather than a
- * few, at the price of more reads in all (docs/performance.md, "Auto-capture cost": with a
- * message every 250 ms, 330 reads instead of 34, and about four times the content script's CPU
- * time over the run). A read that finds nothing new sends nothing.
+ * The defaults depend on the adapter. One that remembers rows (`remembersRows`: a read costs
+ * little more than its new rows) is read 100 ms after a burst and at most 1 s after its first
+ * change, so a read usually carries one new message: the page's main thread is held for about a
+ * millisecond at a time rather than a few, at the price of more reads in all (docs/performance.md,
+ * "Auto-capture cost": with a message every 250 ms, 330 reads instead of 34, and about four times
+ * the content script's CPU time over the run). One that reads every row each time gains nothing
+ * per read from smaller batches, so it keeps 400 ms and 2 s. A read that finds nothing new sends
+ * nothing.
  */
 import type { Adapter } from '../adapters/types';
 import type { CaptureSession } from './capture-session';
 
 export interface AutoCaptureOptions {
   signal: AbortSignal;
-  /** Quiet time after the last mutation before a read. Default 100. */
+  /** Quiet time after the last mutation before a read. Default 100 (an adapter that remembers rows) or 400. */
   debounceMs?: number;
-  /** The longest a mutation waits for its read while the page keeps changing (at least debounceMs). Default 1000. */
+  /** The longest a mutation waits for its read while the page keeps changing (at least debounceMs). Default 1000 (an adapter that remembers rows) or 2000. */
   maxWaitMs?: number;
   onError?: (err: unknown) => void;
   doc?: Document;
@@ -28,8 +31,9 @@ export interface AutoCaptureOptions {
 
 export function startAutoCapture(adapter: Adapter, session: CaptureSession, opts: AutoCaptureOptions): void {
   const doc = opts.doc ?? document;
-  const debounceMs = opts.debounceMs ?? 100;
-  const maxWaitMs = Math.max(debounceMs, opts.maxWaitMs ?? 1000);
+  const quick = adapter.remembersRows === true;
+  const debounceMs = opts.debounceMs ?? (quick ? 100 : 400);
+  const maxWaitMs = Math.max(debounceMs, opts.maxWaitMs ?? (quick ? 1000 : 2000));
   /** `debounceMs` after the latest mutation. */
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** `maxWaitMs` after the first mutation not yet read. */

@@ -104,8 +104,9 @@ describe('startAutoCapture', () => {
     stop.abort();
   });
 
-  it('by default reads each message of a steady chat on its own, 100 ms after it renders, and within 1 s on a page that never pauses', async () => {
+  it('by default reads each message of a steady chat on its own, 100 ms after it renders, and within 1 s on a page that never pauses, when the adapter remembers rows', async () => {
     const chat = fakeChat(30); // 30 mounted: more than a second of the busy stretch below
+    chat.adapter.remembersRows = true;
     const { sent, send } = collect();
     const stop = new AbortController();
     startAutoCapture(chat.adapter, new CaptureSession(chat.adapter, 'c1', send), { signal: stop.signal });
@@ -131,6 +132,24 @@ describe('startAutoCapture', () => {
     expect(during[0]! - busy).toBeLessThanOrEqual(1000);
     await vi.advanceTimersByTimeAsync(200);
     expect(sent.size).toBe(48);
+    stop.abort();
+  });
+
+  it('by default reads a steady chat in batches, 400 ms after a pause or 2 s after the first change, when the adapter reads every row each time', async () => {
+    const chat = fakeChat(30);
+    const { sent, send } = collect();
+    const stop = new AbortController();
+    startAutoCapture(chat.adapter, new CaptureSession(chat.adapter, 'c1', send), { signal: stop.signal });
+    await vi.advanceTimersByTimeAsync(1000);
+    const before = chat.reads();
+    const start = Date.now();
+    for (let i = 0; i < 16; i++) {
+      chat.arrive(); // every 250 ms: never 400 ms quiet
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    expect(chat.readAt.slice(before).map((t) => t - start)).toEqual([2000, 4000]);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(sent.size).toBe(16);
     stop.abort();
   });
 

@@ -222,6 +222,10 @@ describe('RegionMemo (a value read from the header, kept by the rows\' observer)
 });
 
 describe('the WhatsApp adapter with remembered rows', () => {
+  it('says so, so that auto-capture reads it in small batches', () => {
+    expect(whatsappAdapter.remembersRows).toBe(true);
+  });
+
   it('reads an edit made just before the read, in the same task, and nothing else changes', () => {
     const html = readFileSync('test/fixtures/whatsapp/demo-group.html', 'utf8');
     document.documentElement.innerHTML = new DOMParser().parseFromString(html, 'text/html').documentElement.innerHTML;

@@ -3,8 +3,9 @@
  * Auto-capture reads the open conversation after every burst of page changes; re-reading every
  * mounted row each time (about 60, when a handful are new) was most of its cost on the page's
  * main thread (docs/performance.md, "Auto-capture cost"). Page-wide passes (dates, senders
- * carried over, quote links) still run over every row on every read; only the per-row reading is
- * remembered.
+ * carried over, quote links) still run over every row on every read that follows a change in the
+ * pane; values read from elements outside the rows (a header, or a whole read of a pane that did
+ * not change) can be kept the same way with `region` (RegionMemo, below).
  *
  * A row's facts may depend on anything inside the row and on attributes of its ancestors (an
  * `aria-hidden` wrapper, say). So a mutation record forgets:

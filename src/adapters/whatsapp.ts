@@ -192,6 +192,12 @@ function toMessage(
 const rowMemo = new RowMemo<RowFacts>(SEL.rows.join(', '));
 /** The header, read again only when the header or the composer (or the pane holding them) changed. */
 const headerMemo = rowMemo.region<Header>('header, footer, #main');
+/**
+ * The whole read, served again while nothing in or around the conversation pane changed: the
+ * chat list, presence and typing lines beside it change often, and auto-capture reads after
+ * every burst of changes anywhere on the page.
+ */
+const paneMemo = rowMemo.region<PageRead>(SEL.main);
 
 /** The elements readHeader reads from: every header and footer of the open conversation. */
 function headerSources(doc: Document): Element[] {
@@ -201,6 +207,11 @@ function headerSources(doc: Document): Element[] {
 function read(doc: Document): PageRead {
   if (!conversationOpen(doc)) throw fail(SEL.header, `no open conversation matched ${SEL.header}`);
   rowMemo.sync(doc);
+  return paneMemo.get(() => ({ value: readPane(doc), from: queryAll(doc, SEL.main) }));
+}
+
+/** Everything `read` gives, read from the page (after the row memo's sync). */
+function readPane(doc: Document): PageRead {
   const header = headerMemo.get(() => ({ value: readHeader(doc), from: headerSources(doc) }));
   const facts = findRows(doc).map((row) => rowMemo.get(row, readRow));
   const { order, sectionDate } = datesOf(doc, facts);

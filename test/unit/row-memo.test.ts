@@ -239,6 +239,56 @@ describe('the WhatsApp adapter with remembered rows', () => {
     expect(after.messages.filter((m) => m.messageId !== target.messageId)).toEqual(before.messages.filter((m) => m.messageId !== target.messageId));
   });
 
+  describe('the whole read, served again while nothing in or around the pane changed', () => {
+    const load = () => {
+      const html = readFileSync('test/fixtures/whatsapp/demo-group.html', 'utf8');
+      document.documentElement.innerHTML = new DOMParser().parseFromString(html, 'text/html').documentElement.innerHTML;
+      document.documentElement.removeAttribute('lang');
+    };
+
+    it('serves the same read after changes in the chat list beside the pane', async () => {
+      load();
+      const first = whatsappAdapter.read(document);
+      const preview = document.querySelector('#pane-side .preview')!;
+      preview.textContent = 'Amira is typing…';
+      preview.setAttribute('title', 'Amira is typing…');
+      document.getElementById('pane-side')!.append(document.createElement('div'));
+      await new Promise((r) => setTimeout(r, 0));
+      expect(whatsappAdapter.read(document)).toBe(first);
+    });
+
+    it('reads again after a change inside the pane, or to what holds it (the page language)', () => {
+      load();
+      const first = whatsappAdapter.read(document);
+      document.querySelector('#main [role="row"]')!.setAttribute('data-seen', 'yes');
+      const second = whatsappAdapter.read(document);
+      expect(second).not.toBe(first);
+      expect(second).toEqual(first);
+      document.documentElement.setAttribute('lang', 'en-GB');
+      expect(whatsappAdapter.read(document)).not.toBe(second);
+    });
+
+    it('reads the other chat when the pane is replaced', () => {
+      load();
+      const first = whatsappAdapter.read(document);
+      const main = document.getElementById('main')!;
+      const other = main.cloneNode(true) as Element;
+      other.querySelector('header span.title')!.textContent = 'Another chat';
+      main.replaceWith(other);
+      const second = whatsappAdapter.read(document);
+      expect(second.thread.title).toBe('Another chat');
+      expect(second.messages.map((m) => m.messageId)).toEqual(first.messages.map((m) => m.messageId));
+    });
+
+    it('never serves an earlier read after a read that failed', () => {
+      load();
+      whatsappAdapter.read(document);
+      for (const row of Array.from(document.querySelectorAll('#main [role="row"]'))) row.replaceChildren();
+      expect(() => whatsappAdapter.read(document)).toThrow(/could not read the messages/);
+      expect(() => whatsappAdapter.read(document)).toThrow(/could not read the messages/);
+    });
+  });
+
   it('reads a renamed chat just after the change, and the rows stay remembered', () => {
     const html = readFileSync('test/fixtures/whatsapp/demo-group.html', 'utf8');
     document.documentElement.innerHTML = new DOMParser().parseFromString(html, 'text/html').documentElement.innerHTML;

@@ -174,6 +174,19 @@ describe('versions, a stopped service worker, and auto-capture', () => {
       .poll(async () => (await dumpDb(b.worker)).versions.some((v) => v.text === 'This vanishes in 24 hours: gate code 4471'), { timeout: 10_000 })
       .toBe(true);
 
+    // Stopping the service worker closes the page's batch port; the next message goes on a new one.
+    const popup = await b.openPopup(tabId);
+    const cdp = await b.context.newCDPSession(popup);
+    await cdp.send('ServiceWorker.enable');
+    await b.worker.evaluate(() => ((globalThis as { __beforeStop?: boolean }).__beforeStop = true));
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await popup.close();
+    await chat.evaluate(() => (window as unknown as { __fixture: { append(t: string): void } }).__fixture.append('Sent after the worker stopped: room 12B'));
+    await expect
+      .poll(async () => (await dumpDb(b.worker)).versions.some((v) => v.text === 'Sent after the worker stopped: room 12B'), { timeout: 20_000 })
+      .toBe(true);
+    expect(await b.worker.evaluate(() => (globalThis as { __beforeStop?: boolean }).__beforeStop)).toBeUndefined();
+
     // Turning it off ends the record and clears the badge, without a reload.
     await setExtensionStorage(b.worker, { settings: { autoCapture: [] } });
     await expect.poll(async () => (await dumpDb(b.worker)).captures.filter((c) => c.mode === 'auto').every((c) => c.status !== 'running'), { timeout: 10_000 }).toBe(true);

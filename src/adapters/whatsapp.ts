@@ -191,7 +191,7 @@ function toMessage(
 /** Each row's facts, read again only when the row changed (auto-capture reads after every burst of changes). */
 const rowMemo = new RowMemo<RowFacts>(SEL.rows.join(', '));
 /** The header, read again only when the header or the composer (or the pane holding them) changed. */
-const headerMemo = rowMemo.region<Header>('header, footer, #main');
+const headerMemo = rowMemo.region<Header>(`header, footer, ${SEL.main}`);
 /**
  * The whole read, served again while nothing in or around the conversation pane changed: the
  * chat list, presence and typing lines beside it change often, and auto-capture reads after

@@ -48,7 +48,9 @@ export class BatchPort {
       else pending.resolve(r.answer);
     });
     port.onDisconnect.addListener(() => {
-      if (this.port === port) this.close('the background closed the connection');
+      // Read, so that Chromium does not log an unchecked error in the messenger page's console.
+      const why = browser.runtime.lastError?.message;
+      if (this.port === port) this.close(why ? `the background closed the connection (${why})` : 'the background closed the connection');
     });
     return port;
   }

@@ -101,8 +101,8 @@ export class RowMemo<T> {
    */
   private apply(records: MutationRecord[], walked: Map<Element, boolean>): void {
     for (const r of records) {
-      for (const region of this.regions) region.consider(r);
       const target = r.target.nodeType === 1 ? (r.target as Element) : r.target.parentElement;
+      for (const region of this.regions) region.consider(r, target);
       if (!target) continue;
       let inRow = walked.get(target);
       if (inRow === undefined) {
@@ -153,11 +153,11 @@ export class RegionMemo<V> {
     this.kept = null;
   }
 
-  consider(r: MutationRecord): void {
+  /** Applies one record; `target` is its target element (a text node's parent), null when detached. */
+  consider(r: MutationRecord, target: Element | null): void {
     const kept = this.kept;
     if (!kept) return;
     if (r.type === 'attributes' && r.attributeName === 'id') return this.forget();
-    const target = r.target.nodeType === 1 ? (r.target as Element) : r.target.parentElement;
     if (!target) return;
     for (const el of kept.from) {
       if (el.contains(target) || target.contains(el)) return this.forget();

@@ -24,6 +24,7 @@
  */
 import { verifyDetached, bufferSource } from './jws';
 import { checkChain } from '../shared/audit-chain';
+import { toHex } from '../shared/bytes';
 
 /**
  * RFC 8493 section 2.1.1. Same constant as bag-writer.ts BAGIT_TXT; repeated here so the
@@ -56,7 +57,7 @@ const KNOWN_ROOT_FILES = new Set<string>([...TAG_FILES, 'tagmanifest-sha512.txt'
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function hex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(new Uint8Array(bytes));
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {

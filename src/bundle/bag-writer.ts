@@ -35,6 +35,7 @@ import { type BundleSigner, signDetached, jwkThumbprint, verifyDetached, publicP
 import { crc32, crc32Update } from '../shared/crc32';
 import { Sha256 } from '../shared/sha256-sync';
 import { Sha512 } from '../shared/sha512-sync';
+import { toHex } from '../shared/bytes';
 
 export type { BundleSigner } from './jws';
 
@@ -282,7 +283,7 @@ function bagInfoText(info: BagInfo, octets: number, streams: number): string {
 }
 
 function hex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(new Uint8Array(bytes));
 }
 
 /** Hex SHA-512 with WebCrypto, which hashes off the JavaScript thread. */

@@ -14,7 +14,7 @@
  *   keeps only its sequence number and the two hashes; the links around it are still checked,
  *   its time and action cannot be.
  */
-import { canonicalJson } from './bytes';
+import { canonicalJson, toHex } from './bytes';
 import { sha256HexSync } from './sha256-sync';
 
 export const GENESIS = '0'.repeat(64);
@@ -62,7 +62,7 @@ export function committedHash(e: { seq: number; at: string; action: string; deta
 
 /** 128 random bits, hex. */
 export function newSalt(): string {
-  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /** A new committed entry following `prevHash`. */

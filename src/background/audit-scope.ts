@@ -6,10 +6,14 @@
  * so the verifier still checks the whole chain (src/shared/audit-chain.ts).
  *
  * Carried in full: entries that name one of the bundle's threads (`threadId`, or `threadIds`
- * including one: an export of several threads together names all of them), one of their
- * captures (`captureId`) or an export that carried one of them (`exportId`); and changes of
- * settings, which are about no conversation. Everything else is withheld, including entries
- * this code does not know (a safe default for actions added later).
+ * including one), one of their captures (`captureId`) or an export that carried one of them
+ * (`exportId`); and changes of settings, which are about no conversation. An entry that names a
+ * thread is decided by that thread alone: an export of several threads together is written as
+ * one entry per thread (src/background/exporter.ts), each naming its export too, so the entry
+ * about another thread of a shared export stays withheld. Everything else is withheld,
+ * including entries this code does not know (a safe default for actions added later). Entries
+ * written before that change name every thread of a shared export in `threadIds`, and are
+ * carried whole in a bundle of any of them.
  */
 import type { AuditRow, ThreadkeeperDb } from '../db/schema';
 import { carried, withhold, type CarriedEntry, type ChainedEntry } from '../shared/audit-chain';
@@ -27,8 +31,9 @@ export interface AuditScope {
 export function concerns(entry: Pick<AuditRow, 'action' | 'details'>, scope: AuditScope): boolean {
   if (GLOBAL_ACTIONS.has(entry.action)) return true;
   const d = entry.details;
-  if (typeof d.threadId === 'string' && scope.threadIds.has(d.threadId)) return true;
-  if (Array.isArray(d.threadIds) && d.threadIds.some((t) => typeof t === 'string' && scope.threadIds.has(t))) return true;
+  const named = typeof d.threadId === 'string' ? [d.threadId] : Array.isArray(d.threadIds) ? d.threadIds : null;
+  // Named threads decide: the entry about another thread of a shared export names that export too.
+  if (named) return named.some((t) => typeof t === 'string' && scope.threadIds.has(t));
   if (typeof d.captureId === 'string' && scope.captureIds.has(d.captureId)) return true;
   if (typeof d.exportId === 'number' && scope.exportIds.has(d.exportId)) return true;
   return false;

@@ -48,6 +48,8 @@ export interface ExportedBundle {
   attachments: number;
   /** Exactly which version of which message the bundle carries. */
   carried: [threadId: string, messageId: string, version: number][];
+  /** Messages (not events) each thread put in the bundle, by thread id; a thread with nothing new (incremental) is absent. */
+  threadMessages: Map<string, number>;
   /** Milliseconds: reading rows, building the records, rendering and encoding the text files, streaming the bag (and inside it, WritePhases). */
   phases: ExportPhases;
 }
@@ -210,6 +212,7 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   const titles: string[] = [];
   const included: string[] = [];
   const carried: ExportedBundle['carried'] = [];
+  const threadMessages = new Map<string, number>();
   const phases: ExportPhases = { load: 0, build: 0, render: 0, write: 0, ...newWritePhases() };
   let t0 = performance.now();
   const lap = (key: 'load' | 'build' | 'render' | 'write'): void => {
@@ -226,6 +229,7 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
     for (const d of part.digests) digests.push(d);
     for (const c of part.carried) carried.push(c);
     messages += part.messages;
+    threadMessages.set(threadId, part.messages);
     attachments += part.attachments;
     titles.push(part.title);
     included.push(threadId);
@@ -266,5 +270,5 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
     },
   });
   lap('write');
-  return { bundle, fileName: `${bagName}.zip`, externalIdentifier: `urn:threadkeeper:bundle:${payloadId}`, messages, attachments, carried, phases };
+  return { bundle, fileName: `${bagName}.zip`, externalIdentifier: `urn:threadkeeper:bundle:${payloadId}`, messages, attachments, carried, threadMessages, phases };
 }

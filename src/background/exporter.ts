@@ -155,7 +155,14 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
       await enqueueUpload(exportId, exported, s.endpoint!.url, out.name);
       note = 'queued for upload to the records system';
     }
-    await audit('export', { exportId, threadIds: carriedThreads, scope, route, bagName: exported.bundle.bagName, sha256: exported.bundle.sha256, messages: exported.messages });
+    // One entry per thread, so a later bundle of one of them carries its own entry whole and the
+    // others withheld (src/background/audit-scope.ts): no entry names two conversations.
+    for (const threadId of carriedThreads) {
+      await audit('export', {
+        exportId, threadId, threadsInBundle: carriedThreads.length, scope, route,
+        bagName: exported.bundle.bagName, sha256: exported.bundle.sha256, messages: exported.threadMessages.get(threadId) ?? 0,
+      });
+    }
     return {
       ok: true,
       threadIds: carriedThreads,
@@ -171,9 +178,26 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
       phases: exported.phases,
     };
   } catch (err) {
-    await audit('export-failed', { threadIds, scope, route, error: describeError(err) });
+    const error = describeError(err);
+    for (const threadId of new Set(threadIds)) {
+      await audit('export-failed', { threadId, threadsInBundle: threadIds.length, scope, route, error: withoutOtherThreads(error, threadIds, threadId) });
+    }
     return { ok: false, threadIds, error: `export failed: ${describeError(err)}` };
   }
+}
+
+/**
+ * An error about a shared export as the entry about `threadId` records it: the ids of the other
+ * threads (an error can name one, "no preserved thread …") replaced, as the entry is carried
+ * whole in bundles of this thread only.
+ */
+export function withoutOtherThreads(error: string, threadIds: readonly string[], threadId: string): string {
+  let out = error;
+  // Longest first, so an id that contains another is replaced whole.
+  for (const other of [...new Set(threadIds)].filter((t) => t !== threadId).sort((a, b) => b.length - a.length)) {
+    out = out.split(other).join('(another conversation of this export)');
+  }
+  return out;
 }
 
 export interface ExportJob {

@@ -102,6 +102,18 @@ describe('audit chain with committed entries', () => {
     expect(concerns({ action: 'page-preserved', details: { url: 'https://x/' } }, scope)).toBe(false);
     expect(concerns({ action: 'something-new', details: {} }, scope)).toBe(false);
   });
+
+  it('decides an entry that names a thread by that thread alone, even when it names an export of the bundle\'s thread too', () => {
+    // An export of both threads together (export 9 carried ours) writes one entry per thread.
+    const scope = { threadIds: new Set([ours]), captureIds: new Set(['c-ours']), exportIds: new Set([9]) };
+    expect(concerns({ action: 'export', details: { exportId: 9, threadId: theirs } }, scope)).toBe(false);
+    expect(concerns({ action: 'export', details: { exportId: 9, threadId: ours } }, scope)).toBe(true);
+    expect(concerns({ action: 'export-failed', details: { threadId: theirs, threadsInBundle: 2 } }, scope)).toBe(false);
+    expect(concerns({ action: 'capture-finished', details: { captureId: 'c-ours', threadId: theirs } }, scope)).toBe(false);
+    expect(concerns({ action: 'export', details: { exportId: 9, threadIds: [theirs] } }, scope)).toBe(false);
+    // A capture that kept nothing has no thread: its capture decides.
+    expect(concerns({ action: 'capture-finished', details: { captureId: 'c-ours', threadId: null } }, scope)).toBe(true);
+  });
 });
 
 describe('a bundle of one thread', () => {

@@ -11,6 +11,20 @@ import type { RecordAttachment, RecordMessage, ThreadRecord } from './thread-rec
 import { bdiHtml as b, escapeHtml as e, isolateBidi } from './escape';
 import { bytesToBase64 } from '../shared/bytes';
 
+/**
+ * Extensions of files a browser opens as a document that can run script: an SVG drawing (the
+ * only one thread-record.ts's EXTENSIONS map gives: HTML and XML attachments are stored as
+ * `.bin`), and the others should one be added there. The transcript names such a file without
+ * a link to it.
+ */
+const SCRIPTABLE_EXTENSIONS = new Set(['svg', 'svgz', 'html', 'htm', 'xhtml', 'xht', 'xml', 'xsl', 'xslt']);
+
+/** Whether a browser that opens the file at `path` (a generated attachment path) could run script in it. */
+export function opensWithScript(path: string): boolean {
+  const dot = path.lastIndexOf('.');
+  return dot >= 0 && SCRIPTABLE_EXTENSIONS.has(path.slice(dot + 1).toLowerCase());
+}
+
 const STYLE = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:52rem;color:#111;padding:0 1rem}
 header{border-bottom:2px solid #0b5d5b;margin-bottom:1rem}
@@ -67,9 +81,12 @@ export function transcriptMessage(m: RecordMessage, attachments: RecordAttachmen
     const items = m.attachments.map((a) => {
       const stored = a.sha256 ? attachments.find((r) => r.sha256 === a.sha256 && r.path) : undefined;
       const label = `${e(a.kind)}${a.originalName ? ` “${b(a.originalName)}”` : ''}${a.thumbnail ? ' (thumbnail only)' : ''}`;
-      return stored?.path
-        ? `<li><a href="${e(stored.path)}">${label}</a> <span class="id">${b(stored.mediaType ?? '')}, ${stored.size} bytes, sha256 ${e(stored.sha256 ?? '')}</span></li>`
-        : `<li>${label}: not preserved (${b(a.missingReason ?? 'bytes not kept')})</li>`;
+      if (!stored?.path) return `<li>${label}: not preserved (${b(a.missingReason ?? 'bytes not kept')})</li>`;
+      const facts = `<span class="id">${b(stored.mediaType ?? '')}, ${stored.size} bytes, sha256 ${e(stored.sha256 ?? '')}</span>`;
+      // A link would open it as a page of its own, where its script (the sender's) would run.
+      return opensWithScript(stored.path)
+        ? `<li>${label}: <code>${e(stored.path)}</code> (not linked: a browser opening this kind of file runs any script in it; view it in an image editor) ${facts}</li>`
+        : `<li><a href="${e(stored.path)}">${label}</a> ${facts}</li>`;
     });
     parts.push(`<div class="attachments">Attachments:<ul>${items.join('')}</ul></div>`);
   }

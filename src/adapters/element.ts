@@ -10,6 +10,7 @@ import type { Adapter, HistoryNavigation, PageMessage, PageRead } from './types'
 import { flatText, outermost } from './dom';
 import { SEL } from './element-selectors';
 import { readSummary, readTile } from './element-tiles';
+import { RowMemo } from './row-memo';
 import type { TileFacts } from './element-tiles';
 import { localDate, parseClock, parseFullDate, parseSeparator, resolveSeparator, toSentAt } from './element-time';
 import type { CalendarDate, SeparatorDate } from './element-time';
@@ -65,19 +66,28 @@ function readRows(doc: Document): Row[] {
   const found = Array.from(doc.querySelectorAll(`${rowSelector}, ${separators}`)).filter(outsideOtherTimelines);
   // An expanded membership summary shows its events as tiles: read those, not the summary.
   const expanded = found.filter((el) => el.matches(SEL.summary) && el.querySelector(SEL.tile) !== null);
-  return outermost(found.filter((el) => !expanded.includes(el))).flatMap((el): Row[] => {
-    if (el.matches(SEL.separator)) {
-      const label = el.getAttribute('aria-label') ?? flatText(el.querySelector(SEL.separatorHeading) ?? el);
-      return [{ kind: 'separator', value: parseSeparator(label) }];
-    }
-    if (el.matches(SEL.summary)) {
-      const summary = readSummary(el);
-      return summary ? [{ kind: 'summary', ...summary }] : [];
-    }
-    const tile = readTile(el);
-    return tile ? [{ kind: 'tile', tile }] : [];
-  });
+  return outermost(found.filter((el) => !expanded.includes(el))).flatMap((el) => rowMemo.get(el, readEntry));
 }
+
+/** What one timeline element shows by itself (a separator, a collapsed summary or a tile): none, or one row. */
+function readEntry(el: Element): Row[] {
+  if (el.matches(SEL.separator)) {
+    const label = el.getAttribute('aria-label') ?? flatText(el.querySelector(SEL.separatorHeading) ?? el);
+    return [{ kind: 'separator', value: parseSeparator(label) }];
+  }
+  if (el.matches(SEL.summary)) {
+    const summary = readSummary(el);
+    return summary ? [{ kind: 'summary', ...summary }] : [];
+  }
+  const tile = readTile(el);
+  return tile ? [{ kind: 'tile', tile }] : [];
+}
+
+/**
+ * Each timeline element's rows (readEntry: only what is inside it), read again only when the
+ * element changed (src/adapters/row-memo.ts). The selector covers every kind readEntry reads.
+ */
+const rowMemo = new RowMemo<Row[]>(`${SEL.rows.join(', ')}, ${SEL.separator}`);
 
 /**
  * The date of each row's section (rows up to the next separator): an absolute separator says
@@ -121,6 +131,7 @@ function blank(pageOrder: number): Omit<PageMessage, 'messageId' | 'type' | 'tex
 }
 
 function read(doc: Document): PageRead {
+  rowMemo.sync(doc);
   const route = parseRoomRoute(doc.URL);
   if (!route || !conversationOpen(doc)) throw fail(SEL.roomView, `no open room matched ${SEL.roomView}`);
   const title = readTitle(doc);
@@ -229,4 +240,5 @@ export const elementAdapter: Adapter = {
   conversationOpen,
   read,
   history,
+  remembersRows: true,
 };

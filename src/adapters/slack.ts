@@ -9,6 +9,7 @@ import type { Adapter, HistoryNavigation, PageMessage, PageRead } from './types'
 import { flatText, outermost, shortHash } from './dom';
 import { readSlackRow } from './slack-rows';
 import type { SlackRow } from './slack-rows';
+import { RowMemo } from './row-memo';
 import { BEGINNING_TEXT, CHANNEL_ID, SEL, TEAM_ID, TS_IN, USER_LABEL } from './slack-selectors';
 
 const fail = (selector: string, what: string): AdapterReadError =>
@@ -113,6 +114,12 @@ function isEmpty(row: Element, facts: SlackRow): boolean {
 }
 
 /**
+ * Each message container's facts (readSlackRow: the container's own content, and attributes of
+ * its list item), read again only when the container changed (src/adapters/row-memo.ts).
+ */
+const rowMemo = new RowMemo<SlackRow>(SEL.messages.join(', '));
+
+/**
  * One pane's rows as records. The sender of an adjacent message is the sender of the message
  * above it; a day divider, a notice or a tombstone ends that run (Slack shows the name again).
  */
@@ -126,7 +133,7 @@ function readPane(pane: Element, ctx: PageContext): PageMessage[] {
       runSender = null;
       continue;
     }
-    const f = readSlackRow(entry);
+    const f = rowMemo.get(entry, readSlackRow);
     if (isEmpty(entry, f)) continue;
     const event = f.automated;
     const sender: string | null = event || f.deleted ? f.sender : (f.sender ?? runSender);
@@ -155,6 +162,7 @@ function readPane(pane: Element, ctx: PageContext): PageMessage[] {
 }
 
 function read(doc: Document): PageRead {
+  rowMemo.sync(doc);
   const pane = doc.querySelector(SEL.messagePane);
   if (!pane) throw fail(SEL.messagePane, `no open conversation matched ${SEL.messagePane}`);
   const titleEl = doc.querySelector(SEL.title);
@@ -239,5 +247,6 @@ export const slackAdapter: Adapter = {
   conversationOpen,
   read,
   history,
+  remembersRows: true,
 };
 

@@ -12,7 +12,7 @@ import {
   parseAbsoluteDate, parseClock, parseFullDate, parseSeparator, resolveSeparator,
 } from '../../src/adapters/element-time';
 import type { PageRead } from '../../src/adapters/types';
-import { documentAt, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf } from './fixture-harness';
+import { documentAt, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf, windowPages } from './fixture-harness';
 
 const FIXTURES = fixtureSet('element');
 const { fixture } = FIXTURES;
@@ -399,5 +399,41 @@ describe('room identity and errors', () => {
     const e = readError(doc);
     expect(e.selector).toContain('.mx_RoomHeader_heading');
     expect(e.message).toMatch(/has no name/);
+  });
+});
+
+describe('remembered rows (auto-capture reads the timeline after every burst of changes)', () => {
+  // A page in a window of its own, so the adapter can watch it (a parsed document has no window).
+  const page = windowPages();
+
+  it('says so, so that auto-capture reads it in small batches', () => {
+    expect(elementAdapter.remembersRows).toBe(true);
+  });
+
+  it('reads an edit made just before the read, in the same task; unchanged tiles are not read again', () => {
+    const doc = page(fixture('room-group-2023-en-us.html'), ROOM_URL);
+    const before = elementAdapter.read(doc);
+    const target = before.messages.find((m) => m.type === 'message' && m.text !== '')!;
+    const body = doc.querySelector(`[data-event-id="${target.messageId}"] .mx_EventTile_body`)!;
+    body.textContent = 'changed after the first read';
+    const after = elementAdapter.read(doc);
+    expect(after.messages.find((m) => m.messageId === target.messageId)!.text).toBe('changed after the first read');
+    const others = (r: PageRead) => r.messages.filter((m) => m.messageId !== target.messageId);
+    expect(others(after)).toEqual(others(before));
+    // The unchanged tiles' facts were served from memory: the very same arrays (a collapsed
+    // summary's event has none of its own, so only messages are compared).
+    const messagesOf = (r: PageRead) => others(r).filter((m) => m.type === 'message');
+    expect(messagesOf(after).length).toBeGreaterThan(3);
+    for (const [i, m] of messagesOf(after).entries()) expect(m.reactions).toBe(messagesOf(before)[i]!.reactions);
+  });
+
+  it('reads a tile again when its own attributes change (a continuation, an own message)', () => {
+    const doc = page(fixture('room-group-2023-en-us.html'), ROOM_URL);
+    const before = elementAdapter.read(doc);
+    const tile = doc.querySelector('li.mx_EventTile[data-event-id]:not([data-self="true"])')!;
+    const id = tile.getAttribute('data-event-id')!;
+    expect(before.messages.find((m) => m.messageId === id)!.fromSelf).toBe(false);
+    tile.setAttribute('data-self', 'true');
+    expect(elementAdapter.read(doc).messages.find((m) => m.messageId === id)!.fromSelf).toBe(true);
   });
 });

@@ -326,3 +326,31 @@ describe('history navigation', () => {
     expect(slackAdapter.history?.atBeginning(fixtureDoc('dm-thread-pane-2025-en-us'))).toBe(false);
   });
 });
+
+describe('remembered rows (auto-capture reads the pane after every burst of changes)', () => {
+  it('says so, so that auto-capture reads it in small batches', () => {
+    expect(slackAdapter.remembersRows).toBe(true);
+  });
+
+  it('reads an edit made just before the read, in the same task; unchanged rows are not read again', () => {
+    const doc = fixtureDoc('channel-2025-en-us');
+    const before = slackAdapter.read(doc);
+    const ts = '1758633245.118409';
+    const container = doc.querySelector(`[data-msg-ts="${ts}"]`)!;
+    container.querySelector('[data-qa="message-text"], .c-message_kit__blocks')!.textContent = 'changed after the first read';
+    const after = slackAdapter.read(doc);
+    expect(after.messages.find((m) => m.messageId === ts)!.text).toBe('changed after the first read');
+    const others = (r: PageRead) => r.messages.filter((m) => m.messageId !== ts);
+    expect(others(after)).toEqual(others(before));
+    // The unchanged rows' facts were served from memory: the very same arrays.
+    for (const [i, m] of others(after).entries()) expect(m.reactions).toBe(others(before)[i]!.reactions);
+    expect(after.messages.find((m) => m.messageId === ts)!.reactions).not.toBe(before.messages.find((m) => m.messageId === ts)!.reactions);
+  });
+
+  it('reads a row again when its list item\'s attributes change (the ts can come from there)', () => {
+    const doc = slackPage(`<div class="c-virtual_list__item" data-item-key="1758633245.000001"><div data-qa="message_container"><span data-qa="message_sender_name">Omar Reyes</span><div data-qa="message-text">hi</div></div></div>`);
+    expect(slackAdapter.read(doc).messages.map((m) => m.messageId)).toEqual(['1758633245.000001']);
+    doc.querySelector('.c-virtual_list__item')!.setAttribute('data-item-key', '1758633299.000002');
+    expect(slackAdapter.read(doc).messages.map((m) => m.messageId)).toEqual(['1758633299.000002']);
+  });
+});

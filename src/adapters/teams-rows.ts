@@ -14,8 +14,14 @@ import { DELETED_TEXT, NOT_DOWNLOADED, NOT_TEXT, SEL, YOU_SUFFIX } from './teams
 export interface TeamsMessageFacts {
   /** `data-mid` (epoch ms, the message id) or null when the row shows none. */
   mid: string | null;
-  /** Author as shown, " (You)" removed; null on consecutive messages and one's own. */
+  /** Author as shown in the row, " (You)" removed; null on consecutive messages and one's own. */
   author: string | null;
+  /**
+   * When the row shows no author but its body names one by id (aria-labelledby "author-<mid>"),
+   * that id: the element may be outside the row, so it is looked up at every read
+   * (`withAuthor`), never remembered with the row's facts (src/adapters/row-memo.ts).
+   */
+  authorRef: string | null;
   own: boolean;
   sentAt: string | null;
   sentAtText: string | null;
@@ -58,15 +64,25 @@ function readTime(item: Element, quotes: Element[], mid: string | null): { sentA
   };
 }
 
-/** Author, in the row or named by the body's aria-labelledby ("author-<mid>"). */
-function readAuthor(item: Element, body: Element, quotes: Element[]): { author: string | null; you: boolean } {
-  let el = selfAndDescendants(item, SEL.author).find((e) => !isWithin(e, quotes)) ?? null;
-  if (!el) {
-    const id = (body.getAttribute('aria-labelledby') ?? '').split(/\s+/).find((s) => s.startsWith('author-'));
-    el = id ? (item.ownerDocument.getElementById(id) ?? null) : null;
-  }
+/** What an author element shows: the name (" (You)" removed) and whether it is the owner. */
+function shownAuthor(el: Element | null): { author: string | null; you: boolean } {
   const shown = el ? flatText(el) : '';
   return { author: shown.replace(YOU_SUFFIX, '') || null, you: YOU_SUFFIX.test(shown) };
+}
+
+/** Author in the row; else the id the body's aria-labelledby names ("author-<mid>"), for `withAuthor`. */
+function readAuthor(item: Element, body: Element, quotes: Element[]): { author: string | null; you: boolean; ref: string | null } {
+  const el = selfAndDescendants(item, SEL.author).find((e) => !isWithin(e, quotes)) ?? null;
+  if (el) return { ...shownAuthor(el), ref: null };
+  const id = (body.getAttribute('aria-labelledby') ?? '').split(/\s+/).find((s) => s.startsWith('author-'));
+  return { author: null, you: false, ref: id ?? null };
+}
+
+/** The facts with the author an `authorRef` names, looked up in `doc` now. */
+export function withAuthor(doc: Document, f: TeamsMessageFacts): TeamsMessageFacts {
+  if (f.authorRef === null) return f;
+  const { author, you } = shownAuthor(doc.getElementById(f.authorRef));
+  return { ...f, author, own: f.own || you };
 }
 
 /** The quote card: author just before its timestamp, text in the preview; else the "Begin Reference" label. */
@@ -114,7 +130,7 @@ function readAttachments(item: Element): PageAttachment[] {
 function readMessage(item: Element, body: Element): TeamsMessageFacts {
   const mid = midOf(body);
   const quotes = outermost(selfAndDescendants(item, SEL.quote));
-  const { author, you } = readAuthor(item, body, quotes);
+  const { author, you, ref } = readAuthor(item, body, quotes);
   const contents = outermost(selfAndDescendants(body, SEL.content)).filter((el) => !isWithin(el, quotes));
   const skip = (el: Element): boolean => el.matches(NOT_TEXT);
   const parts = contents.map((el) => extractText(el, { skip }));
@@ -128,6 +144,7 @@ function readMessage(item: Element, body: Element): TeamsMessageFacts {
   return {
     mid,
     author,
+    authorRef: ref,
     own: you || selfAndDescendants(item, SEL.own).length > 0,
     ...readTime(item, quotes, mid),
     text,
@@ -141,7 +158,7 @@ function readMessage(item: Element, body: Element): TeamsMessageFacts {
   };
 }
 
-/** Classifies one row and reads what it shows by itself. */
+/** Classifies one row and reads what it shows by itself (an author shown elsewhere: `withAuthor`). */
 export function readTeamsRow(item: Element): TeamsRow {
   const body = selfAndDescendants(item, SEL.message)[0];
   if (body) return { kind: 'message', facts: readMessage(item, body) };

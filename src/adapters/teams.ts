@@ -8,7 +8,9 @@ import type { CapturedParticipant, CapturedThread } from '../shared/model';
 import { AdapterReadError } from './types';
 import type { Adapter, HistoryNavigation, PageMessage, PageRead } from './types';
 import { attr, firstMatching, flatText, isWithin, outermost, shortHash } from './dom';
-import { readTeamsRow } from './teams-rows';
+import { readTeamsRow, withAuthor } from './teams-rows';
+import type { TeamsRow } from './teams-rows';
+import { RowMemo } from './row-memo';
 import { CONVERSATION_ID, ME_LABEL, SEL, SELF_WORD } from './teams-selectors';
 
 const fail = (selector: string, what: string): AdapterReadError =>
@@ -141,7 +143,14 @@ interface Run {
   own: boolean;
 }
 
+/**
+ * Each row's facts (readTeamsRow: only what is inside the row), read again only when the row
+ * changed (src/adapters/row-memo.ts). An author named by id elsewhere is looked up on every read.
+ */
+const rowMemo = new RowMemo<TeamsRow>(SEL.rows.join(', '));
+
 function read(doc: Document): PageRead {
+  rowMemo.sync(doc);
   if (!conversationOpen(doc)) throw fail(SEL.surface, `no open chat matched ${SEL.surface}`);
   const title = readTitle(doc);
   if (!title) throw fail(SEL.title, `the chat header has no title (${SEL.title})`);
@@ -153,7 +162,7 @@ function read(doc: Document): PageRead {
   // The author of the run the next message may continue: Teams omits it on consecutive messages.
   let run = null as Run | null;
   for (const row of findRows(doc)) {
-    const r = readTeamsRow(row);
+    const r = rowMemo.get(row, readTeamsRow);
     if (r.kind === 'divider') run = null;
     if (r.kind === 'notice') {
       run = null;
@@ -168,7 +177,7 @@ function read(doc: Document): PageRead {
       });
     }
     if (r.kind !== 'message') continue;
-    const f = r.facts;
+    const f = withAuthor(doc, r.facts);
     const own = f.own || (owner !== null && f.author === owner);
     const previous: Run | null = run;
     const carried: string | null = previous !== null && previous.own === own ? previous.author : null;
@@ -222,4 +231,5 @@ export const teamsAdapter: Adapter = {
   conversationOpen,
   read,
   history,
+  remembersRows: true,
 };

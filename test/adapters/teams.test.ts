@@ -348,3 +348,31 @@ describe('errors and history', () => {
     expect(teamsAdapter.history?.atBeginning(doc)).toBe(false);
   });
 });
+
+describe('remembered rows (auto-capture reads the chat after every burst of changes)', () => {
+  it('says so, so that auto-capture reads it in small batches', () => {
+    expect(teamsAdapter.remembersRows).toBe(true);
+  });
+
+  it('reads an edit made just before the read, in the same task; unchanged rows are not read again', () => {
+    const doc = fixtureDoc('group-chat-v2-en-us');
+    const before = read(doc);
+    const mid = '1759842134512';
+    doc.querySelector(`#content-${mid}`)!.textContent = 'changed after the first read';
+    const after = read(doc);
+    expect(after.messages.find((m) => m.messageId === mid)!.text).toBe('changed after the first read');
+    const others = (r: PageRead) => r.messages.filter((m) => m.messageId !== mid && m.type === 'message');
+    expect(others(after).length).toBeGreaterThan(2);
+    expect(others(after)).toEqual(others(before));
+    // The unchanged rows' facts were served from memory: the very same arrays.
+    for (const [i, m] of others(after).entries()) expect(m.reactions).toBe(others(before)[i]!.reactions);
+  });
+
+  it('an author named by id outside the row is looked up on every read, so a change there is read', () => {
+    const doc = teamsPage(`<span id="author-1759842134512">Omar Reyes</span>` +
+      `<div data-tid="chat-pane-item"><div data-tid="chat-pane-message" data-mid="1759842134512" aria-labelledby="author-1759842134512 content-1759842134512"><div id="content-1759842134512">hi</div></div></div>`);
+    expect(read(doc).messages.map((m) => [m.sender, m.fromSelf])).toEqual([['Omar Reyes', false]]);
+    doc.getElementById('author-1759842134512')!.textContent = 'Dana Whitfield (You)';
+    expect(read(doc).messages.map((m) => [m.sender, m.fromSelf])).toEqual([['Dana Whitfield', true]]);
+  });
+});

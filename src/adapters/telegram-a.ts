@@ -12,6 +12,7 @@ import type { ReadContext, TelegramReader } from './telegram-parts';
 import { parseDayHeader, toSentAt } from './telegram-time';
 import type { CalendarDate } from './telegram-time';
 import { A_SEL, SELF_NAME } from './telegram-selectors';
+import { RowMemo } from './row-memo';
 
 const has = (el: Element, cls: string): boolean => el.classList.contains(cls);
 
@@ -106,9 +107,74 @@ interface Run {
   sender: string | null;
 }
 
+/** What one list item shows by itself; its day, run and sender are settled in `messages`. */
+type Item =
+  | { kind: 'skip' }
+  | { kind: 'event'; id: string | null; text: string; links: string[] }
+  | {
+    kind: 'message';
+    id: string | null;
+    own: boolean;
+    forwarded: boolean;
+    /** Whether it starts a run (`first-in-group`), for pages without the sender-group wrapper. */
+    firstInGroup: boolean;
+    /** The name the item shows (a run's first message), or null. */
+    name: string | null;
+    /** A channel post's author signature, or null. */
+    signature: string | null;
+    timeText: string;
+    text: string;
+    links: string[];
+    direction: PageMessage['direction'];
+    deleted: boolean;
+    edited: boolean;
+    quote: Omit<CapturedQuote, 'messageId'> | null;
+    reactions: CapturedReaction[];
+    attachments: PageAttachment[];
+  };
+
+/** Reads one list item: only what is inside it (so it can be remembered until it changes: src/adapters/row-memo.ts). */
+function readItem(row: Element): Item {
+  if (has(row, A_SEL.localActionClass)) return { kind: 'skip' }; // unread divider, "discussion started": not records
+  const id = messageIdOf(row);
+  if (id?.includes('.')) return { kind: 'skip' }; // a local message not yet on the server (see docs)
+  if (has(row, A_SEL.actionClass)) return { kind: 'event', id, ...actionText(row) };
+  const forwarded = inRow(row, A_SEL.forwarded).length > 0;
+  const nameEl = forwarded ? null : (inRow(row, A_SEL.senderName)[0] ?? null);
+  const signatureEl = inRow(row, A_SEL.signature)[0];
+  const timeEl = inRow(row, A_SEL.time)[0];
+  const timeText = timeEl ? flatText(timeEl) : '';
+  const textEl = inRow(row, A_SEL.text)[0] ?? null;
+  const body = textEl ? extractText(textEl, { skip: (el) => el.matches(A_SEL.textSkip) }) : { text: '', links: [] };
+  const dir = body.text ? textEl?.getAttribute('dir') : null;
+  return {
+    kind: 'message',
+    id,
+    own: has(row, A_SEL.ownClass),
+    forwarded,
+    firstInGroup: has(row, A_SEL.firstInGroupClass),
+    name: nameEl ? flatText(nameEl, { skip: (el) => el.matches(A_SEL.senderNameSkip) }) || null : null,
+    signature: signatureEl ? flatText(signatureEl) || null : null,
+    timeText,
+    text: body.text,
+    links: body.links,
+    direction: dir === 'ltr' || dir === 'rtl' || dir === 'auto' ? dir : null,
+    deleted: has(row, A_SEL.deletingClass),
+    edited: has(row, A_SEL.editedClass) || /^edited\b/i.test(timeText),
+    quote: readQuote(row),
+    reactions: readReactions(row),
+    attachments: readAttachments(row),
+  };
+}
+
+/** Each list item's facts, read again only when the item changed. */
+const rowMemo = new RowMemo<Item>(A_SEL.rows.join(', '));
+
 function messages(doc: Document, ctx: ReadContext): PageMessage[] {
+  rowMemo.sync(doc);
   const found = firstMatching(doc, A_SEL.rows);
   if (!found) throw ctx.fail(A_SEL.rows.join(', '), `no message rows matched ${A_SEL.rows.join(', ')}`);
+  // The day of each day group, from its sticky header (outside the items, so read on every read).
   const days = new Map<Element, CalendarDate | null>();
   const dayOf = (row: Element): CalendarDate | null => {
     const group = row.closest(A_SEL.dateGroup);
@@ -123,61 +189,48 @@ function messages(doc: Document, ctx: ReadContext): PageMessage[] {
   const out: PageMessage[] = [];
   let run: Run | null = null;
   for (const row of outermost(found.elements)) {
-    if (has(row, A_SEL.localActionClass)) continue; // unread divider, "discussion started": not records
-    const id = messageIdOf(row);
-    if (id?.includes('.')) continue; // a local message not yet on the server (see docs)
-    if (has(row, A_SEL.actionClass)) {
-      const { text, links } = actionText(row);
+    const item = rowMemo.get(row, readItem);
+    if (item.kind === 'skip') continue;
+    if (item.kind === 'event') {
       run = null;
-      if (!text) continue;
-      out.push({ ...blankMessage(out.length), messageId: id ?? ctx.derivedId('event', [text]), type: 'event', text, links });
+      if (!item.text) continue;
+      out.push({ ...blankMessage(out.length), messageId: item.id ?? ctx.derivedId('event', [item.text]), type: 'event', text: item.text, links: item.links });
       continue;
     }
 
-    const own = has(row, A_SEL.ownClass);
-    const forwarded = inRow(row, A_SEL.forwarded).length > 0;
-    const nameEl = forwarded ? null : (inRow(row, A_SEL.senderName)[0] ?? null);
-    const name = nameEl ? flatText(nameEl, { skip: (el) => el.matches(A_SEL.senderNameSkip) }) || null : null;
+    const own = item.own;
     // A run is one sender's consecutive messages: the 2025–26 sender-group wrapper, else the
     // `first-in-group` class that starts one (Message.tsx).
     const key = row.closest(A_SEL.senderGroup);
-    const continues = run !== null && run.own === own && (key ? run.key === key : !has(row, A_SEL.firstInGroupClass));
+    const continues = run !== null && run.own === own && (key ? run.key === key : !item.firstInGroup);
     const current: Run = continues && run ? run : { key, own, sender: null };
-    if (name) current.sender ??= name;
+    if (item.name) current.sender ??= item.name;
     run = current;
 
-    const signatureEl = inRow(row, A_SEL.signature)[0];
-    const signature = signatureEl ? flatText(signatureEl) || null : null;
     const sender =
-      ctx.kind === 'channel' ? (signature ?? ctx.title)
+      ctx.kind === 'channel' ? (item.signature ?? ctx.title)
         : own ? SELF_NAME
-          : (name ?? current.sender ?? (ctx.kind === 'direct' ? ctx.title : null));
+          : (item.name ?? current.sender ?? (ctx.kind === 'direct' ? ctx.title : null));
 
-    const timeEl = inRow(row, A_SEL.time)[0];
-    const timeText = timeEl ? flatText(timeEl) : '';
-    const clock = findClock(timeText);
+    const clock = findClock(item.timeText);
     const day = dayOf(row);
-    const textEl = inRow(row, A_SEL.text)[0] ?? null;
-    const body = textEl ? extractText(textEl, { skip: (el) => el.matches(A_SEL.textSkip) }) : { text: '', links: [] };
-    const dir = body.text ? textEl?.getAttribute('dir') : null;
-    const quote = readQuote(row);
     out.push({
       ...blankMessage(out.length),
-      messageId: id ?? ctx.derivedId('msg', [day ? `${day.year}-${day.month}-${day.day}` : null, clock?.text ?? null, sender, body.text]),
+      messageId: item.id ?? ctx.derivedId('msg', [day ? `${day.year}-${day.month}-${day.day}` : null, clock?.text ?? null, sender, item.text]),
       type: 'message',
       sender,
       fromSelf: own,
       sentAt: day && clock ? toSentAt(day, clock) : null,
       sentAtText: clock?.text ?? null,
-      text: body.text,
-      links: body.links,
-      deleted: has(row, A_SEL.deletingClass),
-      edited: has(row, A_SEL.editedClass) || /^edited\b/i.test(timeText),
-      forwarded,
-      quote: quote ? { ...quote, messageId: null } : null,
-      reactions: readReactions(row),
-      attachments: readAttachments(row),
-      direction: dir === 'ltr' || dir === 'rtl' || dir === 'auto' ? dir : null,
+      text: item.text,
+      links: item.links,
+      deleted: item.deleted,
+      edited: item.edited,
+      forwarded: item.forwarded,
+      quote: item.quote ? { ...item.quote, messageId: null } : null,
+      reactions: item.reactions,
+      attachments: item.attachments,
+      direction: item.direction,
     });
   }
   return out;

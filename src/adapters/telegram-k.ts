@@ -11,6 +11,7 @@ import { attachment, blankMessage, findClock, parseCount } from './telegram-part
 import type { ReadContext, TelegramReader } from './telegram-parts';
 import { fromUnixSeconds } from './telegram-time';
 import { K_SEL, SELF_NAME } from './telegram-selectors';
+import { RowMemo } from './row-memo';
 
 const has = (el: Element, cls: string): boolean => el.classList.contains(cls);
 
@@ -86,51 +87,73 @@ function timeInner(bubble: Element): Element | null {
   return inBubble(bubble, K_SEL.time)[0] ?? null;
 }
 
-function readBubble(bubble: Element, ctx: ReadContext, runSender: string | null, pageOrder: number): PageMessage {
-  const fromSelf = has(bubble, K_SEL.outClass);
+/** What one bubble shows by itself; the sender of a bubble that shows none is settled in `messages`. */
+type Bubble =
+  | { kind: 'skip' }
+  | { kind: 'event'; mid: string | null; timestamp: string | null; text: string; links: string[] }
+  | {
+    kind: 'message';
+    mid: string | null;
+    timestamp: string | null;
+    fromSelf: boolean;
+    forwarded: boolean;
+    edited: boolean;
+    /** The name the bubble shows (a group's first bubble), or null. */
+    name: string | null;
+    /** A channel post's author signature, or null. */
+    signature: string | null;
+    clockText: string | null;
+    text: string;
+    links: string[];
+    direction: PageMessage['direction'];
+    quote: Omit<CapturedQuote, 'messageId'> | null;
+    reactions: CapturedReaction[];
+    attachments: PageAttachment[];
+  };
+
+/** Reads one bubble: only what is inside it (so it can be remembered until it changes: src/adapters/row-memo.ts). */
+function readBubble(bubble: Element): Bubble {
+  if (has(bubble, K_SEL.dateBubble)) return { kind: 'skip' }; // the day header: every bubble has its own timestamp
+  if (K_SEL.pendingClasses.some((c) => has(bubble, c))) return { kind: 'skip' }; // not on the server yet (see docs)
+  const mid = attr(bubble, 'data-mid');
+  const timestamp = attr(bubble, 'data-timestamp');
+  if (has(bubble, K_SEL.serviceClass)) {
+    const textEl = bubble.querySelector(K_SEL.serviceText) ?? bubble;
+    return { kind: 'event', mid, timestamp, ...extractText(textEl) };
+  }
   const forwarded = has(bubble, K_SEL.forwardedClass) || inBubble(bubble, K_SEL.forwardedName).length > 0;
   const inner = timeInner(bubble);
   const clock = inner ? findClock(flatText(inner, { skip: (el) => el.matches(K_SEL.postAuthor) })) : null;
-  const edited =
-    has(bubble, K_SEL.editedClass) ||
-    inBubble(bubble, K_SEL.edited).length > 0 ||
-    K_SEL.editedTitle.test(inner?.getAttribute('title') ?? '');
-
   const nameEl = forwarded ? null : (inBubble(bubble, K_SEL.name)[0] ?? null);
-  const name = nameEl ? flatText(nameEl) || null : null;
   const signatureEl = inner?.querySelector(K_SEL.postAuthor);
-  const signature = signatureEl ? flatText(signatureEl).replace(/,$/, '').trim() || null : null;
-  const sender =
-    ctx.kind === 'channel' ? (signature ?? ctx.title)
-      : fromSelf ? SELF_NAME
-        : (name ?? runSender ?? (ctx.kind === 'direct' ? ctx.title : null));
-
   const textEl = inBubble(bubble, K_SEL.text)[0] ?? null;
   const body = textEl ? extractText(textEl, { skip: (el) => el.matches(K_SEL.furniture) }) : { text: '', links: [] };
   const dirEl = textEl?.closest('[dir]');
   const dir = body.text && dirEl && isWithin(dirEl, [bubble]) ? dirEl.getAttribute('dir') : null;
-  const quote = readQuote(bubble);
-
   return {
-    ...blankMessage(pageOrder),
-    messageId: attr(bubble, 'data-mid') ?? ctx.derivedId('msg', [attr(bubble, 'data-timestamp'), sender, body.text]),
-    type: 'message',
-    sender,
-    fromSelf,
-    sentAt: fromUnixSeconds(attr(bubble, 'data-timestamp')),
-    sentAtText: clock?.text ?? null,
+    kind: 'message',
+    mid,
+    timestamp,
+    fromSelf: has(bubble, K_SEL.outClass),
+    forwarded,
+    edited: has(bubble, K_SEL.editedClass) || inBubble(bubble, K_SEL.edited).length > 0 || K_SEL.editedTitle.test(inner?.getAttribute('title') ?? ''),
+    name: nameEl ? flatText(nameEl) || null : null,
+    signature: signatureEl ? flatText(signatureEl).replace(/,$/, '').trim() || null : null,
+    clockText: clock?.text ?? null,
     text: body.text,
     links: body.links,
-    edited,
-    forwarded,
-    quote: quote ? { ...quote, messageId: null } : null,
+    direction: dir === 'ltr' || dir === 'rtl' || dir === 'auto' ? dir : null,
+    quote: readQuote(bubble),
     reactions: readReactions(bubble),
     attachments: readAttachments(bubble),
-    direction: dir === 'ltr' || dir === 'rtl' || dir === 'auto' ? dir : null,
   };
 }
 
+/** Each bubble's facts, read again only when the bubble changed. */
+const rowMemo = new RowMemo<Bubble>(K_SEL.rows.join(', '));
+
 function messages(doc: Document, ctx: ReadContext): PageMessage[] {
+  rowMemo.sync(doc);
   const found = firstMatching(doc, K_SEL.rows);
   if (!found) throw ctx.fail(K_SEL.rows.join(', '), `no message rows matched ${K_SEL.rows.join(', ')}`);
   const out: PageMessage[] = [];
@@ -138,28 +161,46 @@ function messages(doc: Document, ctx: ReadContext): PageMessage[] {
   const groupSender = new Map<Element, string>();
   let previous: PageMessage | null = null; // for bubbles outside any group
   for (const bubble of outermost(found.elements)) {
-    if (has(bubble, K_SEL.dateBubble)) continue; // the day header: every bubble has its own timestamp
-    if (K_SEL.pendingClasses.some((c) => has(bubble, c))) continue; // not on the server yet (see docs)
-    if (has(bubble, K_SEL.serviceClass)) {
-      const textEl = bubble.querySelector(K_SEL.serviceText) ?? bubble;
-      const { text, links } = extractText(textEl);
+    const b = rowMemo.get(bubble, readBubble);
+    if (b.kind === 'skip') continue;
+    if (b.kind === 'event') {
       previous = null;
-      if (!text) continue;
+      if (!b.text) continue;
       out.push({
         ...blankMessage(out.length),
-        messageId: attr(bubble, 'data-mid') ?? ctx.derivedId('event', [attr(bubble, 'data-timestamp'), text]),
+        messageId: b.mid ?? ctx.derivedId('event', [b.timestamp, b.text]),
         type: 'event',
-        sentAt: fromUnixSeconds(attr(bubble, 'data-timestamp')),
-        text,
-        links,
+        sentAt: fromUnixSeconds(b.timestamp),
+        text: b.text,
+        links: b.links,
       });
       continue;
     }
     const group = bubble.closest(K_SEL.senderGroup);
     const runSender = group
       ? (groupSender.get(group) ?? null)
-      : previous && previous.fromSelf === has(bubble, K_SEL.outClass) ? previous.sender : null;
-    const m = readBubble(bubble, ctx, runSender, out.length);
+      : previous && previous.fromSelf === b.fromSelf ? previous.sender : null;
+    const sender =
+      ctx.kind === 'channel' ? (b.signature ?? ctx.title)
+        : b.fromSelf ? SELF_NAME
+          : (b.name ?? runSender ?? (ctx.kind === 'direct' ? ctx.title : null));
+    const m: PageMessage = {
+      ...blankMessage(out.length),
+      messageId: b.mid ?? ctx.derivedId('msg', [b.timestamp, sender, b.text]),
+      type: 'message',
+      sender,
+      fromSelf: b.fromSelf,
+      sentAt: fromUnixSeconds(b.timestamp),
+      sentAtText: b.clockText,
+      text: b.text,
+      links: b.links,
+      edited: b.edited,
+      forwarded: b.forwarded,
+      quote: b.quote ? { ...b.quote, messageId: null } : null,
+      reactions: b.reactions,
+      attachments: b.attachments,
+      direction: b.direction,
+    };
     if (group && m.sender && !m.forwarded && !groupSender.has(group)) groupSender.set(group, m.sender);
     out.push(m);
     previous = m;

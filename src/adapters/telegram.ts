@@ -86,4 +86,6 @@ export const telegramAdapter: Adapter = {
   conversationOpen,
   read,
   history: telegramHistory,
+  // Both clients' readers remember each row's facts (telegram-k.ts, telegram-a.ts).
+  remembersRows: true,
 };

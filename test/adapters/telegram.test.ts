@@ -12,7 +12,7 @@ import { findClock, parseCount, parseTelegramLocation, threadKeyFor } from '../.
 import { fromUnixSeconds, parseDayHeader } from '../../src/adapters/telegram-time';
 import { messageIdOf } from '../../src/adapters/telegram-a';
 import { shortHash } from '../../src/adapters/dom';
-import { documentAt, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf } from './fixture-harness';
+import { documentAt, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf, windowPages } from './fixture-harness';
 
 const FIXTURES = fixtureSet('telegram');
 const { fixture } = FIXTURES;
@@ -486,5 +486,55 @@ describe('history navigation', () => {
     expect(telegramAdapter.history?.scroller(doc)?.classList.contains('MessageList')).toBe(true);
     expect(telegramAdapter.history?.atBeginning(doc)).toBe(true);
     expect(telegramAdapter.history?.atBeginning(aPage([{ date: 'Today', rows: aRow({ id: '5', name: 'Dev', text: 'x' }) }]))).toBe(false);
+  });
+});
+
+describe('remembered rows (auto-capture reads the chat after every burst of changes)', () => {
+  // Pages in windows of their own, so the adapter can watch them (a parsed document has no window).
+  const page = windowPages();
+  const inWindow = (name: string): Document => {
+    const html = fixture(`${name}.html`);
+    return page(html, savedFrom(html));
+  };
+  const messagesOf = (r: PageRead) => r.messages.filter((m) => m.type === 'message');
+
+  it('says so, so that auto-capture reads it in small batches', () => {
+    expect(telegramAdapter.remembersRows).toBe(true);
+  });
+
+  it.each([
+    ['k-group-en', (doc: Document, id: string) => doc.querySelector(`.bubble[data-mid="${id}"] .message`)!],
+    ['a-group-en', (doc: Document, id: string) => doc.querySelector(`[data-message-id="${id}"] .text-content`)!],
+  ])('%s: reads an edit made just before the read, in the same task; unchanged rows are not read again', (name, textOf) => {
+    vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
+    const doc = inWindow(name);
+    const before = telegramAdapter.read(doc);
+    // A message no reply quotes (changing a quoted text would rightly unlink the reply).
+    const quoted = new Set(before.messages.map((m) => m.quote?.messageId));
+    const target = messagesOf(before).find((m) => m.text !== '' && !quoted.has(m.messageId) && textOf(doc, m.messageId))!;
+    textOf(doc, target.messageId).textContent = 'changed after the first read';
+    const after = telegramAdapter.read(doc);
+    expect(after.messages.find((m) => m.messageId === target.messageId)!.text).toBe('changed after the first read');
+    const others = (r: PageRead) => messagesOf(r).filter((m) => m.messageId !== target.messageId);
+    expect(others(after).length).toBeGreaterThan(2);
+    expect(others(after)).toEqual(others(before));
+    // The unchanged rows' facts were served from memory: the very same arrays.
+    for (const [i, m] of others(after).entries()) expect(m.reactions).toBe(others(before)[i]!.reactions);
+  });
+
+  it('a-group-en: a day header changed outside the rows moves its messages\' dates, though the rows are remembered', () => {
+    vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
+    const doc = inWindow('a-group-en');
+    const before = messagesOf(telegramAdapter.read(doc));
+    const header = [...doc.querySelectorAll('.sticky-date span')].find((el) => el.textContent === 'September 24')!;
+    header.textContent = 'September 23';
+    const after = messagesOf(telegramAdapter.read(doc));
+    const moved = after.filter((m, i) => m.sentAt !== before[i]!.sentAt);
+    expect(moved.length).toBeGreaterThan(0);
+    for (const m of moved) {
+      const was = before.find((b) => b.messageId === m.messageId)!;
+      expect(Date.parse(was.sentAt!) - Date.parse(m.sentAt!)).toBe(24 * 3600 * 1000);
+    }
+    for (const [i, m] of after.entries()) expect(m.reactions).toBe(before[i]!.reactions);
   });
 });

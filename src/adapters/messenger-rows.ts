@@ -169,14 +169,25 @@ function readMessage(row: Element): MessageFacts {
   };
 }
 
-/** Classifies one row; `isTime` tells a separator's text from a notice's. */
-export function readRow(row: Element, isTime: (text: string) => boolean): RowFacts {
+/**
+ * What one row shows by itself: a message, nothing to record, or a line of text that is a time
+ * separator or a notice, which `classifyRow` tells apart against the clock. Only what is inside
+ * the row, so it can be remembered until the row changes (src/adapters/row-memo.ts).
+ */
+export type RowRead = Exclude<RowFacts, { kind: 'separator' } | { kind: 'event' }> | { kind: 'line'; text: string; links: string[] };
+
+export function readRow(row: Element): RowRead {
   if (row.matches('[aria-roledescription="message"]') || selfAndDescendants(row, MESSAGE_SIGNS).length > 0) {
     return { kind: 'message', facts: readMessage(row) };
   }
   const skip = (e: Element): boolean => e.matches(SEL.controls) || e.getAttribute('aria-hidden') === 'true';
   const text = flatText(row, { skip });
   if (!text || NOT_A_RECORD.test(text)) return { kind: 'skip' };
-  if (isTime(text)) return { kind: 'separator', text };
-  return { kind: 'event', text, links: extractText(row, { skip }).links };
+  return { kind: 'line', text, links: extractText(row, { skip }).links };
+}
+
+/** A row read as what it is; `isTime` tells a separator's text from a notice's. */
+export function classifyRow(r: RowRead, isTime: (text: string) => boolean): RowFacts {
+  if (r.kind !== 'line') return r;
+  return isTime(r.text) ? { kind: 'separator', text: r.text } : { kind: 'event', text: r.text, links: r.links };
 }

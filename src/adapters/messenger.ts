@@ -11,7 +11,9 @@ import { toLocalIso } from '../shared/time';
 import { AdapterReadError } from './types';
 import type { Adapter, HistoryNavigation, PageMessage, PageRead } from './types';
 import { flatText, firstMatching, outermost, shortHash } from './dom';
-import { readRow } from './messenger-rows';
+import { classifyRow, readRow } from './messenger-rows';
+import type { RowRead } from './messenger-rows';
+import { RowMemo } from './row-memo';
 import type { MessageFacts, RowFacts } from './messenger-rows';
 import { BEGINNING, LOG_LABEL, SEL, SELF } from './messenger-selectors';
 import { parseMessengerTime } from './messenger-time';
@@ -108,14 +110,22 @@ function assignIds(keys: (string[] | null)[], partial: boolean[], prefix: (i: nu
 /** Text plus attachment kinds: what a row shows, for its derived id. */
 const contentKey = (m: MessageFacts): string => [m.text, ...m.attachments.map((a) => `[${a.kind}]`)].join('\u0001');
 
+/**
+ * Each row's own facts (readRow), read again only when the row changed. Whether a line of text
+ * is a time separator, and every time, is settled against the clock on every read.
+ */
+const rowMemo = new RowMemo<RowRead>(SEL.rows.join(', '));
+
 /** Reads the page with `now` anchoring relative times ("Yesterday at 18:40"). */
 export function readMessengerPage(doc: Document, now: Date): PageRead {
+  rowMemo.sync(doc);
   if (!conversationOpen(doc)) throw fail(SEL.log.join(', '), `no open conversation matched ${SEL.log.join(', ')}`);
   const log = findLog(doc);
   if (!log) throw fail(SEL.log.join(', '), `no message list matched ${SEL.log.join(', ')}`);
   const rowsFound = firstMatching(log, SEL.rows);
   if (!rowsFound) throw fail(SEL.rows.join(', '), `no message rows matched ${SEL.rows.join(', ')}`);
-  const facts = outermost(rowsFound.elements).map((row) => readRow(row, (t) => parseMessengerTime(t, now) !== null));
+  const isTime = (t: string): boolean => parseMessengerTime(t, now) !== null;
+  const facts = outermost(rowsFound.elements).map((row) => classifyRow(rowMemo.get(row, readRow), isTime));
   const messageFacts = facts.flatMap((f) => (f.kind === 'message' ? [f.facts] : []));
   if (messageFacts.length === 0) throw fail(`${SEL.cell}, ${SEL.senderLabel}, ${SEL.timeLabel}`, `no row held a message (${SEL.cell})`);
 
@@ -268,4 +278,5 @@ export const messengerAdapter: Adapter = {
   conversationOpen,
   read: (doc) => readMessengerPage(doc, new Date()),
   history: messengerHistory,
+  remembersRows: true,
 };

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Window } from 'happy-dom';
 import { afterEach, expect, it } from 'vitest';
 import { AdapterReadError } from '../../src/adapters/types';
-import type { PageRead } from '../../src/adapters/types';
+import type { PageMessage, PageRead } from '../../src/adapters/types';
 
 export interface FixtureSet {
   /** test/fixtures/<messenger>, from the project root (happy-dom's URL cannot read file: URLs). */
@@ -118,4 +118,20 @@ export function itHasAnAddressForEveryPage(set: FixtureSet, urls: Record<string,
     const pages = readdirSync(set.dir).filter((f) => f.endsWith('.html')).map((f) => f.replace(/\.html$/, ''));
     expect(pages.sort()).toEqual(Object.keys(urls).sort());
   });
+}
+
+export const EDITED_TEXT = 'changed after the first read';
+
+/**
+ * For an adapter that remembers rows: `after` (read after one message's text was set to
+ * EDITED_TEXT) shows the edit, and every other message (messages only: an event a reader makes
+ * itself has no facts to remember) reads as in `before`, its facts served from memory — the very
+ * same `reactions` array, which a second reading of the row would have made anew.
+ */
+export function expectOnlyTheEditRead(before: PageRead, after: PageRead, edited: (m: PageMessage) => boolean): void {
+  expect(after.messages.filter(edited).map((m) => m.text)).toEqual([EDITED_TEXT]);
+  const others = (r: PageRead) => r.messages.filter((m) => m.type === 'message' && !edited(m));
+  expect(others(after).length).toBeGreaterThan(2);
+  expect(others(after)).toEqual(others(before));
+  for (const [i, m] of others(after).entries()) expect(m.reactions).toBe(others(before)[i]!.reactions);
 }

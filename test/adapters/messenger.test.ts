@@ -13,7 +13,7 @@ import { messengerAdapter, readMessengerPage, threadFromUrl } from '../../src/ad
 import { parseA11yLabel, parseSenderLabel, readReactionSummary } from '../../src/adapters/messenger-rows';
 import { parseMessengerTime } from '../../src/adapters/messenger-time';
 import type { PageRead } from '../../src/adapters/types';
-import { documentInWindow, fixtureSet, itFailsLoudlyOnChangedLayout, itHasAnAddressForEveryPage, itReadsAsExpected, readErrorOf } from './fixture-harness';
+import { EDITED_TEXT, documentInWindow, expectOnlyTheEditRead, fixtureSet, itFailsLoudlyOnChangedLayout, itHasAnAddressForEveryPage, itReadsAsExpected, readErrorOf, windowPages } from './fixture-harness';
 
 const FIXTURES = fixtureSet('messenger');
 const { fixture } = FIXTURES;
@@ -376,5 +376,42 @@ describe('adapter code', () => {
     for (const file of readdirSync(dir).filter((f) => f.startsWith('messenger'))) {
       expect(readFileSync(join(dir, file), 'utf8'), file).not.toMatch(/\.(innerHTML|outerHTML|innerText)\b|insertAdjacentHTML|DOMParser/);
     }
+  });
+});
+
+describe('remembered rows (auto-capture reads the chat after every burst of changes)', () => {
+  // Pages in windows of their own, so the adapter can watch them (a parsed document has no window).
+  const page = windowPages();
+  const inWindow = (name: string): Document => page(fixture(`${name}.html`), FIXTURE_URLS[name]!);
+  const messagesOf = (r: PageRead) => r.messages.filter((m) => m.type === 'message');
+
+  it('says so, so that auto-capture reads it in small batches', () => {
+    expect(messengerAdapter.remembersRows).toBe(true);
+  });
+
+  it('reads an edit made just before the read, in the same task; unchanged rows are not read again', () => {
+    const doc = inWindow('group-messenger-com-2024-en-us');
+    const before = readAt(doc);
+    const quoted = new Set(before.messages.map((m) => m.quote?.messageId));
+    const texts = [...doc.querySelectorAll('[role="gridcell"][data-scope="messages_table"] [dir="auto"]')];
+    const el = texts.find((t) => { const m = messagesOf(before).find((x) => x.text === t.textContent); return m && !quoted.has(m.messageId); })!;
+    const target = messagesOf(before).find((m) => m.text === el.textContent)!;
+    el.textContent = EDITED_TEXT;
+    // Messenger gives messages no id: a derived id follows the text, so find the row by position.
+    expectOnlyTheEditRead(before, readAt(doc), (m) => m.pageOrder === target.pageOrder);
+  });
+
+  it('relative times are read against the clock on every read, though the rows are remembered', () => {
+    const doc = inWindow('direct-e2ee-facebook-2025-en-gb');
+    const before = messagesOf(readAt(doc));
+    const dayLater = new Date(CAPTURED_AT.getTime() + 24 * 3600 * 1000);
+    const after = messagesOf(readAt(doc, dayLater));
+    const moved = after.filter((m, i) => m.sentAt !== before[i]!.sentAt);
+    expect(moved.length).toBeGreaterThan(0);
+    for (const m of moved) {
+      const was = before.find((b) => b.pageOrder === m.pageOrder)!;
+      expect(Date.parse(m.sentAt!) - Date.parse(was.sentAt!)).toBe(24 * 3600 * 1000);
+    }
+    for (const [i, m] of after.entries()) expect(m.reactions).toBe(before[i]!.reactions);
   });
 });

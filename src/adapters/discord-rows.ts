@@ -20,8 +20,19 @@ export interface RowFacts {
   headId: string | null;
   /** The name this row shows itself (a group's first message). */
   ownName: string | null;
-  /** The name the row's aria-labelledby points to, wherever on the page it is. */
+  /**
+   * The name the row's aria-labelledby points to, wherever on the page it is: set by `withHead`
+   * on every read (readRow leaves it null), since that element may be outside the row.
+   */
   labelledName: string | null;
+  /**
+   * A row that shows no name, no body, no attachment and no system mark: a message when its
+   * group head is on the page (a continuation), else a notice (`withHead` decides, reading the
+   * notice's text from `eventText`).
+   */
+  bare: boolean;
+  /** The row's sentence, should `bare` make it a notice. */
+  eventText: string | null;
   /** The author's user id, from the avatar of a group's first message (idx 56912638504). */
   authorId: string | null;
   /** The time as shown ("Today at 10:12 AM", "10:13 AM"); the absolute time comes from the id. */
@@ -122,7 +133,11 @@ function readBody(content: Element | null): ExtractedText {
   return content ? extractText(content, { skip: furniture }) : { text: '', links: [] };
 }
 
-/** Classifies one row and reads what it shows by itself; null when the row carries no message id. */
+/**
+ * Reads what one row shows by itself (so it can be remembered until the row changes:
+ * src/adapters/row-memo.ts); null when the row carries no message id. What depends on its group
+ * head elsewhere on the page is settled by `withHead`.
+ */
 export function readRow(row: Element): RowFacts | null {
   const article = row.matches(SEL.article) ? row : (row.querySelector(SEL.article) ?? row);
   const id = parseRowId(row.id) ?? parseRowId(article.getAttribute('data-list-item-id') ?? '');
@@ -134,7 +149,6 @@ export function readRow(row: Element): RowFacts | null {
   const content = byId(SEL.contentPrefix, `[id^="${SEL.contentPrefix}"]`);
   const nameEl = byId(SEL.usernamePrefix, `[id^="${SEL.usernamePrefix}"]`);
   const headId = labelledHead(article) ?? (nameEl ? id.message : null);
-  const headEl = headId ? article.ownerDocument.getElementById(`${SEL.usernamePrefix}${headId}`) : null;
   const time =
     within(scope, `time[id="${SEL.timestampPrefix}${id.message}"]`)[0] ??
     within(scope, SEL.time).find((t) => !t.closest(SEL.edited) && !(content && isWithin(t, [content]))) ??
@@ -144,15 +158,17 @@ export function readRow(row: Element): RowFacts | null {
   const attachments = readAttachments(within(scope, SEL.accessories));
 
   // System messages (joins, pins, boosts): marked by class [U], or showing neither a name nor
-  // a message body nor an attachment, only a sentence and a time.
-  const system =
-    within(scope, SEL.systemMessage).length > 0 ||
-    (content === null && nameEl === null && headEl === null && attachments.length === 0);
+  // a message body nor an attachment, only a sentence and a time, and no group head (withHead).
+  const marked = within(scope, SEL.systemMessage).length > 0;
+  const bare = !marked && content === null && nameEl === null && attachments.length === 0;
+  const eventText = (): string => flatText(article, { skip: (e) => decoration(e) || isWithin(e, scope.replies) });
   const facts = {
     id,
     headId,
     ownName: nameEl ? nameOf(nameEl) : null,
-    labelledName: headEl ? nameOf(headEl) : null,
+    labelledName: null,
+    bare,
+    eventText: bare ? eventText() : null,
     authorId: avatar ? avatarUserId(avatar.getAttribute('src') ?? '') : null,
     timeText,
     datetime: time?.getAttribute('datetime') ?? null,
@@ -160,10 +176,7 @@ export function readRow(row: Element): RowFacts | null {
     forwarded: within(scope, SEL.forwarded).length > 0,
     reactions: readReactions(scope),
   };
-  if (system) {
-    const text = flatText(article, { skip: (e) => decoration(e) || isWithin(e, scope.replies) });
-    return { ...facts, kind: 'event', text, links: [], quote: null, attachments: [] };
-  }
+  if (marked) return { ...facts, kind: 'event', text: eventText(), links: [], quote: null, attachments: [] };
   const body = readBody(content);
   const context = scope.replies[0];
   return {
@@ -174,4 +187,15 @@ export function readRow(row: Element): RowFacts | null {
     quote: context ? readQuote(context) : null,
     attachments,
   };
+}
+
+/**
+ * The row with what its group head says, looked up in `doc` now: the name it shows, and for a
+ * bare row whether it is a message at all (no head on the page: a notice, its sentence its text).
+ */
+export function withHead(doc: Document, f: RowFacts): RowFacts {
+  const headEl = f.headId ? doc.getElementById(`${SEL.usernamePrefix}${f.headId}`) : null;
+  const labelledName = headEl ? nameOf(headEl) : null;
+  if (f.bare && headEl === null) return { ...f, kind: 'event', labelledName, text: f.eventText ?? '', links: [], quote: null, attachments: [] };
+  return labelledName === null ? f : { ...f, labelledName };
 }

@@ -11,7 +11,8 @@ import type { Adapter, HistoryNavigation, PageMessage, PageRead } from './types'
 import { attr, firstMatching, flatText, outermost } from './dom';
 import { avatarUserId, parseChannelRoute, snowflakeIso } from './discord-ids';
 import type { ChannelRoute } from './discord-ids';
-import { nameOf, readRow } from './discord-rows';
+import { nameOf, readRow, withHead } from './discord-rows';
+import { RowMemo } from './row-memo';
 import type { RowFacts } from './discord-rows';
 import { CDN_HOSTS, SEL } from './discord-selectors';
 import { toLocalIso } from '../shared/time';
@@ -83,16 +84,26 @@ function threadOf(doc: Document, route: ChannelRoute, self: Self): CapturedThrea
   };
 }
 
+/**
+ * Each row's own facts (readRow), read again only when the row changed; what its group head
+ * elsewhere on the page says is looked up on every read (withHead).
+ */
+const rowMemo = new RowMemo<RowFacts | null>(SEL.rows.join(', '));
+
 function findRows(doc: Document, route: ChannelRoute): RowFacts[] {
   const found = firstMatching(doc, SEL.rows);
   if (!found) throw fail(SEL.rows.join(', '), `no message rows matched ${SEL.rows.join(', ')}`);
-  const facts = outermost(found.elements).flatMap((row) => readRow(row) ?? []);
+  const facts = outermost(found.elements).flatMap((row) => {
+    const own = rowMemo.get(row, readRow);
+    return own ? [withHead(doc, own)] : [];
+  });
   // Rows of another channel (a thread open in the side panel, a list still showing the
   // previous channel) are not this conversation. Rows of the older id shape name no channel.
   return facts.filter((f) => f.id.channel === null || f.id.channel === route.channel);
 }
 
 function read(doc: Document): PageRead {
+  rowMemo.sync(doc);
   const route = routeOf(doc);
   if (!route || !conversationOpen(doc)) throw fail(SEL.openConversation, `no open conversation matched ${SEL.openConversation}`);
   const self = readSelf(doc);
@@ -170,4 +181,5 @@ export const discordAdapter: Adapter = {
   read,
   history,
   attachmentHosts: CDN_HOSTS,
+  remembersRows: true,
 };

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { discordAdapter } from '../../src/adapters/discord';
 import { parseChannelRoute, parseRowId, snowflakeIso, snowflakeMs } from '../../src/adapters/discord-ids';
 import { hashed, inside } from '../../src/adapters/discord-selectors';
-import { documentAt, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf } from './fixture-harness';
+import { EDITED_TEXT, documentAt, expectOnlyTheEditRead, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf, windowPages } from './fixture-harness';
 
 const FIXTURES = fixtureSet('discord');
 const { fixture } = FIXTURES;
@@ -350,5 +350,38 @@ describe('selector helpers', () => {
 
   it('inside() pairs every part of two selector lists', () => {
     expect(inside('.a, .b', '.c, .d')).toBe('.a .c, .a .d, .b .c, .b .d');
+  });
+});
+
+describe('remembered rows (auto-capture reads the channel after every burst of changes)', () => {
+  // A page in a window of its own, so the adapter can watch it (a parsed document has no window).
+  const page = windowPages();
+  const HEAD = '1420394896556163074';
+  const CONTINUATION = '1420395013996675075';
+
+  it('says so, so that auto-capture reads it in small batches', () => {
+    expect(discordAdapter.remembersRows).toBe(true);
+  });
+
+  it('reads an edit made just before the read, in the same task; unchanged rows are not read again', () => {
+    const doc = page(fixture('guild-2025-en-us.html'), GUILD_URL);
+    const before = discordAdapter.read(doc);
+    doc.getElementById(`message-content-${CONTINUATION}`)!.textContent = EDITED_TEXT;
+    expectOnlyTheEditRead(before, discordAdapter.read(doc), (m) => m.messageId === CONTINUATION);
+  });
+
+  it('a continuation takes its name from its group head on every read, though the continuation is remembered', () => {
+    const doc = page(fixture('guild-2025-en-us.html'), GUILD_URL);
+    const before = discordAdapter.read(doc);
+    const was = before.messages.find((m) => m.messageId === CONTINUATION)!;
+    expect(was.sender).toBe(before.messages.find((m) => m.messageId === HEAD)!.sender);
+    const name = doc.getElementById(`message-username-${HEAD}`)!;
+    name.querySelectorAll('[data-text]').forEach((el) => el.setAttribute('data-text', 'Renamed Person'));
+    name.querySelector('.username_c19a55')!.textContent = 'Renamed Person';
+    const after = discordAdapter.read(doc);
+    const now = after.messages.find((m) => m.messageId === CONTINUATION)!;
+    expect(after.messages.find((m) => m.messageId === HEAD)!.sender).toBe('Renamed Person');
+    expect(now.sender).toBe('Renamed Person');
+    expect(now.reactions).toBe(was.reactions);
   });
 });

@@ -19,6 +19,7 @@ import { attr, flatText, outermost } from './dom';
 import { readMessage } from './googlechat-message';
 import type { GcMessageFacts } from './googlechat-message';
 import { CREATED, SEL } from './googlechat-selectors';
+import { RowMemo } from './row-memo';
 
 const fail = (selector: string, what: string): AdapterReadError =>
   new AdapterReadError('googlechat', selector, `could not read the messages on this page: ${what}`);
@@ -97,6 +98,16 @@ function blank(pageOrder: number): Omit<PageMessage, 'messageId' | 'type' | 'tex
   };
 }
 
+/**
+ * Each message element's facts, read again only when the element changed (src/adapters/row-memo.ts).
+ * readMessage reads only inside the element, given the layout: it leaves out descendants that
+ * are messages of their own, and under the first two of SEL.messages no found element holds
+ * another (outermost ones, leaf groups), while an element found under the third (a heading's
+ * group) matches neither of the others, or they would have found it first. So the same element
+ * is never read under two layouts without a change to its own attributes, which forgets it.
+ */
+const rowMemo = new RowMemo<GcMessageFacts>(`${SEL.messages.join(', ')}, ${SEL.messageGroup}`);
+
 function read(doc: Document): PageRead {
   if (!conversationOpen(doc)) throw fail(SEL.main, `no open conversation matched ${SEL.pane} or a conversation address`);
   const conv = conversationFromUrl(doc.URL);
@@ -106,13 +117,15 @@ function read(doc: Document): PageRead {
   const entry = id ? sidebarEntry(doc, id) : null;
   const scope = pane ?? doc.querySelector(SEL.main) ?? doc.body;
 
+  rowMemo.sync(doc);
   const { els } = findMessages(scope);
   const messageEls = new Set(els.map((e) => e.el));
   // Chat may show a message twice (a thread's reply preview and the reply itself,
   // idx 54185429076): the first occurrence is kept.
   const seen = new Set<string>();
   const firstOccurrences = els.filter((e) => !seen.has(e.id) && (seen.add(e.id), true));
-  const facts = firstOccurrences.map((e) => readMessage(e.el, e.id, (x) => messageEls.has(x)));
+  const isMessage = (x: Element): boolean => messageEls.has(x);
+  const facts = firstOccurrences.map((e) => rowMemo.get(e.el, (el) => readMessage(el, e.id, isMessage)));
   if (facts.length === 0) throw fail(SEL.messages.join(', '), `no messages matched ${SEL.messages.join(', ')}`);
 
   // The thread.
@@ -249,4 +262,5 @@ export const googlechatAdapter: Adapter = {
   read,
   history: googlechatHistory,
   embeddedFrame: isChatFrame,
+  remembersRows: true,
 };

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { googlechatAdapter, conversationFromUrl, isChatFrame } from '../../src/adapters/googlechat';
 import { parseAbsoluteTimestamp } from '../../src/adapters/googlechat-message';
 import type { PageRead } from '../../src/adapters/types';
-import { documentInWindow, fixtureSet, itFailsLoudlyOnChangedLayout, itHasAnAddressForEveryPage, itReadsAsExpected, readErrorOf } from './fixture-harness';
+import { EDITED_TEXT, documentInWindow, expectOnlyTheEditRead, fixtureSet, itFailsLoudlyOnChangedLayout, itHasAnAddressForEveryPage, itReadsAsExpected, readErrorOf, windowPages } from './fixture-harness';
 
 const FIXTURES = fixtureSet('googlechat');
 const { fixture } = FIXTURES;
@@ -315,5 +315,27 @@ describe('inside Gmail: Chat\'s frame at chat.google.com/u/<n>/frame', () => {
     expect(conversationFromUrl(FRAME)).toBeNull();
     expect(inFrame.thread).toEqual(standalone.thread);
     expect(inFrame.messages.map((m) => [m.messageId, m.sender, m.sentAt, m.text])).toEqual(standalone.messages.map((m) => [m.messageId, m.sender, m.sentAt, m.text]));
+  });
+});
+
+describe('remembered rows (auto-capture reads the conversation after every burst of changes)', () => {
+  // Pages in windows of their own, so the adapter can watch them (a parsed document has no window).
+  const page = windowPages();
+  const inWindow = (name: string): Document => page(fixture(`${name}.html`), FIXTURE_URLS[name]!);
+
+  it('says so, so that auto-capture reads it in small batches', () => {
+    expect(googlechatAdapter.remembersRows).toBe(true);
+  });
+
+  it.each(['space-topics-2025-en-us', 'dm-2026-pt-br'])('%s: reads an edit made just before the read, in the same task; unchanged messages are not read again', (name) => {
+    const doc = inWindow(name);
+    const before = googlechatAdapter.read(doc);
+    // A message with a text body that no later message quotes (a topic's replies quote its first message).
+    const quoted = new Set(before.messages.map((m) => m.quote?.messageId));
+    const target = before.messages.find((m) => m.type === 'message' && m.text !== '' && !quoted.has(m.messageId))!;
+    const holder = doc.querySelector(`[data-id="${target.messageId}"]`) ?? doc.querySelector(`[data-message-id="${target.messageId}"]`)!.closest('[role="group"]')!;
+    // The text: the body element (2025), or the 2026 layout's `dir="auto"` line.
+    (holder.querySelector('[jsname="bgckF"]') ?? holder.querySelector(':scope > [dir="auto"]'))!.textContent = EDITED_TEXT;
+    expectOnlyTheEditRead(before, googlechatAdapter.read(doc), (m) => m.messageId === target.messageId);
   });
 });

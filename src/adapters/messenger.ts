@@ -14,6 +14,7 @@ import { flatText, firstMatching, outermost, shortHash } from './dom';
 import { classifyRow, readRow } from './messenger-rows';
 import type { RowRead } from './messenger-rows';
 import { RowMemo } from './row-memo';
+import { linkPageQuotes } from '../shared/quote-match';
 import type { MessageFacts, RowFacts } from './messenger-rows';
 import { BEGINNING, LOG_LABEL, SEL, SELF } from './messenger-selectors';
 import { parseMessengerTime } from './messenger-time';
@@ -51,7 +52,6 @@ function blank(pageOrder: number): Omit<PageMessage, 'messageId' | 'type' | 'tex
   };
 }
 
-const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 /**
  * The key of each row's separator section: `at:<UTC instant of the separator>` (a row is a
@@ -204,33 +204,12 @@ export function readMessengerPage(doc: Document, now: Date): PageRead {
     if (!r) continue;
     messages.push({ ...r, messageId: r.messageId || (ids[i] ?? ''), pageOrder: messages.length });
   }
-  linkQuotes(messages);
+  // The page links no reply to its original (research §6): matched by text and author ("You" = the owner).
+  linkPageQuotes(messages, (c, author) => (author === SELF ? c.fromSelf : c.sender === author));
 
   const participants: CapturedParticipant[] = others.map((name) => ({ name, self: false }));
   if (messages.some((m) => m.fromSelf)) participants.push({ name: SELF, self: true });
   return { thread: { threadKey, title, kind, participants }, messages };
-}
-
-/**
- * The page links no reply to its original (research §6), so match it: the nearest earlier
- * message by the quoted author ("You" = the owner) whose text starts with the quoted text.
- */
-function linkQuotes(messages: PageMessage[]): void {
-  for (const [i, m] of messages.entries()) {
-    if (!m.quote) continue;
-    const prefix = squash(m.quote.text).replace(/(…|\.\.\.)$/, '').trim();
-    if (!prefix) continue;
-    const author = m.quote.author;
-    for (let j = i - 1; j >= 0; j--) {
-      const c = messages[j];
-      if (!c || c.type !== 'message') continue;
-      const authorOk = author === null || (author === SELF ? c.fromSelf : c.sender === author);
-      if (authorOk && squash(c.text).startsWith(prefix)) {
-        m.quote.messageId = c.messageId;
-        break;
-      }
-    }
-  }
 }
 
 function conversationOpen(doc: Document): boolean {

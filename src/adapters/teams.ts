@@ -11,6 +11,7 @@ import { attr, firstMatching, flatText, isWithin, outermost, shortHash } from '.
 import { readTeamsRow, withAuthor } from './teams-rows';
 import type { TeamsRow } from './teams-rows';
 import { RowMemo } from './row-memo';
+import { linkPageQuotes } from '../shared/quote-match';
 import { CONVERSATION_ID, ME_LABEL, SEL, SELF_WORD } from './teams-selectors';
 
 const fail = (selector: string, what: string): AdapterReadError =>
@@ -112,31 +113,6 @@ function findRows(doc: Document): Element[] {
   return rows;
 }
 
-const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
-
-/**
- * The quote card names no message id, so match it: the nearest earlier message by the quoted
- * author (the owner, when the author is the owner's name) whose text starts with the quoted
- * text (a trailing "…" of a shortened preview removed); else null.
- */
-function linkQuotes(messages: PageMessage[], owner: string | null): void {
-  for (const [i, m] of messages.entries()) {
-    if (!m.quote) continue;
-    const prefix = squash(m.quote.text).replace(/(…|\.\.\.)$/, '').trim();
-    if (!prefix) continue;
-    const author = m.quote.author;
-    for (let j = i - 1; j >= 0; j--) {
-      const c = messages[j];
-      if (!c || c.type !== 'message') continue;
-      const byAuthor = author === null || c.sender === author || (c.fromSelf && author === owner);
-      if (byAuthor && squash(c.text).startsWith(prefix)) {
-        m.quote.messageId = c.messageId;
-        break;
-      }
-    }
-  }
-}
-
 /** The author of the run the next message may continue. */
 interface Run {
   author: string | null;
@@ -204,7 +180,8 @@ function read(doc: Document): PageRead {
     });
   }
   if (messages.length === 0) throw fail(`${SEL.message}, ${SEL.notice}`, `no messages matched ${SEL.message}, ${SEL.notice}`);
-  linkQuotes(messages, owner);
+  // The quote card names no message id: matched by text and author (the owner by name).
+  linkPageQuotes(messages, (c, author) => c.sender === author || (c.fromSelf && author === owner));
   return { thread, messages };
 }
 

@@ -7,6 +7,7 @@ import type { CapturedThread } from '../shared/model';
 import type { AdapterReadError, PageAttachment, PageMessage } from './types';
 import { shortHash } from './dom';
 import { NOT_DOWNLOADED, SELF_WORDS } from './telegram-selectors';
+import { linkPageQuotes } from '../shared/quote-match';
 
 export type TelegramClient = 'k' | 'a';
 
@@ -165,32 +166,13 @@ export function idDeriver(): (prefix: string, parts: (string | null)[]) => strin
   };
 }
 
-const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
-
 /**
  * Neither client puts the replied-to message's id in the DOM (tweb wrappers/reply.ts,
- * telegram-tt EmbeddedMessage.tsx), so the quote is matched: the nearest earlier message whose
- * text, whitespace collapsed, starts with the quoted text (a trailing "…" removed) and whose
- * sender is the quote's author. The owner's messages are recorded as "You" while the reply box
- * shows the owner's profile name, so an own message matches any author that is not the sender
- * of another message on the page.
+ * telegram-tt EmbeddedMessage.tsx), so the quote is matched (src/shared/quote-match.ts). The
+ * owner's messages are recorded as "You" while the reply box shows the owner's profile name, so
+ * an own message matches any author that is not the sender of another message on the page.
  */
 export function linkQuotes(messages: PageMessage[]): void {
   const others = new Set(messages.filter((m) => m.type === 'message' && !m.fromSelf && m.sender).map((m) => m.sender));
-  for (const [i, m] of messages.entries()) {
-    if (!m.quote) continue;
-    const prefix = squash(m.quote.text).replace(/(…|\.\.\.)$/, '').trim();
-    if (!prefix) continue;
-    const author = m.quote.author;
-    for (let j = i - 1; j >= 0; j--) {
-      const c = messages[j];
-      if (!c || c.type !== 'message') continue;
-      const authorOk =
-        author === null || c.sender === author || (c.fromSelf && (SELF_WORDS.includes(author) || !others.has(author)));
-      if (authorOk && squash(c.text).startsWith(prefix)) {
-        m.quote.messageId = c.messageId;
-        break;
-      }
-    }
-  }
+  linkPageQuotes(messages, (c, author) => c.sender === author || (c.fromSelf && (SELF_WORDS.includes(author) || !others.has(author))));
 }

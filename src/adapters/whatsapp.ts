@@ -11,6 +11,7 @@ import type { Adapter, PageMessage, PageRead } from './types';
 import { attr, firstMatching, flatText, outermostInOrder, queryAll, shortHash } from './dom';
 import { readRow } from './whatsapp-rows';
 import { RowMemo } from './row-memo';
+import { linkPageQuotes } from '../shared/quote-match';
 import type { MessageFacts, RowFacts } from './whatsapp-rows';
 import { COMPOSER_LABEL, SEL, SELF_WORDS } from './whatsapp-selectors';
 import { resolveChipDates } from './whatsapp-chips';
@@ -249,34 +250,10 @@ function readPane(doc: Document): PageRead {
 
   // Rows were there but none was a message or a notice: a layout we do not know.
   if (messages.length === 0) throw fail(SEL.messageAnchors, `no message rows matched ${SEL.messageAnchors}`);
-  linkQuotes(messages, ctx.selfWord);
+  // The DOM carries no id for the quoted message (idx 53351297503): matched by text and author,
+  // the owner's quotes saying "You" (or the page's word for it).
+  linkPageQuotes(messages, (c, author) => (author === ctx.selfWord || SELF_WORDS.includes(author) ? c.fromSelf : c.sender === author));
   return { thread: ctx.thread, messages };
-}
-
-const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
-
-/**
- * The DOM carries no id for the quoted message (idx 53351297503), so match it: the nearest
- * earlier message by the quote's author (or by the owner, when the quote says "You") whose
- * text starts with the quoted text (a trailing "…" of a shortened quote removed).
- */
-function linkQuotes(messages: PageMessage[], selfWord: string): void {
-  for (const [i, m] of messages.entries()) {
-    if (!m.quote) continue;
-    const prefix = squash(m.quote.text).replace(/(…|\.\.\.)$/, '').trim();
-    if (!prefix) continue;
-    const author = m.quote.author;
-    const bySelf = author !== null && (author === selfWord || SELF_WORDS.includes(author));
-    for (let j = i - 1; j >= 0; j--) {
-      const c = messages[j];
-      if (!c || c.type !== 'message') continue;
-      const authorOk = author === null || (bySelf ? c.fromSelf : c.sender === author);
-      if (authorOk && squash(c.text).startsWith(prefix)) {
-        m.quote.messageId = c.messageId;
-        break;
-      }
-    }
-  }
 }
 
 function conversationOpen(doc: Document): boolean {

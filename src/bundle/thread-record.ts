@@ -8,6 +8,7 @@ import type { AttachmentRow, CaptureRow, MessageContent, MessageRow, ThreadRow, 
 import type { CapturedAttachmentRef } from '../shared/model';
 import { renderTranscript } from './transcript';
 import { renderMessagesCsv } from './csv';
+import { matchQuotes } from '../shared/quote-match';
 
 export const THREAD_FORMAT = 'threadkeeper-thread';
 export const THREAD_FORMAT_VERSION = 1;
@@ -152,35 +153,18 @@ export function orderMessages(messages: MessageRow[], captureOrder: Map<string, 
 }
 
 const SELF_WORDS = ['You', 'Você', 'Tú'];
-const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** What linking a quote needs of a message (a RecordMessage has it; so does a plan's view of its newest version). */
 type QuoteView = Pick<RecordMessage, 'id' | 'type' | 'quote' | 'sender' | 'fromSelf' | 'text'>;
 
 /**
  * Quotes the page could not link (their original was not on screen in the same read) are
- * matched here against the whole thread: the nearest earlier message by the quoted author whose
- * text starts with the quoted text. The page never gives the quoted message's id. Returns the
- * link found for each message (by position) whose quote had none.
+ * matched here against the whole thread (src/shared/quote-match.ts): the owner's quotes say
+ * "You" (or the page's word for it) or the owner's name. Returns the link found for each
+ * message (by position) whose quote had none.
  */
 function quoteLinks(messages: QuoteView[], selfNames: string[]): Map<number, string> {
-  const links = new Map<number, string>();
-  for (const [i, m] of messages.entries()) {
-    if (!m.quote || m.quote.messageId !== null) continue;
-    const prefix = squash(m.quote.text).replace(/(…|\.\.\.)$/, '').trim();
-    if (!prefix) continue;
-    const author = m.quote.author;
-    const bySelf = author !== null && (SELF_WORDS.includes(author) || selfNames.includes(author));
-    for (let j = i - 1; j >= 0; j--) {
-      const c = messages[j]!;
-      if (c.type !== 'message') continue;
-      if ((author === null || (bySelf ? c.fromSelf : c.sender === author)) && squash(c.text).startsWith(prefix)) {
-        links.set(i, c.id);
-        break;
-      }
-    }
-  }
-  return links;
+  return matchQuotes(messages, (m) => m.id, (c, author) => (SELF_WORDS.includes(author) || selfNames.includes(author) ? c.fromSelf : c.sender === author));
 }
 
 /** quoteLinks applied: each unlinked quote that matches an earlier message gets its id. */

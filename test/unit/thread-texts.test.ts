@@ -107,7 +107,8 @@ describe('renderThreadTexts (a message at a time)', () => {
       quote: i % 10 === 9 ? { author: 'Ana', text: `message ${i - 3}`, messageId: null } : null,
     }));
     await expectSameBytes(() => rowsOf(many));
-  });
+    // 6,000 messages rendered both ways: about 3 s alone, more on a loaded machine.
+  }, 60_000);
 
   it('lets go of each message\'s rows once it is written', async () => {
     const plan = planThread(rowsOf(hostile));

@@ -182,4 +182,5 @@ export const discordAdapter: Adapter = {
   history,
   attachmentHosts: CDN_HOSTS,
   remembersRows: true,
+  watchedAttributes: ['id', 'data-list-item-id'],
 };

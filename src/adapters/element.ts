@@ -241,4 +241,6 @@ export const elementAdapter: Adapter = {
   read,
   history,
   remembersRows: true,
+  // A local echo ("~…") gets its event id when the server has it.
+  watchedAttributes: ['data-event-id', 'data-scroll-tokens'],
 };

@@ -263,4 +263,5 @@ export const googlechatAdapter: Adapter = {
   history: googlechatHistory,
   embeddedFrame: isChatFrame,
   remembersRows: true,
+  watchedAttributes: ['data-message-id', 'data-user-id'],
 };

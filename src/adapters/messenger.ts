@@ -258,4 +258,5 @@ export const messengerAdapter: Adapter = {
   read: (doc) => readMessengerPage(doc, new Date()),
   history: messengerHistory,
   remembersRows: true,
+  watchedAttributes: ['data-message-id'],
 };

@@ -248,5 +248,7 @@ export const slackAdapter: Adapter = {
   read,
   history,
   remembersRows: true,
+  // A loading placeholder becomes a message; a row's ts is on the container, its list item or its timestamp link.
+  watchedAttributes: ['data-msg-ts', 'data-item-key', 'data-qa-placeholder', 'data-ts'],
 };
 

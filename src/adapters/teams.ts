@@ -209,4 +209,5 @@ export const teamsAdapter: Adapter = {
   read,
   history,
   remembersRows: true,
+  watchedAttributes: ['data-mid', 'id'],
 };

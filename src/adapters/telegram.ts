@@ -88,4 +88,6 @@ export const telegramAdapter: Adapter = {
   history: telegramHistory,
   // Both clients' readers remember each row's facts (telegram-k.ts, telegram-a.ts).
   remembersRows: true,
+  // Web K swaps a sending message's temporary data-mid, Web A its fractional data-message-id (and element id).
+  watchedAttributes: ['data-mid', 'data-message-id', 'id'],
 };

@@ -92,4 +92,12 @@ export interface Adapter {
    * time is read less often, in larger batches that cost it no more per read.
    */
   remembersRows?: boolean;
+  /**
+   * Attributes whose change alone can change what `read` returns, beyond the ones auto-capture
+   * always watches (AUTO_WATCHED_ATTRIBUTES in src/content/auto-capture.ts): typically the
+   * attribute holding a message's id, which a message still sending has in a local form and gets
+   * from the server later with no other change to the page. Auto-capture reads again after any
+   * of them changes; others (classes, styles) change on every hover and are not watched.
+   */
+  watchedAttributes?: readonly string[];
 }

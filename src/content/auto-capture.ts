@@ -19,6 +19,12 @@
 import type { Adapter } from '../adapters/types';
 import type { CaptureSession } from './capture-session';
 
+/**
+ * Attributes whose change schedules a read on every messenger (ids, pictures, labels); an adapter
+ * adds its own (Adapter.watchedAttributes). Text and child changes always do.
+ */
+export const AUTO_WATCHED_ATTRIBUTES = ['data-id', 'src', 'aria-label'] as const;
+
 export interface AutoCaptureOptions {
   signal: AbortSignal;
   /** Quiet time after the last mutation before a read. Default 100 (an adapter that remembers rows) or 400. */
@@ -80,7 +86,8 @@ export function startAutoCapture(adapter: Adapter, session: CaptureSession, opts
   };
 
   const observer = new MutationObserver(schedule);
-  observer.observe(doc.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-id', 'src', 'aria-label'] });
+  const attributeFilter = [...new Set([...AUTO_WATCHED_ATTRIBUTES, ...(adapter.watchedAttributes ?? [])])];
+  observer.observe(doc.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter });
   opts.signal.addEventListener('abort', () => {
     observer.disconnect();
     cancel();

@@ -24,6 +24,11 @@ interface Case {
   url: string;
   rows: string;
   change: Change;
+  /**
+   * Where the page marks a message still sending by a local id (added by `change` with the text
+   * `<add> (sending)`): gives it its server id, changing that attribute and nothing else.
+   */
+  confirm?: () => void;
 }
 
 const CASES: Case[] = [
@@ -80,7 +85,17 @@ const CASES: Case[] = [
       copy.id = 'message99001';
       copy.querySelector('.text-content')!.textContent = add;
       item.after(copy);
+      // Still sending: a fractional local id (telegram-tt isLocalMessageId).
+      const local = copy.cloneNode(true) as Element;
+      local.setAttribute('data-message-id', '99001.0001');
+      local.id = 'message99001.0001';
+      local.querySelector('.text-content')!.textContent = `${add} (sending)`;
+      copy.after(local);
       return was;
+    },
+    confirm: () => {
+      const local = document.querySelector('[data-message-id="99001.0001"]')!;
+      local.setAttribute('data-message-id', '99002');
     },
   },
   {
@@ -150,7 +165,17 @@ const CASES: Case[] = [
       if (copy.hasAttribute('data-scroll-tokens')) copy.setAttribute('data-scroll-tokens', '$autoAdded001');
       copy.querySelector('.mx_EventTile_body')!.textContent = add;
       tile.after(copy);
+      // A local echo: sent from this device, not yet on the server.
+      const local = copy.cloneNode(true) as Element;
+      local.setAttribute('data-event-id', '~!pRkRec2026aBcDeF:example.org:m1790000000000.0');
+      local.removeAttribute('data-scroll-tokens');
+      local.querySelector('.mx_EventTile_body')!.textContent = `${add} (sending)`;
+      copy.after(local);
       return was;
+    },
+    confirm: () => {
+      const local = document.querySelector('[data-event-id^="~"]')!;
+      local.setAttribute('data-event-id', '$autoAdded002');
     },
   },
 ];
@@ -192,6 +217,13 @@ describe('auto-capture keeps edits and new messages on every messenger', () => {
     if (target.id !== null) {
       await expect.poll(async () => (await dumpDb(b.worker)).versions.filter((v) => v.messageId === target.id).map((v) => [v.version, v.text]), { timeout: 15_000 })
         .toContainEqual([2, edit]);
+    }
+    if (c.confirm) {
+      // The message still sending is no record yet; once the server gives it its id, it is one,
+      // though nothing else on the page changed.
+      expect((await dumpDb(b.worker)).versions.some((v) => v.text === `${add} (sending)`)).toBe(false);
+      await chat.evaluate(c.confirm);
+      await expect.poll(async () => (await dumpDb(b.worker)).versions.some((v) => v.text === `${add} (sending)`), { timeout: 15_000 }).toBe(true);
     }
     await chat.close();
   });

@@ -166,4 +166,29 @@ describe('startAutoCapture', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(chat.reads()).toBe(1);
   });
+
+  it('reads again when only an attribute the adapter watches changes (a local message getting its server id)', async () => {
+    // Rows carry their id in data-event-id; one still sending has a local id ("~…") and is not a record yet.
+    document.body.innerHTML = '<ul><li data-event-id="$a">first</li><li data-event-id="~local1">second</li></ul>';
+    const adapter: Adapter = {
+      id: 'element', name: 'Fake', matches: [], matchesUrl: () => true, conversationOpen: () => true,
+      watchedAttributes: ['data-event-id'],
+      read: (doc) => ({
+        thread,
+        messages: Array.from(doc.querySelectorAll('li[data-event-id]'))
+          .filter((li) => !li.getAttribute('data-event-id')!.startsWith('~'))
+          .map((li) => ({ ...message(li.getAttribute('data-event-id')!, { text: li.textContent ?? '' }), attachments: [] })),
+      }),
+    };
+    const { sent, send } = collect();
+    const stop = new AbortController();
+    startAutoCapture(adapter, new CaptureSession(adapter, 'c1', send), { signal: stop.signal });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([...sent]).toEqual(['$a']);
+    // The server confirms the message: only its id attribute changes.
+    document.querySelector('li[data-event-id="~local1"]')!.setAttribute('data-event-id', '$b');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect([...sent]).toEqual(['$a', '$b']);
+    stop.abort();
+  });
 });

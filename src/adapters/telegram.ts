@@ -88,6 +88,8 @@ export const telegramAdapter: Adapter = {
   history: telegramHistory,
   // Both clients' readers remember each row's facts (telegram-k.ts, telegram-a.ts).
   remembersRows: true,
-  // Web K swaps a sending message's temporary data-mid, Web A its fractional data-message-id (and element id).
-  watchedAttributes: ['data-mid', 'data-message-id', 'id'],
+  // Web K swaps a sending message's temporary data-mid, Web A its fractional data-message-id (and
+  // element id); Web A marks a message being deleted only by its class (is-deleting), briefly,
+  // before it removes the row, so classes are watched here too.
+  watchedAttributes: ['data-mid', 'data-message-id', 'id', 'class'],
 };

@@ -29,6 +29,8 @@ interface Case {
    * `<add> (sending)`): gives it its server id, changing that attribute and nothing else.
    */
   confirm?: () => void;
+  /** Where the page marks a message being deleted by a class alone: marks one, and returns its id. */
+  deleting?: () => string;
 }
 
 const CASES: Case[] = [
@@ -96,6 +98,11 @@ const CASES: Case[] = [
     confirm: () => {
       const local = document.querySelector('[data-message-id="99001.0001"]')!;
       local.setAttribute('data-message-id', '99002');
+    },
+    deleting: () => {
+      const item = document.querySelector('.MessageList .message-list-item[data-message-id="99001"]')!;
+      item.classList.add('is-deleting');
+      return '99001';
     },
   },
   {
@@ -224,6 +231,11 @@ describe('auto-capture keeps edits and new messages on every messenger', () => {
       expect((await dumpDb(b.worker)).versions.some((v) => v.text === `${add} (sending)`)).toBe(false);
       await chat.evaluate(c.confirm);
       await expect.poll(async () => (await dumpDb(b.worker)).versions.some((v) => v.text === `${add} (sending)`), { timeout: 15_000 }).toBe(true);
+    }
+    if (c.deleting) {
+      // A deletion shown only by a class is kept as a version marked deleted.
+      const id = await chat.evaluate(c.deleting);
+      await expect.poll(async () => (await dumpDb(b.worker)).versions.some((v) => v.messageId === id && v.deleted), { timeout: 15_000 }).toBe(true);
     }
     await chat.close();
   });

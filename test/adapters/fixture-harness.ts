@@ -135,3 +135,18 @@ export function expectOnlyTheEditRead(before: PageRead, after: PageRead, edited:
   expect(others(after)).toEqual(others(before));
   for (const [i, m] of others(after).entries()) expect(m.reactions).toBe(others(before)[i]!.reactions);
 }
+
+/**
+ * For an adapter that remembers rows, after something outside the rows moved dates (a day
+ * header, the clock): some messages moved, each by exactly `shiftMs` (matched by `key`, as a
+ * derived id may follow the time), and every message's facts were still served from memory.
+ */
+export function expectDatesMovedRowsRemembered(before: PageMessage[], after: PageMessage[], shiftMs: number, key: (m: PageMessage) => unknown): void {
+  const moved = after.filter((m, i) => m.sentAt !== before[i]!.sentAt);
+  expect(moved.length).toBeGreaterThan(0);
+  for (const m of moved) {
+    const was = before.find((b) => key(b) === key(m))!;
+    expect(Date.parse(m.sentAt!) - Date.parse(was.sentAt!)).toBe(shiftMs);
+  }
+  for (const [i, m] of after.entries()) expect(m.reactions).toBe(before[i]!.reactions);
+}

@@ -12,7 +12,7 @@ import { findClock, parseCount, parseTelegramLocation, threadKeyFor } from '../.
 import { fromUnixSeconds, parseDayHeader } from '../../src/adapters/telegram-time';
 import { messageIdOf } from '../../src/adapters/telegram-a';
 import { shortHash } from '../../src/adapters/dom';
-import { EDITED_TEXT, documentAt, expectOnlyTheEditRead, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf, windowPages } from './fixture-harness';
+import { EDITED_TEXT, documentAt, expectDatesMovedRowsRemembered, expectOnlyTheEditRead, fixtureSet, itFailsLoudlyOnChangedLayout, itReadsAsExpected, readErrorOf, windowPages } from './fixture-harness';
 
 const FIXTURES = fixtureSet('telegram');
 const { fixture } = FIXTURES;
@@ -522,13 +522,6 @@ describe('remembered rows (auto-capture reads the chat after every burst of chan
     const before = messagesOf(telegramAdapter.read(doc));
     const header = [...doc.querySelectorAll('.sticky-date span')].find((el) => el.textContent === 'September 24')!;
     header.textContent = 'September 23';
-    const after = messagesOf(telegramAdapter.read(doc));
-    const moved = after.filter((m, i) => m.sentAt !== before[i]!.sentAt);
-    expect(moved.length).toBeGreaterThan(0);
-    for (const m of moved) {
-      const was = before.find((b) => b.messageId === m.messageId)!;
-      expect(Date.parse(was.sentAt!) - Date.parse(m.sentAt!)).toBe(24 * 3600 * 1000);
-    }
-    for (const [i, m] of after.entries()) expect(m.reactions).toBe(before[i]!.reactions);
+    expectDatesMovedRowsRemembered(before, messagesOf(telegramAdapter.read(doc)), -24 * 3600 * 1000, (m) => m.messageId);
   });
 });

@@ -11,7 +11,8 @@
  * What each check means for a records officer: docs/verifying.md.
  */
 import { verifyBag, type VerifyReport } from '../src/bundle/bag-verify';
-import { readZipFile, ZipError } from './zip-reader';
+import { openZipFile, ZipError } from './zip-reader';
+import { scanBagFiles } from './zip-bag';
 
 const USAGE = `usage: threadkeeper-verify FILE.zip [--key THUMBPRINT] [--json]
 
@@ -88,8 +89,13 @@ export async function run(argv: string[], out: (line: string) => void, err: (lin
 
   let report: VerifyReport;
   try {
-    const { files } = readZipFile(args.file);
-    report = await verifyBag(files, args.key === undefined ? undefined : { pinnedKey: args.key });
+    // The ZIP is read a piece at a time and closed before the report is printed.
+    const zip = openZipFile(args.file);
+    try {
+      report = await verifyBag(scanBagFiles(zip.archive), args.key === undefined ? undefined : { pinnedKey: args.key });
+    } finally {
+      zip.close();
+    }
   } catch (e) {
     const message = e instanceof ZipError ? e.message : `cannot verify (${e instanceof Error ? e.message : String(e)})`;
     report = { ok: false, bagName: null, keyThumbprint: null, problems: [{ file: args.file, message }], summary: null };

@@ -23,10 +23,14 @@
  *
  * ZIP64 is not supported: a bundle over 4 GiB or 65,535 entries is refused with a message
  * saying so. Errors are ZipError with a one-line message.
+ *
+ * A file on disk is read a piece at a time (ZipArchive over fileSource): the central directory
+ * whole, a stored entry in chunks, a DEFLATE entry's compressed bytes whole (inflated whole,
+ * capped at its declared size), so memory does not grow with the archive.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
+import { crc32Update as crc32UpdateJs } from '../src/shared/crc32';
 
 export class ZipError extends Error {
   override name = 'ZipError';
@@ -65,28 +69,22 @@ const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
+/** zlib's CRC-32 where Node has it (20.15+), the project's table-driven one otherwise. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-/** zlib's CRC-32 where Node has it (20.15+), a table-driven one otherwise. */
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-
-export function crc32(bytes: Uint8Array): number {
-  if (nativeCrc32) return nativeCrc32(bytes) >>> 0;
-  return crc32Js(bytes);
+/** Continues a CRC-32 over `bytes` (start with 0). */
+export function crc32Update(crc: number, bytes: Uint8Array): number {
+  if (nativeCrc32) return nativeCrc32(bytes, crc) >>> 0;
+  return crc32UpdateJs(crc, bytes);
 }
 
+export function crc32(bytes: Uint8Array): number {
+  return crc32Update(0, bytes);
+}
+
+/** The fallback, exported for its test. */
 export function crc32Js(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return crc32UpdateJs(0, bytes);
 }
 
 interface CentralEntry {
@@ -135,173 +133,296 @@ function nameProblem(name: string): string | null {
   return null;
 }
 
-/** Reads and checks a whole archive held in memory. */
-export function readZip(zip: Uint8Array, limits: ZipLimits = {}): ZipContents {
-  const lim = { ...DEFAULT_ZIP_LIMITS, ...limits };
-  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  const len = zip.length;
-  const u16 = (o: number) => view.getUint16(o, true);
-  const u32 = (o: number) => view.getUint32(o, true);
+/** A little-endian reader over `bytes` (which may be a view into a larger buffer). */
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
-  // End of central directory: the last EOCD signature whose comment reaches exactly to the
-  // end of the file. Trailing bytes after the comment are refused.
-  let eocd = -1;
-  for (let p = len - 22; p >= 0 && p >= len - 22 - 0xffff; p--) {
-    if (u32(p) === SIG_EOCD && p + 22 + u16(p + 20) === len) {
-      eocd = p;
-      break;
-    }
-  }
-  if (eocd < 0) {
-    if (len >= 4 && u32(0) === SIG_LOCAL) throw new ZipError('truncated or damaged ZIP: end of central directory record not found');
-    throw new ZipError(len === 0 ? 'empty file, not a ZIP archive' : 'not a ZIP archive (no end of central directory record)');
-  }
-  const diskNo = u16(eocd + 4);
-  const cdDisk = u16(eocd + 6);
-  const entriesOnDisk = u16(eocd + 8);
-  const entryCount = u16(eocd + 10);
-  const cdSize = u32(eocd + 12);
-  const cdOffset = u32(eocd + 16);
-  const zip64 = (eocd >= 20 && u32(eocd - 20) === SIG_ZIP64_LOCATOR) || entryCount === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff;
-  if (zip64) throw new ZipError('ZIP64 archives are not supported by this verifier yet (bundle over 4 GiB or 65,535 entries)');
-  if (diskNo !== 0 || cdDisk !== 0 || entriesOnDisk !== entryCount) throw new ZipError('multi-part (spanned) ZIP archives are not supported');
-  if (entryCount > lim.maxEntries) throw new ZipError(`too many entries: ${entryCount} (limit ${lim.maxEntries})`);
-  if (cdOffset + cdSize !== eocd) {
-    throw new ZipError(cdOffset + cdSize > eocd ? 'truncated or damaged ZIP: central directory runs past its end record' : 'damaged ZIP: unexplained bytes between central directory and end record');
-  }
+/** Random access to the archive's bytes: a buffer in memory, or a file read a piece at a time. */
+export interface ByteSource {
+  readonly size: number;
+  /** The `length` bytes at `offset` (the caller keeps within `size`). May be a view of the source. */
+  read(offset: number, length: number): Uint8Array;
+  /** Largest piece of a stored entry handed out at once (a file source reads no more than this into memory). */
+  readonly chunkBytes: number;
+}
 
-  // Central directory.
-  const entries: CentralEntry[] = [];
-  const seen = new Map<string, string>();
-  let totalDeclared = 0;
-  let p = cdOffset;
-  for (let i = 0; i < entryCount; i++) {
-    if (p + 46 > eocd || u32(p) !== SIG_CENTRAL) throw new ZipError(`damaged ZIP: central directory entry ${i + 1} of ${entryCount} is missing or corrupt`);
-    const flags = u16(p + 8);
-    const method = u16(p + 10);
-    const crc = u32(p + 16);
-    const compressedSize = u32(p + 20);
-    const uncompressedSize = u32(p + 24);
-    const nameLen = u16(p + 28);
-    const extraLen = u16(p + 30);
-    const commentLen = u16(p + 32);
-    const diskStart = u16(p + 34);
-    const externalAttrs = u32(p + 38);
-    const localOffset = u32(p + 42);
-    const end = p + 46 + nameLen + extraLen + commentLen;
-    if (end > eocd) throw new ZipError(`damaged ZIP: central directory entry ${i + 1} runs past the directory`);
-    const rawName = zip.subarray(p + 46, p + 46 + nameLen);
-    let name: string;
-    try {
-      name = new TextDecoder('utf-8', { fatal: true }).decode(rawName);
-    } catch {
-      throw new ZipError(`entry ${i + 1}: file name is not valid UTF-8`);
-    }
-    const label = `entry ${JSON.stringify(name)}`;
-    const unsafe = nameProblem(name);
-    if (unsafe) throw new ZipError(`${label}: unsafe name (${unsafe})`);
+export function memorySource(zip: Uint8Array): ByteSource {
+  return { size: zip.length, read: (offset, length) => zip.subarray(offset, offset + length), chunkBytes: Number.POSITIVE_INFINITY };
+}
 
-    checkExtraFields(zip.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen), name, label);
-
-    if (flags & 0x0001 || flags & 0x0040 || flags & 0x2000) throw new ZipError(`${label}: encrypted entries are not supported`);
-    if (method !== 0 && method !== 8) throw new ZipError(`${label}: unsupported compression method ${method} (only STORE and DEFLATE)`);
-    if (diskStart !== 0) throw new ZipError(`${label}: multi-part archives are not supported`);
-    if (compressedSize === 0xffffffff || uncompressedSize === 0xffffffff || localOffset === 0xffffffff) {
-      throw new ZipError(`${label}: ZIP64 sizes are not supported by this verifier yet`);
-    }
-
-    // Entry type. Unix hosts put st_mode in the high 16 bits; other hosts leave them 0.
-    const mode = externalAttrs >>> 16;
-    const type = mode & S_IFMT;
-    if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) throw new ZipError(`${label}: ${fileTypeName(type)} is not allowed; only regular files`);
-    const isDir = name.endsWith('/');
-    // DOS attribute 0x10 marks a directory on every host (Info-ZIP and JSZip set it on Unix too).
-    const attrsSayDir = type === S_IFDIR || (externalAttrs & 0x10) !== 0;
-    if (isDir ? type === S_IFREG : attrsSayDir) {
-      throw new ZipError(`${label}: entry type and name disagree (${isDir ? 'folder name on a regular file' : 'directory attributes on a file name'})`);
-    }
-    if (isDir && uncompressedSize !== 0) throw new ZipError(`${label}: directory entry carries data`);
-
-    if (uncompressedSize > lim.maxEntryBytes) throw new ZipError(`${label}: declared size ${uncompressedSize} bytes exceeds the per-entry limit of ${lim.maxEntryBytes}`);
-    totalDeclared += uncompressedSize;
-    if (totalDeclared > lim.maxTotalBytes) throw new ZipError(`${label}: declared total size exceeds the limit of ${lim.maxTotalBytes} bytes`);
-
-    // Duplicates, including names that differ only by case, Unicode normalisation, or the
-    // trailing dots and spaces that Windows drops: each pair would unpack to one file.
-    const key = (isDir ? name.slice(0, -1) : name)
-      .split('/')
-      .map((seg) => seg.replace(/[. ]+$/, ''))
-      .join('/')
-      .normalize('NFC')
-      .toLowerCase();
-    const prior = seen.get(key);
-    if (prior !== undefined) {
-      throw new ZipError(prior === name ? `${label}: duplicate entry` : `${label}: duplicate of ${JSON.stringify(prior)} (names differ only by case, normalisation or trailing dots/spaces)`);
-    }
-    seen.set(key, name);
-    entries.push({ name, rawName, flags, method, crc, compressedSize, uncompressedSize, localOffset, isDir });
-    p = end;
-  }
-  if (p !== eocd) throw new ZipError('damaged ZIP: central directory size does not match its entries');
-
-  // A file name must not also be used as a folder ('a' and 'a/b').
-  for (const [key, name] of seen) {
-    const segs = key.split('/');
-    for (let i = 1; i < segs.length; i++) {
-      const folder = seen.get(segs.slice(0, i).join('/'));
-      if (folder !== undefined && !folder.endsWith('/')) throw new ZipError(`entry ${JSON.stringify(name)}: ${JSON.stringify(folder)} is a file and cannot also be a folder`);
-    }
-  }
-
-  // Local headers and data, in file order, contiguous from offset 0 up to the central directory.
-  const dataOf = new Map<CentralEntry, Uint8Array>();
-  const directories: string[] = [];
-  const byOffset = [...entries].sort((a, b) => a.localOffset - b.localOffset);
-  let cursor = 0;
-  for (const e of byOffset) {
-    const label = `entry ${JSON.stringify(e.name)}`;
-    if (e.localOffset + 30 > cdOffset) throw new ZipError(`${label}: local header offset ${e.localOffset} lies beyond the data area (truncated or damaged)`);
-    if (e.localOffset !== cursor) {
-      throw new ZipError(e.localOffset < cursor ? `${label}: overlaps the previous entry` : `${label}: unreferenced bytes before this entry (${e.localOffset - cursor} bytes at offset ${cursor})`);
-    }
-    if (u32(e.localOffset) !== SIG_LOCAL) throw new ZipError(`${label}: local header missing or corrupt`);
-    const lFlags = u16(e.localOffset + 6);
-    const lMethod = u16(e.localOffset + 8);
-    const lCrc = u32(e.localOffset + 14);
-    const lComp = u32(e.localOffset + 18);
-    const lUncomp = u32(e.localOffset + 22);
-    const lNameLen = u16(e.localOffset + 26);
-    const lExtraLen = u16(e.localOffset + 28);
-    const dataStart = e.localOffset + 30 + lNameLen + lExtraLen;
-    const dataEnd = dataStart + e.compressedSize;
-    if (dataEnd > cdOffset) throw new ZipError(`${label}: data runs past the end of the data area (truncated?)`);
-    const lName = zip.subarray(e.localOffset + 30, e.localOffset + 30 + lNameLen);
-    if (!bytesEqual(lName, e.rawName)) throw new ZipError(`${label}: local header names a different file`);
-    checkExtraFields(zip.subarray(e.localOffset + 30 + lNameLen, dataStart), e.name, label);
-    if (lMethod !== e.method || (lFlags & ~0x0008) !== (e.flags & ~0x0008)) throw new ZipError(`${label}: local header disagrees with the central directory`);
-    cursor = dataEnd;
-    if (e.flags & 0x0008) {
-      // Data descriptor: optional signature, then crc, compressed and uncompressed size.
-      let d = dataEnd;
-      if (d + 4 <= cdOffset && u32(d) === SIG_DESCRIPTOR) d += 4;
-      if (d + 12 > cdOffset) throw new ZipError(`${label}: data descriptor missing (truncated?)`);
-      if (u32(d) !== e.crc || u32(d + 4) !== e.compressedSize || u32(d + 8) !== e.uncompressedSize) {
-        throw new ZipError(`${label}: data descriptor disagrees with the central directory`);
+/** Reads from an open file descriptor; `size` is the file's size when it was opened. */
+export function fileSource(fd: number, size: number, chunkBytes = 4 * 1024 * 1024): ByteSource {
+  return {
+    size,
+    chunkBytes,
+    read(offset, length) {
+      const buf = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, buf, done, length - done, offset + done);
+        if (n === 0) throw new ZipError('file shrank while reading');
+        done += n;
       }
-      cursor = d + 12;
-    } else if (lCrc !== e.crc || lComp !== e.compressedSize || lUncomp !== e.uncompressedSize) {
-      throw new ZipError(`${label}: local header sizes or CRC disagree with the central directory`);
+      return buf;
+    },
+  };
+}
+
+/** Receives one regular file's bytes, in order, while the archive is scanned. */
+export interface EntrySink {
+  update(chunk: Uint8Array): void;
+  end(): void;
+}
+
+interface Placed extends CentralEntry {
+  dataStart: number;
+  dataEnd: number;
+}
+
+/**
+ * A checked archive. `ZipArchive.open` reads and checks the end record and the central directory
+ * (names, types, sizes, duplicates, limits); `scan` then walks every entry in file order, checking
+ * its local header, inflating it (capped at its declared size) and checking its CRC-32, and hands
+ * each regular file's bytes to a sink a piece at a time. Only a DEFLATE entry is ever held whole
+ * (inflated, at most its declared size); a stored entry is read `chunkBytes` at a time. So a file
+ * source checks an archive of any size in memory bounded by its largest compressed entry.
+ */
+export class ZipArchive {
+  /** Regular files, in central-directory order (as `unzip -l` lists them). */
+  readonly files: string[];
+  readonly directories: string[];
+  private readonly byName = new Map<string, CentralEntry>();
+  private placed: Map<string, Placed> | null = null;
+
+  private constructor(
+    private readonly src: ByteSource,
+    private readonly entries: CentralEntry[],
+    private readonly cdOffset: number,
+  ) {
+    for (const e of entries) this.byName.set(e.name, e);
+    this.files = entries.filter((e) => !e.isDir).map((e) => e.name);
+    this.directories = entries.filter((e) => e.isDir).map((e) => e.name);
+  }
+
+  /** The declared (and, after `scan`, checked) size of a regular file. */
+  size(name: string): number {
+    const e = this.byName.get(name);
+    if (!e || e.isDir) throw new Error(`no file ${JSON.stringify(name)} in the archive`);
+    return e.uncompressedSize;
+  }
+
+  static open(src: ByteSource, limits: ZipLimits = {}): ZipArchive {
+    const lim = { ...DEFAULT_ZIP_LIMITS, ...limits };
+    const len = src.size;
+
+    // End of central directory: the last EOCD signature whose comment reaches exactly to the
+    // end of the file. Trailing bytes after the comment are refused.
+    const tailStart = Math.max(0, len - 22 - 0xffff - 20);
+    const tail = src.read(tailStart, len - tailStart);
+    const tv = viewOf(tail);
+    const tu16 = (o: number) => tv.getUint16(o - tailStart, true);
+    const tu32 = (o: number) => tv.getUint32(o - tailStart, true);
+    let eocd = -1;
+    for (let p = len - 22; p >= 0 && p >= len - 22 - 0xffff; p--) {
+      if (tu32(p) === SIG_EOCD && p + 22 + tu16(p + 20) === len) {
+        eocd = p;
+        break;
+      }
+    }
+    if (eocd < 0) {
+      const first = len >= 4 ? src.read(0, 4) : null;
+      if (first && viewOf(first).getUint32(0, true) === SIG_LOCAL) {
+        throw new ZipError('truncated or damaged ZIP: end of central directory record not found');
+      }
+      throw new ZipError(len === 0 ? 'empty file, not a ZIP archive' : 'not a ZIP archive (no end of central directory record)');
+    }
+    const diskNo = tu16(eocd + 4);
+    const cdDisk = tu16(eocd + 6);
+    const entriesOnDisk = tu16(eocd + 8);
+    const entryCount = tu16(eocd + 10);
+    const cdSize = tu32(eocd + 12);
+    const cdOffset = tu32(eocd + 16);
+    const zip64 = (eocd >= 20 && tu32(eocd - 20) === SIG_ZIP64_LOCATOR) || entryCount === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff;
+    if (zip64) throw new ZipError('ZIP64 archives are not supported by this verifier yet (bundle over 4 GiB or 65,535 entries)');
+    if (diskNo !== 0 || cdDisk !== 0 || entriesOnDisk !== entryCount) throw new ZipError('multi-part (spanned) ZIP archives are not supported');
+    if (entryCount > lim.maxEntries) throw new ZipError(`too many entries: ${entryCount} (limit ${lim.maxEntries})`);
+    if (cdOffset + cdSize !== eocd) {
+      throw new ZipError(cdOffset + cdSize > eocd ? 'truncated or damaged ZIP: central directory runs past its end record' : 'damaged ZIP: unexplained bytes between central directory and end record');
     }
 
-    const compressed = zip.subarray(dataStart, dataEnd);
-    let data: Uint8Array;
+    // Central directory, read in one piece (offsets below are relative to it).
+    const cd = src.read(cdOffset, cdSize);
+    const view = viewOf(cd);
+    const u16 = (o: number) => view.getUint16(o, true);
+    const u32 = (o: number) => view.getUint32(o, true);
+    const entries: CentralEntry[] = [];
+    const seen = new Map<string, string>();
+    let totalDeclared = 0;
+    let p = 0;
+    for (let i = 0; i < entryCount; i++) {
+      if (p + 46 > cdSize || u32(p) !== SIG_CENTRAL) throw new ZipError(`damaged ZIP: central directory entry ${i + 1} of ${entryCount} is missing or corrupt`);
+      const flags = u16(p + 8);
+      const method = u16(p + 10);
+      const crc = u32(p + 16);
+      const compressedSize = u32(p + 20);
+      const uncompressedSize = u32(p + 24);
+      const nameLen = u16(p + 28);
+      const extraLen = u16(p + 30);
+      const commentLen = u16(p + 32);
+      const diskStart = u16(p + 34);
+      const externalAttrs = u32(p + 38);
+      const localOffset = u32(p + 42);
+      const end = p + 46 + nameLen + extraLen + commentLen;
+      if (end > cdSize) throw new ZipError(`damaged ZIP: central directory entry ${i + 1} runs past the directory`);
+      const rawName = cd.slice(p + 46, p + 46 + nameLen);
+      let name: string;
+      try {
+        name = new TextDecoder('utf-8', { fatal: true }).decode(rawName);
+      } catch {
+        throw new ZipError(`entry ${i + 1}: file name is not valid UTF-8`);
+      }
+      const label = `entry ${JSON.stringify(name)}`;
+      const unsafe = nameProblem(name);
+      if (unsafe) throw new ZipError(`${label}: unsafe name (${unsafe})`);
+
+      checkExtraFields(cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen), name, label);
+
+      if (flags & 0x0001 || flags & 0x0040 || flags & 0x2000) throw new ZipError(`${label}: encrypted entries are not supported`);
+      if (method !== 0 && method !== 8) throw new ZipError(`${label}: unsupported compression method ${method} (only STORE and DEFLATE)`);
+      if (diskStart !== 0) throw new ZipError(`${label}: multi-part archives are not supported`);
+      if (compressedSize === 0xffffffff || uncompressedSize === 0xffffffff || localOffset === 0xffffffff) {
+        throw new ZipError(`${label}: ZIP64 sizes are not supported by this verifier yet`);
+      }
+
+      // Entry type. Unix hosts put st_mode in the high 16 bits; other hosts leave them 0.
+      const mode = externalAttrs >>> 16;
+      const type = mode & S_IFMT;
+      if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) throw new ZipError(`${label}: ${fileTypeName(type)} is not allowed; only regular files`);
+      const isDir = name.endsWith('/');
+      // DOS attribute 0x10 marks a directory on every host (Info-ZIP and JSZip set it on Unix too).
+      const attrsSayDir = type === S_IFDIR || (externalAttrs & 0x10) !== 0;
+      if (isDir ? type === S_IFREG : attrsSayDir) {
+        throw new ZipError(`${label}: entry type and name disagree (${isDir ? 'folder name on a regular file' : 'directory attributes on a file name'})`);
+      }
+      if (isDir && uncompressedSize !== 0) throw new ZipError(`${label}: directory entry carries data`);
+
+      if (uncompressedSize > lim.maxEntryBytes) throw new ZipError(`${label}: declared size ${uncompressedSize} bytes exceeds the per-entry limit of ${lim.maxEntryBytes}`);
+      totalDeclared += uncompressedSize;
+      if (totalDeclared > lim.maxTotalBytes) throw new ZipError(`${label}: declared total size exceeds the limit of ${lim.maxTotalBytes} bytes`);
+
+      // Duplicates, including names that differ only by case, Unicode normalisation, or the
+      // trailing dots and spaces that Windows drops: each pair would unpack to one file.
+      const key = (isDir ? name.slice(0, -1) : name)
+        .split('/')
+        .map((seg) => seg.replace(/[. ]+$/, ''))
+        .join('/')
+        .normalize('NFC')
+        .toLowerCase();
+      const prior = seen.get(key);
+      if (prior !== undefined) {
+        throw new ZipError(prior === name ? `${label}: duplicate entry` : `${label}: duplicate of ${JSON.stringify(prior)} (names differ only by case, normalisation or trailing dots/spaces)`);
+      }
+      seen.set(key, name);
+      entries.push({ name, rawName, flags, method, crc, compressedSize, uncompressedSize, localOffset, isDir });
+      p = end;
+    }
+    if (p !== cdSize) throw new ZipError('damaged ZIP: central directory size does not match its entries');
+
+    // A file name must not also be used as a folder ('a' and 'a/b').
+    for (const [key, name] of seen) {
+      const segs = key.split('/');
+      for (let i = 1; i < segs.length; i++) {
+        const folder = seen.get(segs.slice(0, i).join('/'));
+        if (folder !== undefined && !folder.endsWith('/')) throw new ZipError(`entry ${JSON.stringify(name)}: ${JSON.stringify(folder)} is a file and cannot also be a folder`);
+      }
+    }
+    return new ZipArchive(src, entries, cdOffset);
+  }
+
+  /**
+   * Checks every entry's local header and data, in file order, contiguous from offset 0 up to the
+   * central directory; `sinkFor` may give a sink for a regular file's bytes. Throws ZipError at
+   * the first problem.
+   */
+  scan(sinkFor: (name: string) => EntrySink | null = () => null): void {
+    const src = this.src;
+    const cdOffset = this.cdOffset;
+    const placed = new Map<string, Placed>();
+    const byOffset = [...this.entries].sort((a, b) => a.localOffset - b.localOffset);
+    let cursor = 0;
+    for (const e of byOffset) {
+      const label = `entry ${JSON.stringify(e.name)}`;
+      if (e.localOffset + 30 > cdOffset) throw new ZipError(`${label}: local header offset ${e.localOffset} lies beyond the data area (truncated or damaged)`);
+      if (e.localOffset !== cursor) {
+        throw new ZipError(e.localOffset < cursor ? `${label}: overlaps the previous entry` : `${label}: unreferenced bytes before this entry (${e.localOffset - cursor} bytes at offset ${cursor})`);
+      }
+      const head = src.read(e.localOffset, 30);
+      const hv = viewOf(head);
+      if (hv.getUint32(0, true) !== SIG_LOCAL) throw new ZipError(`${label}: local header missing or corrupt`);
+      const lFlags = hv.getUint16(6, true);
+      const lMethod = hv.getUint16(8, true);
+      const lCrc = hv.getUint32(14, true);
+      const lComp = hv.getUint32(18, true);
+      const lUncomp = hv.getUint32(22, true);
+      const lNameLen = hv.getUint16(26, true);
+      const lExtraLen = hv.getUint16(28, true);
+      const dataStart = e.localOffset + 30 + lNameLen + lExtraLen;
+      const dataEnd = dataStart + e.compressedSize;
+      if (dataEnd > cdOffset) throw new ZipError(`${label}: data runs past the end of the data area (truncated?)`);
+      const nameAndExtra = src.read(e.localOffset + 30, lNameLen + lExtraLen);
+      if (!bytesEqual(nameAndExtra.subarray(0, lNameLen), e.rawName)) throw new ZipError(`${label}: local header names a different file`);
+      checkExtraFields(nameAndExtra.subarray(lNameLen), e.name, label);
+      if (lMethod !== e.method || (lFlags & ~0x0008) !== (e.flags & ~0x0008)) throw new ZipError(`${label}: local header disagrees with the central directory`);
+      cursor = dataEnd;
+      if (e.flags & 0x0008) {
+        // Data descriptor: optional signature, then crc, compressed and uncompressed size.
+        const desc = src.read(dataEnd, Math.min(16, cdOffset - dataEnd));
+        const dv = viewOf(desc);
+        let d = 0;
+        if (d + 4 <= desc.length && dv.getUint32(d, true) === SIG_DESCRIPTOR) d += 4;
+        if (d + 12 > desc.length) throw new ZipError(`${label}: data descriptor missing (truncated?)`);
+        if (dv.getUint32(d, true) !== e.crc || dv.getUint32(d + 4, true) !== e.compressedSize || dv.getUint32(d + 8, true) !== e.uncompressedSize) {
+          throw new ZipError(`${label}: data descriptor disagrees with the central directory`);
+        }
+        cursor = dataEnd + d + 12;
+      } else if (lCrc !== e.crc || lComp !== e.compressedSize || lUncomp !== e.uncompressedSize) {
+        throw new ZipError(`${label}: local header sizes or CRC disagree with the central directory`);
+      }
+      const at: Placed = { ...e, dataStart, dataEnd };
+      placed.set(e.name, at);
+      this.check(at, e.isDir ? null : sinkFor(e.name));
+    }
+    if (cursor !== cdOffset) throw new ZipError(`damaged ZIP: ${cdOffset - cursor} unreferenced bytes before the central directory`);
+    this.placed = placed;
+  }
+
+  /** A regular file's whole bytes, checked again (inflate and CRC-32). Only after `scan`. */
+  read(name: string): Uint8Array {
+    const e = this.placed?.get(name);
+    if (!e || e.isDir) throw new Error(this.placed ? `no file ${JSON.stringify(name)} in the archive` : 'scan the archive first');
+    const pieces: Uint8Array[] = [];
+    this.check(e, { update: (c) => pieces.push(c), end: () => undefined });
+    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  }
+
+  /** Inflates (capped) or reads the entry's data, checks its size and CRC-32, and feeds `sink`. */
+  private check(e: Placed, sink: EntrySink | null): void {
+    const label = `entry ${JSON.stringify(e.name)}`;
+    let crc = 0;
     if (e.method === 0) {
       if (e.compressedSize !== e.uncompressedSize) throw new ZipError(`${label}: stored entry with different compressed and uncompressed sizes`);
-      data = compressed;
+      const step = Math.max(1, Math.min(this.src.chunkBytes, e.compressedSize));
+      for (let off = e.dataStart; off < e.dataEnd; off += step) {
+        const chunk = this.src.read(off, Math.min(step, e.dataEnd - off));
+        crc = crc32Update(crc, chunk);
+        sink?.update(chunk);
+      }
     } else {
+      let data: Uint8Array;
       try {
         // The cap makes a bomb stop as soon as it passes its declared size.
-        data = zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, e.uncompressedSize) });
+        data = zlib.inflateRawSync(this.src.read(e.dataStart, e.compressedSize), { maxOutputLength: Math.max(1, e.uncompressedSize) });
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
@@ -310,20 +431,30 @@ export function readZip(zip: Uint8Array, limits: ZipLimits = {}): ZipContents {
         throw new ZipError(`${label}: corrupt compressed data (${(err as Error).message})`);
       }
       if (data.length !== e.uncompressedSize) throw new ZipError(`${label}: inflates to ${data.length} bytes, but declares ${e.uncompressedSize}`);
+      crc = crc32Update(0, data);
+      sink?.update(data);
     }
-    if (crc32(data) !== e.crc) throw new ZipError(`${label}: CRC-32 mismatch (data damaged)`);
-    if (e.isDir) directories.push(e.name);
-    else dataOf.set(e, data);
+    if (crc !== e.crc) throw new ZipError(`${label}: CRC-32 mismatch (data damaged)`);
+    sink?.end();
   }
-  if (cursor !== cdOffset) throw new ZipError(`damaged ZIP: ${cdOffset - cursor} unreferenced bytes before the central directory`);
+}
 
+/** Reads and checks a whole archive held in memory. */
+export function readZip(zip: Uint8Array, limits: ZipLimits = {}): ZipContents {
+  return readAll(ZipArchive.open(memorySource(zip), limits));
+}
+
+/** Scans the archive, keeping every file's bytes (a stored file in memory stays a view of it). */
+function readAll(archive: ZipArchive): ZipContents {
+  const dataOf = new Map<string, Uint8Array>();
+  archive.scan((name) => {
+    const pieces: Uint8Array[] = [];
+    return { update: (c) => pieces.push(c), end: () => dataOf.set(name, pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)) };
+  });
   // Central-directory order, so the map lists files as `unzip -l` does.
   const files = new Map<string, Uint8Array>();
-  for (const e of entries) {
-    const data = dataOf.get(e);
-    if (data) files.set(e.name, data);
-  }
-  return { files, directories };
+  for (const name of archive.files) files.set(name, dataOf.get(name)!);
+  return { files, directories: archive.directories };
 }
 
 /**
@@ -351,8 +482,18 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Reads a ZIP file from disk and checks it with readZip. Errors are ZipError with one-line reasons. */
-export function readZipFile(path: string, limits: ZipLimits = {}): ZipContents {
+/** An archive file opened and its directory checked; the descriptor stays open until `close`. */
+export interface OpenedZipFile {
+  archive: ZipArchive;
+  close(): void;
+}
+
+/**
+ * Opens a ZIP file and checks its end record and central directory (ZipArchive.open); its data
+ * is read only by `archive.scan` and `archive.read`, a piece at a time. Errors are ZipError with
+ * one-line reasons.
+ */
+export function openZipFile(path: string, limits: ZipLimits = {}): OpenedZipFile {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -360,24 +501,46 @@ export function readZipFile(path: string, limits: ZipLimits = {}): ZipContents {
     const code = (err as { code?: string }).code;
     throw new ZipError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a ZIP file' : `cannot open (${code ?? (err as Error).message})`);
   }
+  const close = () => closeSync(fd);
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new ZipError('is a directory, not a ZIP file');
     if (!st.isFile()) throw new ZipError('not a regular file');
     if (st.size > 0xffffffff) throw new ZipError('file is over 4 GiB: ZIP64 archives are not supported by this verifier yet');
-    if (st.size > bufferConstants.MAX_LENGTH) throw new ZipError(`file is too large to read (${st.size} bytes)`);
-    const buf = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) throw new ZipError('file shrank while reading');
-      off += n;
-    }
-    return readZip(buf, limits);
+    const archive = ZipArchive.open(readErrorsAsZipErrors(fileSource(fd, st.size)), limits);
+    return { archive, close };
   } catch (err) {
-    if (err instanceof ZipError) throw err;
-    throw new ZipError(`cannot read (${(err as { code?: string }).code ?? (err as Error).message})`);
+    close();
+    throw asZipError(err);
+  }
+}
+
+function asZipError(err: unknown): ZipError {
+  if (err instanceof ZipError) return err;
+  return new ZipError(`cannot read (${(err as { code?: string }).code ?? (err as Error).message})`);
+}
+
+/** A read that fails (EIO, a file truncated under us) becomes a ZipError with a one-line reason. */
+function readErrorsAsZipErrors(src: ByteSource): ByteSource {
+  return {
+    size: src.size,
+    chunkBytes: src.chunkBytes,
+    read(offset, length) {
+      try {
+        return src.read(offset, length);
+      } catch (err) {
+        throw asZipError(err);
+      }
+    },
+  };
+}
+
+/** Reads a whole ZIP file from disk into memory and checks it as readZip does (for tests and the benchmark). */
+export function readZipFile(path: string, limits: ZipLimits = {}): ZipContents {
+  const { archive, close } = openZipFile(path, limits);
+  try {
+    return readAll(archive);
   } finally {
-    closeSync(fd);
+    close();
   }
 }

@@ -23,7 +23,7 @@ stores the valid ones in DIR and answers with a receipt (docs/intake.md).
   --tls-cert FILE     PEM certificate (with --tls-key): serve HTTPS
   --tls-key FILE      PEM private key
   --key THUMBPRINT    accept only bundles signed by this key; repeatable
-  --max-bytes N       largest bundle accepted, in bytes (default 268435456)`;
+  --max-bytes N       largest bundle accepted, in bytes (default 4294967295)`;
 
 class UsageError extends Error {}
 

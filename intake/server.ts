@@ -9,17 +9,18 @@
  *
  * Deliberately small attack surface (the 2025 TeleMessage archive was emptied through a debug
  * heap-dump endpoint): four routes, no debug or admin endpoint, bearer tokens compared in constant
- * time, bodies capped before they are buffered, responses are ASCII-only JSON that never carry a
+ * time, bodies capped as they are written to disk, responses are ASCII-only JSON that never carry a
  * stack trace, and names taken from an uploaded archive are escaped like the CLI escapes them.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { readZip, ZipError } from '../cli/zip-reader';
-import { verifyBag, type VerifyProblem } from '../src/bundle/bag-verify';
+import { openZipFile, ZipError } from '../cli/zip-reader';
+import { scanBagFiles } from '../cli/zip-bag';
+import { verifyBag, type BagFiles, type VerifyProblem, type VerifyReport } from '../src/bundle/bag-verify';
 import { version } from '../package.json';
 
 export const SERVER_NAME = `threadkeeper-intake/${version}`;
@@ -48,13 +49,18 @@ export interface IntakeOptions {
   tokens: string[];
   /** PEM text (not file names). */
   tls?: { cert: string; key: string };
-  /** Largest upload in bytes; larger bodies get 413. Default 256 MiB. */
+  /** Largest upload in bytes; larger bodies get 413. Default 4 GiB − 1 (the largest ZIP without ZIP64, as the extension writes). */
   maxBytes?: number;
   /** When set, only bundles signed by one of these RFC 7638 thumbprints are accepted. */
   pinnedKeys?: string[];
-  /** Largest declared unpacked size of one bundle (zip-bomb guard). Default 1 GiB. */
+  /** Largest declared unpacked size of one bundle (zip-bomb guard). Default 4 GiB. */
   maxUnpackedBytes?: number;
-  /** Uploads held in memory at once; more get 503 with Retry-After. Default 2. */
+  /**
+   * Largest declared size of one file in a bundle. A compressed file (thread.json, the transcript)
+   * is inflated whole in memory to be verified, so this bounds an upload's memory. Default 1 GiB.
+   */
+  maxEntryBytes?: number;
+  /** Uploads received and verified at once; more get 503 with Retry-After. Default 2. */
   maxConcurrentUploads?: number;
   /** One line per request (never tokens or bodies). Default: silent. */
   log?: (line: string) => void;
@@ -91,8 +97,10 @@ export interface IntakeReceipt {
   duplicate?: true;
 }
 
-const DEFAULT_MAX_BYTES = 256 * 1024 ** 2;
-const DEFAULT_MAX_UNPACKED = 1024 ** 3;
+/** A ZIP without ZIP64 ends before 4 GiB; the verifier refuses larger files anyway. */
+const DEFAULT_MAX_BYTES = 0xffffffff;
+const DEFAULT_MAX_UNPACKED = 4 * 1024 ** 3;
+const DEFAULT_MAX_ENTRY = 1024 ** 3;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 const RECEIPT_PATH = /^\/v1\/bundles\/([0-9a-f]{64})\/receipt$/;
@@ -109,6 +117,13 @@ interface Answer {
   raw?: string;
   /** For the log line. */
   note?: string;
+}
+
+/** An upload written to a temporary file in the store. */
+interface Received {
+  path: string;
+  length: number;
+  sha256: string;
 }
 
 class Refusal extends Error {
@@ -194,6 +209,7 @@ export async function startIntake(opts: IntakeOptions): Promise<IntakeServer> {
   const host = opts.host ?? '127.0.0.1';
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxUnpacked = opts.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED;
+  const maxEntry = opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY;
   const maxConcurrent = opts.maxConcurrentUploads ?? 2;
   const log = opts.log ?? (() => undefined);
   const faults: IntakeFaults = opts.faults ?? {};
@@ -229,7 +245,7 @@ export async function startIntake(opts: IntakeOptions): Promise<IntakeServer> {
     return ok && m !== null;
   }
 
-  let uploadsInMemory = 0;
+  let uploadsRunning = 0;
   /** Uploads being verified or stored, by bundle hash: a second upload of the same bytes waits for the first. */
   const inFlight = new Map<string, Promise<unknown>>();
   const running = new Set<Promise<unknown>>();
@@ -247,24 +263,47 @@ export async function startIntake(opts: IntakeOptions): Promise<IntakeServer> {
     return JSON.parse(text) as IntakeReceipt;
   }
 
-  /** Reads the body, hashing as it goes; refuses (413) as soon as it passes maxBytes. */
-  async function readBody(req: IncomingMessage): Promise<{ bytes: Buffer; sha256: string }> {
+  /**
+   * Writes the body to a temporary file in the store, hashing as it goes, and makes it durable;
+   * refuses (413) as soon as it passes maxBytes. Memory stays a few chunks whatever the size.
+   * On any failure the file is removed.
+   */
+  async function receiveBody(req: IncomingMessage): Promise<Received> {
     const hash = createHash('sha256');
-    const chunks: Buffer[] = [];
+    const path = join(storeDir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    let fh: FileHandle | null = null;
     let length = 0;
     try {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        length += chunk.length;
-        if (length > maxBytes) throw fail(413, `the bundle is larger than this server accepts (${maxBytes} bytes)`);
-        hash.update(chunk);
-        chunks.push(chunk);
+      fh = await open(path, 'wx', 0o600);
+      const file = fh;
+      /** A write that failed (a full disk): a storage error, not the client's. */
+      let writeError: unknown = null;
+      try {
+        for await (const chunk of req as AsyncIterable<Buffer>) {
+          length += chunk.length;
+          if (length > maxBytes) throw fail(413, `the bundle is larger than this server accepts (${maxBytes} bytes)`);
+          hash.update(chunk);
+          await file.write(chunk).catch((err: unknown) => {
+            writeError = err;
+            throw err;
+          });
+        }
+      } catch (err) {
+        if (err instanceof Refusal || err === writeError) throw err;
+        // The client went away mid-upload; there is nobody left to answer.
+        throw new Refusal({ status: 400, body: { error: 'the upload was interrupted' }, note: 'interrupted' });
       }
+      await fh.sync();
+      await fh.close();
+      fh = null;
+      return { path, length, sha256: hash.digest('hex') };
     } catch (err) {
+      await fh?.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
       if (err instanceof Refusal) throw err;
-      // The client went away mid-upload; there is nobody left to answer.
-      throw new Refusal({ status: 400, body: { error: 'the upload was interrupted' }, note: 'interrupted' });
+      log(`storage error: ${(err as { code?: string }).code ?? (err as Error).message}`);
+      throw fail(500, 'the bundle could not be stored; try again later');
     }
-    return { bytes: Buffer.concat(chunks, length), sha256: hash.digest('hex') };
   }
 
   async function handleUpload(req: IncomingMessage): Promise<Answer> {
@@ -285,10 +324,11 @@ export async function startIntake(opts: IntakeOptions): Promise<IntakeServer> {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > maxBytes) throw fail(413, `the bundle is larger than this server accepts (${maxBytes} bytes)`);
 
-    if (uploadsInMemory >= maxConcurrent) throw fail(503, 'the server is busy with other uploads; try again shortly', { 'retry-after': '5' });
-    uploadsInMemory++;
+    if (uploadsRunning >= maxConcurrent) throw fail(503, 'the server is busy with other uploads; try again shortly', { 'retry-after': '5' });
+    uploadsRunning++;
+    let body: Received | null = null;
     try {
-      const body = await readBody(req);
+      body = await receiveBody(req);
       if (faults.failNext !== undefined && faults.failNext > 0) {
         faults.failNext--;
         return { status: 500, body: { error: 'simulated failure (test fault)' }, note: 'fault' };
@@ -298,7 +338,7 @@ export async function startIntake(opts: IntakeOptions): Promise<IntakeServer> {
       }
       // One upload per bundle hash at a time; later ones then find the receipt.
       for (let prior = inFlight.get(claimed); prior; prior = inFlight.get(claimed)) await prior.catch(() => undefined);
-      const work = accept(body.bytes, claimed, key);
+      const work = accept(body, claimed, key);
       inFlight.set(claimed, work);
       try {
         return await work;
@@ -306,11 +346,13 @@ export async function startIntake(opts: IntakeOptions): Promise<IntakeServer> {
         inFlight.delete(claimed);
       }
     } finally {
-      uploadsInMemory--;
+      uploadsRunning--;
+      // Stored uploads were renamed away; anything else (refused, duplicate, failed) goes.
+      if (body) await unlink(body.path).catch(() => undefined);
     }
   }
 
-  async function accept(zip: Buffer, sha: string, key: string): Promise<Answer> {
+  async function accept(upload: Received, sha: string, key: string): Promise<Answer> {
     const earlier = await storedReceipt(sha);
     if (earlier) {
       if (earlier.keyThumbprint !== key) {
@@ -319,14 +361,21 @@ export async function startIntake(opts: IntakeOptions): Promise<IntakeServer> {
       return { status: 200, body: { ...earlier, duplicate: true }, note: `${sha} duplicate` };
     }
 
-    let files: Map<string, Uint8Array>;
+    // Verified from the file a piece at a time, as threadkeeper-verify does.
+    let files: BagFiles;
+    let report: VerifyReport;
     try {
-      files = readZip(zip, { maxTotalBytes: maxUnpacked }).files;
+      const zip = openZipFile(upload.path, { maxTotalBytes: maxUnpacked, maxEntryBytes: maxEntry });
+      try {
+        files = scanBagFiles(zip.archive);
+        report = await verifyBag(files, { pinnedKey: key });
+      } finally {
+        zip.close();
+      }
     } catch (err) {
       if (err instanceof ZipError) return rejected([{ file: '', message: err.message }]);
       throw err;
     }
-    const report = await verifyBag(files, { pinnedKey: key });
     const problems = [...report.problems];
     if (pinned && report.keyThumbprint !== null && !pinned.has(report.keyThumbprint)) {
       problems.push({ file: `${report.bagName ?? ''}/signature.jws`, message: `signed by key ${report.keyThumbprint}, which is not one of the keys this server accepts` });
@@ -340,12 +389,12 @@ export async function startIntake(opts: IntakeOptions): Promise<IntakeServer> {
       receiptId: randomUUID(),
       bundleSha256: sha,
       bagName: report.bagName,
-      externalIdentifier: externalIdentifier(files.get(`${report.bagName}/bag-info.txt`)),
+      externalIdentifier: externalIdentifier(await files.bytes(`${report.bagName}/bag-info.txt`)),
       keyThumbprint: report.keyThumbprint,
       threads: report.summary.threads,
       messages: report.summary.messages,
       attachments: report.summary.attachments,
-      bytes: zip.length,
+      bytes: upload.length,
       receivedAt: new Date().toISOString(),
       storedAs: `${sha}.zip`,
       server: SERVER_NAME,
@@ -353,7 +402,8 @@ export async function startIntake(opts: IntakeOptions): Promise<IntakeServer> {
     // The receipt is the commit mark: the ZIP is durable before the receipt exists, so a crash
     // in between leaves a ZIP without receipt, and the client's retry completes it.
     try {
-      await writeDurably(storeDir, receipt.storedAs, zip);
+      // The upload was made durable as it arrived: renaming it is storing it.
+      await rename(upload.path, join(storeDir, receipt.storedAs));
       await syncDir(storeDir);
       await writeDurably(storeDir, receiptName(sha), `${asciiJson(receipt, 2)}\n`);
       await syncDir(storeDir);

@@ -19,9 +19,7 @@
  * Verify: the built CLI on the downloaded bundle, against SHA-512 (node:crypto) of its payload.
  */
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { startFixtureServer } from './lib/fixture-server';
 import { launchWithExtension } from './lib/browser';
@@ -29,10 +27,10 @@ import { seedThread } from './lib/seed-thread';
 import { AUTO_QUERY } from './bench-auto';
 import { longThreadPage } from '../test/fixtures/long-thread/whatsapp-long-thread';
 import { readZipFile } from '../cli/zip-reader';
+import { runVerifier, VERIFY_CLI } from './lib/run-verifier';
 
-const run = promisify(execFile);
 const MB = 1024 * 1024;
-const CLI = 'dist-cli/threadkeeper-verify.mjs';
+const CLI = VERIFY_CLI;
 
 export interface ExportBench {
   messages: number;
@@ -82,6 +80,8 @@ export interface ExportBench {
   /** The process (other than the extension's) whose sampled RSS grew most: its kind, before and peak. */
   otherGrowth: { kind: string; beforeMB: number; peakMB: number } | null;
   verifySeconds: number[];
+  /** The verifier process's peak resident set size in each round, MB. */
+  verifyPeakMB: number[];
   shaSeconds: number[];
   verifyMBps: number;
   shaMBps: number;
@@ -324,28 +324,26 @@ export async function exportBench(opts: { messages: number; files: number; fileB
     const baselineMBps = payloadBytes / MB / median(baselineSeconds);
 
     const verifySeconds: number[] = [];
+    const verifyPeakMB: number[] = [];
     const shaSeconds: number[] = [];
     let verdict = '';
     const expected = new RegExp(`^valid: signed by key \\S+, 1 thread, ${opts.messages} messages, ${opts.files} attachments$`);
     for (let r = 0; r < opts.rounds; r++) {
-      const v0 = performance.now();
-      const { stdout } = await run('node', [CLI, file], { timeout: 900_000, maxBuffer: 16 * MB }).catch((e: { stdout?: string; stderr?: string; message?: string }) => {
-        throw new Error(`verifier failed: ${(e.stdout ?? '').trim()} ${(e.stderr ?? e.message ?? '').trim()}`);
-      });
-      verifySeconds.push((performance.now() - v0) / 1000);
-      verdict = stdout.trim();
-      if (!expected.test(verdict)) throw new Error(`unexpected verifier output: ${verdict}`);
+      const v = await runVerifier(file, expected);
+      verifySeconds.push(v.seconds);
+      verifyPeakMB.push(v.peakMB);
+      verdict = v.verdict;
       const h0 = performance.now();
       for (const [, bytes] of payload) createHash('sha512').update(bytes).digest();
       shaSeconds.push((performance.now() - h0) / 1000);
-      log(`  verify round ${r + 1}: CLI ${verifySeconds[r]!.toFixed(2)} s, SHA-512 of the payload ${shaSeconds[r]!.toFixed(2)} s`);
+      log(`  verify round ${r + 1}: CLI ${verifySeconds[r]!.toFixed(2)} s (peak ${verifyPeakMB[r]!.toFixed(0)} MB), SHA-512 of the payload ${shaSeconds[r]!.toFixed(2)} s`);
     }
     const verifyMBps = payloadBytes / MB / median(verifySeconds);
     const shaMBps = payloadBytes / MB / median(shaSeconds);
     return {
       messages: opts.messages, files: opts.files, fileBytes: opts.fileBytes, payloadBytes, zipBytes, seedSeconds, threadListSeconds, chatStatusSeconds, exportSeconds, bundleSeconds, recordSeconds, phases, downloadSeconds,
       zipEntries: files.size, exportMBps, baselineSeconds, baselineMBps, ratio: exportMBps / baselineMBps, rssBeforeMB, rssPeakMB, rssBundlePeakMB, rssAfterPeakMB, rssByPhase, browserBeforeMB, browserPeakMB, otherGrowth,
-      verifySeconds, shaSeconds, verifyMBps, shaMBps, verifyRatio: verifyMBps / shaMBps, verdict,
+      verifySeconds, verifyPeakMB, shaSeconds, verifyMBps, shaMBps, verifyRatio: verifyMBps / shaMBps, verdict,
     };
   } finally {
     await b.close().catch(() => undefined);

@@ -8,11 +8,9 @@
  * written by bag-writer's writeBundle, signed with a freshly made P-256 key (WebCrypto).
  */
 import { createHash, randomFillSync } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { AttachmentRow, CaptureRow, MessageRow, ThreadRow, VersionRow } from '../src/db/schema';
 import { contentOf, fingerprintOf, threadIdOf } from '../src/background/ingest';
 import { threadFolder } from '../src/background/export';
@@ -20,9 +18,9 @@ import { renderThreadFiles } from '../src/bundle/thread-record';
 import { writeBundle, type BundleSigner, type PayloadFile } from '../src/bundle/bag-writer';
 import { sha256Hex } from '../src/shared/bytes';
 import { benchThread, runningCapture, syntheticMessages } from './lib/ingest-workload';
+import { runVerifier, VERIFY_CLI } from './lib/run-verifier';
 
-const run = promisify(execFile);
-export const VERIFY_CLI = 'dist-cli/threadkeeper-verify.mjs';
+export { VERIFY_CLI };
 
 export interface VerifyBench {
   messages: number;
@@ -31,6 +29,8 @@ export interface VerifyBench {
   zipBytes: number;
   /** Seconds per verifier run (whole process: start, read, inflate, hash, signature). */
   verifySeconds: number[];
+  /** The verifier process's peak resident set size in each round, MB. */
+  verifyPeakMB: number[];
   shaSeconds: number[];
   verifyMBps: number;
   shaMBps: number;
@@ -114,27 +114,25 @@ export async function verifyBench(opts: { n: number; files: number; attachmentMB
     log(`  bundle: ${opts.n} messages, ${opts.files} attachments, payload ${(payloadBytes / MB).toFixed(1)} MB, ZIP ${(bundle.zip.length / MB).toFixed(1)} MB (built in ${buildSeconds.toFixed(1)} s)`);
 
     const verifySeconds: number[] = [];
+    const verifyPeakMB: number[] = [];
     const shaSeconds: number[] = [];
     let verdict = '';
     const expected = new RegExp(`^valid: signed by key \\S+, 1 thread, ${opts.n} messages, ${opts.files} attachments$`);
     for (let r = 0; r < opts.rounds; r++) {
-      const t0 = performance.now();
-      const { stdout } = await run('node', [VERIFY_CLI, file], { timeout: 600_000, maxBuffer: 16 * MB }).catch((e: { stdout?: string; stderr?: string; message?: string }) => {
-        throw new Error(`verifier failed: ${(e.stdout ?? '').trim()} ${(e.stderr ?? e.message ?? '').trim()}`);
-      });
-      verifySeconds.push((performance.now() - t0) / 1000);
-      verdict = stdout.trim();
-      if (!expected.test(verdict)) throw new Error(`unexpected verifier output: ${verdict}`);
+      const v = await runVerifier(file, expected);
+      verifySeconds.push(v.seconds);
+      verifyPeakMB.push(v.peakMB);
+      verdict = v.verdict;
 
       const s0 = performance.now();
       for (const f of payload) createHash('sha512').update(f.bytes).digest();
       shaSeconds.push((performance.now() - s0) / 1000);
-      log(`  round ${r + 1}: verifier ${verifySeconds[r]!.toFixed(2)} s, SHA-512 ${shaSeconds[r]!.toFixed(2)} s`);
+      log(`  round ${r + 1}: verifier ${verifySeconds[r]!.toFixed(2)} s (peak ${verifyPeakMB[r]!.toFixed(0)} MB), SHA-512 ${shaSeconds[r]!.toFixed(2)} s`);
     }
     const verifyMBps = payloadBytes / MB / median(verifySeconds);
     const shaMBps = payloadBytes / MB / median(shaSeconds);
     return {
-      messages: opts.n, attachments: opts.files, payloadBytes, zipBytes: bundle.zip.length, verifySeconds, shaSeconds,
+      messages: opts.n, attachments: opts.files, payloadBytes, zipBytes: bundle.zip.length, verifySeconds, verifyPeakMB, shaSeconds,
       verifyMBps, shaMBps, ratio: verifyMBps / shaMBps, verdict, buildSeconds,
     };
   } finally {

@@ -1,7 +1,9 @@
 /**
- * Verifies a Threadkeeper bag given its files (already unzipped: paths as inside the ZIP,
- * `<bagName>/...`). Platform-neutral, no I/O: the CLI (cli/verify.ts) unzips with
- * cli/zip-reader.ts; the extension could pass JSZip output.
+ * Verifies a Threadkeeper bag given its files (paths as inside the ZIP, `<bagName>/...`): their
+ * sizes and digests, and the bytes of the few it reads (BagFiles, below). Platform-neutral, no
+ * I/O: the CLI (cli/verify.ts) and the intake server stream the ZIP from disk with
+ * cli/zip-reader.ts and cli/zip-bag.ts; files already in memory (tests, JSZip output) are passed
+ * as a Map.
  *
  * Checks, in order (docs/verifying.md explains each to a records officer):
  *  1. exactly one top-level folder, nothing beside it;
@@ -60,12 +62,49 @@ function hex(bytes: ArrayBuffer): string {
   return toHex(new Uint8Array(bytes));
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return hex(await globalThis.crypto.subtle.digest('SHA-256', bufferSource(bytes)));
+/**
+ * The bag's files as the verifier needs them: their names, sizes and digests for every file, and
+ * the bytes of the few it reads (tag files, thread.json, page.json, the audit log). The CLI
+ * gives digests taken while it streamed the ZIP from disk (cli/zip-bag.ts), so a bundle is
+ * never held in memory whole; `memoryBagFiles` serves files already in memory.
+ */
+export interface BagFiles {
+  /** Every regular file, by its path in the ZIP (`<bagName>/...`). */
+  readonly paths: readonly string[];
+  size(path: string): number;
+  bytes(path: string): Promise<Uint8Array>;
+  /** Lowercase hex digests of the file's bytes. */
+  sha512(path: string): Promise<string>;
+  sha256(path: string): Promise<string>;
 }
 
-async function sha512Hex(bytes: Uint8Array): Promise<string> {
-  return hex(await globalThis.crypto.subtle.digest('SHA-512', bufferSource(bytes)));
+/**
+ * Whether verifyBag reads the bytes of the file at `path` (as in the ZIP: `<bagName>/...`), not
+ * only its digests: the tag files beside data/, each thread's thread.json, each page's page.json
+ * and the audit log. A source that streams the archive keeps these as they go by.
+ */
+export function verifierReads(path: string): boolean {
+  const slash = path.indexOf('/');
+  if (slash < 0) return false;
+  const rel = path.slice(slash + 1);
+  return !rel.includes('/') || rel === 'data/audit-log.jsonl' || /^data\/threads\/[^/]+\/thread\.json$/.test(rel) || /^data\/pages\/[^/]+\/page\.json$/.test(rel);
+}
+
+/** Files held in memory (keys ending in '/' are directory markers and carry nothing); WebCrypto digests. */
+export function memoryBagFiles(files: Map<string, Uint8Array>): BagFiles {
+  const get = (path: string): Uint8Array => {
+    const bytes = files.get(path);
+    if (!bytes) throw new Error(`no file ${path}`);
+    return bytes;
+  };
+  const digest = async (alg: 'SHA-256' | 'SHA-512', path: string) => hex(await globalThis.crypto.subtle.digest(alg, bufferSource(get(path))));
+  return {
+    paths: [...files.keys()].filter((p) => !p.endsWith('/')),
+    size: (path) => get(path).length,
+    bytes: async (path) => get(path),
+    sha512: (path) => digest('SHA-512', path),
+    sha256: (path) => digest('SHA-256', path),
+  };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -157,7 +196,8 @@ function parseBagInfo(text: string, file: string, problems: VerifyProblem[]): [s
   return tags;
 }
 
-export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedKey?: string }): Promise<VerifyReport> {
+export async function verifyBag(input: Map<string, Uint8Array> | BagFiles, opts?: { pinnedKey?: string }): Promise<VerifyReport> {
+  const files = input instanceof Map ? memoryBagFiles(input) : input;
   const problems: VerifyProblem[] = [];
   const report = (bagName: string | null, keyThumbprint: string | null, summary: VerifyReport['summary']): VerifyReport => ({
     ok: problems.length === 0,
@@ -167,8 +207,8 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
     summary,
   });
 
-  // 1. One top-level folder. Keys ending in '/' are directory markers and carry nothing.
-  const paths = [...files.keys()].filter((p) => !p.endsWith('/')).sort();
+  // 1. One top-level folder.
+  const paths = [...files.paths].sort();
   if (paths.length === 0) {
     problems.push({ file: '', message: 'archive holds no files' });
     return report(null, null, null);
@@ -186,15 +226,14 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
   }
   const bagName = [...roots][0]!;
   const prefix = `${bagName}/`;
-  const inBag = new Map<string, Uint8Array>();
-  for (const p of paths) {
-    if (!p.startsWith(prefix)) continue;
-    inBag.set(p.slice(prefix.length), files.get(p)!);
-  }
+  const inBag = new Set<string>();
+  for (const p of paths) if (p.startsWith(prefix)) inBag.add(p.slice(prefix.length));
   const at = (rel: string) => `${prefix}${rel}`;
+  /** The bytes of a file in the bag, or undefined when it is not there. */
+  const bytesOf = async (rel: string) => (inBag.has(rel) ? files.bytes(at(rel)) : undefined);
 
   // 2. bagit.txt
-  const bagit = inBag.get('bagit.txt');
+  const bagit = await bytesOf('bagit.txt');
   if (!bagit) problems.push({ file: at('bagit.txt'), message: 'missing' });
   else if (!bytesEqual(bagit, new TextEncoder().encode(BAGIT_TXT))) {
     problems.push({ file: at('bagit.txt'), message: 'must be exactly "BagIt-Version: 1.0" and "Tag-File-Character-Encoding: UTF-8" lines' });
@@ -202,7 +241,7 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
 
   // 3. Payload manifest.
   const payloadPaths = [...inBag.keys()].filter((p) => p.startsWith('data/'));
-  const manifestBytes = inBag.get('manifest-sha512.txt');
+  const manifestBytes = await bytesOf('manifest-sha512.txt');
   if (!manifestBytes) problems.push({ file: at('manifest-sha512.txt'), message: 'missing: no payload checksums' });
   else {
     const text = decodeText(manifestBytes);
@@ -216,9 +255,8 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
           continue;
         }
         listed.add(entry.path);
-        const bytes = inBag.get(entry.path);
-        if (!bytes) problems.push({ file: at(entry.path), message: 'listed in manifest-sha512.txt but missing from the bag' });
-        else if ((await sha512Hex(bytes)) !== entry.hash) problems.push({ file: at(entry.path), message: 'SHA-512 does not match manifest-sha512.txt (file changed)' });
+        if (!inBag.has(entry.path)) problems.push({ file: at(entry.path), message: 'listed in manifest-sha512.txt but missing from the bag' });
+        else if ((await files.sha512(at(entry.path))) !== entry.hash) problems.push({ file: at(entry.path), message: 'SHA-512 does not match manifest-sha512.txt (file changed)' });
       }
       for (const p of payloadPaths) {
         if (!listed.has(p)) problems.push({ file: at(p), message: 'payload file not listed in manifest-sha512.txt (added after signing?)' });
@@ -227,14 +265,14 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
   }
 
   // 4. bag-info.txt and Payload-Oxum.
-  const bagInfo = inBag.get('bag-info.txt');
+  const bagInfo = await bytesOf('bag-info.txt');
   if (!bagInfo) problems.push({ file: at('bag-info.txt'), message: 'missing' });
   else {
     const text = decodeText(bagInfo);
     if (text === null) problems.push({ file: at('bag-info.txt'), message: 'not UTF-8 text (or has a byte-order mark)' });
     else {
       const oxums = parseBagInfo(text, at('bag-info.txt'), problems).filter(([l]) => l.toLowerCase() === 'payload-oxum');
-      const octets = payloadPaths.reduce((n, p) => n + inBag.get(p)!.length, 0);
+      const octets = payloadPaths.reduce((n, p) => n + files.size(at(p)), 0);
       const actual = `${octets}.${payloadPaths.length}`;
       if (oxums.length === 0) problems.push({ file: at('bag-info.txt'), message: 'Payload-Oxum is missing' });
       else if (oxums.length > 1) problems.push({ file: at('bag-info.txt'), message: 'Payload-Oxum appears more than once' });
@@ -244,7 +282,7 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
   }
 
   // 5. Tag manifest.
-  const tagManifest = inBag.get('tagmanifest-sha512.txt');
+  const tagManifest = await bytesOf('tagmanifest-sha512.txt');
   if (!tagManifest) problems.push({ file: at('tagmanifest-sha512.txt'), message: 'missing: tag files are not covered by the signature' });
   else {
     const text = decodeText(tagManifest);
@@ -259,9 +297,8 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
       }
       for (const name of TAG_FILES) {
         const want = byPath.get(name);
-        const bytes = inBag.get(name);
         if (want === undefined) problems.push({ file: at('tagmanifest-sha512.txt'), message: `does not list ${name}` });
-        else if (bytes && (await sha512Hex(bytes)) !== want) problems.push({ file: at(name), message: 'SHA-512 does not match tagmanifest-sha512.txt (file changed)' });
+        else if (inBag.has(name) && (await files.sha512(at(name))) !== want) problems.push({ file: at(name), message: 'SHA-512 does not match tagmanifest-sha512.txt (file changed)' });
       }
     }
   }
@@ -274,7 +311,7 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
 
   // 7. Signature.
   let keyThumbprint: string | null = null;
-  const sigBytes = inBag.get('signature.jws');
+  const sigBytes = await bytesOf('signature.jws');
   if (!sigBytes) problems.push({ file: at('signature.jws'), message: 'missing: the bag is unsigned' });
   else if (tagManifest) {
     let jws = decodeText(sigBytes);
@@ -305,7 +342,7 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
     if (!m) continue;
     summary.threads++;
     const folder = `data/threads/${m[1]!}/`;
-    const text = decodeText(inBag.get(p)!);
+    const text = decodeText(await files.bytes(at(p)));
     let thread: unknown;
     try {
       if (text === null) throw new Error('not UTF-8');
@@ -338,17 +375,17 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
         continue;
       }
       summary.attachments++;
-      const bytes = inBag.get(folder + path);
-      if (!bytes) {
+      if (!inBag.has(folder + path)) {
         problems.push({ file: at(folder + path), message: `attachment listed in ${p} is missing from the bag` });
         continue;
       }
       // The record's own claims about the file (a signer could write a record that names one
       // file and describes another): size and SHA-256, when given, must be the file's.
-      if (typeof entry.size === 'number' && entry.size !== bytes.length) {
-        problems.push({ file: at(folder + path), message: `${bytes.length} bytes, but ${p} says attachments[${i}] has ${entry.size}` });
+      const size = files.size(at(folder + path));
+      if (typeof entry.size === 'number' && entry.size !== size) {
+        problems.push({ file: at(folder + path), message: `${size} bytes, but ${p} says attachments[${i}] has ${entry.size}` });
       }
-      if (typeof entry.sha256 === 'string' && entry.sha256 !== (await sha256Hex(bytes))) {
+      if (typeof entry.sha256 === 'string' && entry.sha256 !== (await files.sha256(at(folder + path)))) {
         problems.push({ file: at(folder + path), message: `its SHA-256 is not the one ${p} gives for attachments[${i}]` });
       }
     }
@@ -363,7 +400,7 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
     type PageJson = { snapshot?: { path?: unknown }; screenshot?: { path?: unknown } } | null;
     let page: PageJson;
     try {
-      page = JSON.parse(decodeText(inBag.get(p)!) ?? '') as PageJson;
+      page = JSON.parse(decodeText(await files.bytes(at(p))) ?? '') as PageJson;
     } catch {
       problems.push({ file: at(p), message: 'page.json is not valid JSON' });
       continue;
@@ -376,7 +413,7 @@ export async function verifyBag(files: Map<string, Uint8Array>, opts?: { pinnedK
 
   // 9. The audit log the bundle carries: every link of its hash chain must hold.
   const auditPath = 'data/audit-log.jsonl';
-  const auditBytes = inBag.get(auditPath);
+  const auditBytes = await bytesOf(auditPath);
   if (auditBytes) {
     const text = decodeText(auditBytes);
     const entries: unknown[] = [];

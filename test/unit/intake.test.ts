@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -200,6 +200,55 @@ describe('intake server: accepting bundles', () => {
     expect(again.json).toEqual(r.json);
   });
 
+  it('writes an upload to a file in the store as it arrives, and stores that file: the body is never held whole', async () => {
+    const s = await intake();
+    const b = await makeBundle();
+    const half = Math.floor(b.zip.length / 2);
+    const { port } = new URL(s.url);
+    const answer = new Promise<{ status: number; body: string }>((resolvePromise, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/v1/bundles', method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/zip', 'content-length': b.zip.length, 'x-threadkeeper-bundle-sha256': b.sha256, 'x-threadkeeper-key': thumbprint } });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body }));
+      });
+      req.write(Buffer.from(b.zip.subarray(0, half)));
+      // The first half is on disk before the second is sent.
+      const t0 = Date.now();
+      const poll = () => {
+        const temp = listing(s.store).filter((n) => n.startsWith('.tmp-'));
+        if (temp.length === 1 && statSync(join(s.store, temp[0]!)).size === half) {
+          req.end(Buffer.from(b.zip.subarray(half)));
+        } else if (Date.now() - t0 > 5_000) {
+          req.destroy();
+          reject(new Error(`no temporary file of ${half} bytes in the store: ${listing(s.store).join(', ')}`));
+        } else setTimeout(poll, 10);
+      };
+      poll();
+    });
+    const r = await answer;
+    expect(r.status, r.body).toBe(201);
+    expect(listing(s.store)).toEqual([`${b.sha256}.receipt.json`, `${b.sha256}.zip`]);
+    expect(sha256(readFileSync(join(s.store, `${b.sha256}.zip`)))).toBe(b.sha256);
+  });
+
+  it('answers 500 when the upload cannot be written to the store, says so in its log, and goes on once it can', async () => {
+    const lines: string[] = [];
+    const s = await intake({ log: (l) => lines.push(l) });
+    const b = await makeBundle();
+    // The store replaced by a plain file (root ignores permissions, so a read-only folder would not do).
+    rmSync(s.store, { recursive: true, force: true });
+    writeFileSync(s.store, 'not a folder');
+    expectCleanError(await upload(s.url, b.zip), 500, /^the bundle could not be stored; try again later$/);
+    expect(lines.join('\n')).toMatch(/storage error: ENOTDIR/);
+    rmSync(s.store);
+    mkdirSync(s.store);
+    expect((await upload(s.url, b.zip)).status).toBe(201);
+    expect(listing(s.store)).toEqual([`${b.sha256}.receipt.json`, `${b.sha256}.zip`]);
+  });
+
   it('answers a repeated upload with 200 and the same stored receipt, marked duplicate, and stores nothing again', async () => {
     const s = await intake();
     const b = await makeBundle();
@@ -335,12 +384,19 @@ describe('intake server: refusing bundles', () => {
     expect(r1.json.reasons[0].message).toBe('entry "b/data/zeros.txt": inflates to more than its declared 100 bytes (zip bomb?)');
     expect(Date.now() - t0).toBeLessThan(10_000);
 
-    // Declared honestly but over the server's unpacked limit (1 GiB by default): refused before inflating.
+    // Declared honestly but over the server's limit for one file (1 GiB by default, what it will
+    // inflate in memory): refused before inflating.
     const r2 = await upload(s.url, buildZip([{ name: 'b/data/huge.txt', stored: bomb, crc: 0, uncompressedSize: 1536 * 1024 * 1024 }]));
     expect(r2.status).toBe(422);
-    expect(r2.json.reasons[0].message).toBe('entry "b/data/huge.txt": declared total size exceeds the limit of 1073741824 bytes');
+    expect(r2.json.reasons[0].message).toBe('entry "b/data/huge.txt": declared size 1610612736 bytes exceeds the per-entry limit of 1073741824');
 
-    for (const r of [garbage, empty, r1, r2]) expectSafeText(r.text);
+    // Files each under that limit whose declared sizes add up to more than the bundle's (4 GiB by default).
+    const parts = Array.from({ length: 6 }, (_, i) => ({ name: `b/data/part${i}.txt`, stored: chunk, crc: 0, uncompressedSize: 800 * 1024 * 1024 }));
+    const r3 = await upload(s.url, buildZip(parts));
+    expect(r3.status).toBe(422);
+    expect(r3.json.reasons[0].message).toBe('entry "b/data/part5.txt": declared total size exceeds the limit of 4294967296 bytes');
+
+    for (const r of [garbage, empty, r1, r2, r3]) expectSafeText(r.text);
     expect(listing(s.store)).toEqual([]);
   }, 60_000);
 

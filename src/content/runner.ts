@@ -77,17 +77,37 @@ function tell(message: ContentRequest): Promise<unknown> {
   return browser.runtime.sendMessage(message).catch(() => undefined);
 }
 
-/** The end of a capture must arrive: retried like a batch. */
-async function tellEnd(message: Extract<ContentRequest, { type: 'content/capture-end' }>): Promise<void> {
-  for (let attempt = 0; attempt < RETRIES; attempt++) {
+/**
+ * A message whose answer the page needs, asked again with backoff until `accepted` takes the
+ * answer: the worker may be starting, or be stopped while it answers, which shows as a transport
+ * error, no answer in time, or an answer of `undefined` (webextension-polyfill resolves a port
+ * closed without an answer that way). Null when no acceptable answer came after every attempt.
+ */
+export async function askUntilAnswered<T>(
+  message: ContentRequest,
+  accepted: (answer: unknown) => answer is T,
+  send: (m: ContentRequest) => Promise<unknown> = (m) => browser.runtime.sendMessage(m),
+  attempts = RETRIES,
+  timeoutMs = ATTEMPT_TIMEOUT_MS,
+): Promise<T | null> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
     try {
-      const r = (await within(browser.runtime.sendMessage(message), ATTEMPT_TIMEOUT_MS)) as { ok?: boolean } | undefined;
-      if (r?.ok) return;
+      const answer = await within(send(message), timeoutMs);
+      if (accepted(answer)) return answer;
     } catch {
       /* worker restarting */
     }
-    await sleep(150 * 2 ** attempt);
+    if (attempt < attempts - 1) await sleep(150 * 2 ** attempt);
   }
+  return null;
+}
+
+/** An answer at all (auto-start, hello): an object saying `ok`. */
+const isAnswer = <T extends { ok: boolean }>(a: unknown): a is T => typeof a === 'object' && a !== null && typeof (a as { ok?: unknown }).ok === 'boolean';
+
+/** The end of a capture must arrive: retried like a batch, until the background records it. */
+async function tellEnd(message: Extract<ContentRequest, { type: 'content/capture-end' }>): Promise<void> {
+  await askUntilAnswered(message, (r): r is { ok: true } => (r as { ok?: unknown } | undefined)?.ok === true);
 }
 
 function probe(adapter: Adapter): ProbeResult {
@@ -136,16 +156,21 @@ function startPreserve(adapter: Adapter, captureId: string, limits: CaptureLimit
 }
 
 let auto: AbortController | null = null;
+/** Asking whether to capture automatically: one question at a time, so one auto capture per page. */
+let autoAsking = false;
 
 async function maybeAutoCapture(adapter: Adapter, page: AbortSignal): Promise<void> {
-  if (auto && !auto.signal.aborted) return;
-  let answer: AutoStartAnswer;
+  if ((auto && !auto.signal.aborted) || autoAsking) return;
+  autoAsking = true;
+  let answer: AutoStartAnswer | null;
   try {
-    answer = (await browser.runtime.sendMessage({ type: 'content/auto-start', adapter: adapter.id } satisfies ContentRequest)) as AutoStartAnswer;
-  } catch {
-    return;
+    // A worker stopped while it answered must not leave a page configured for auto-capture
+    // uncaptured until it is reloaded: asked again until it answers.
+    answer = await askUntilAnswered({ type: 'content/auto-start', adapter: adapter.id }, isAnswer<AutoStartAnswer>);
+  } finally {
+    autoAsking = false;
   }
-  if (!answer.ok || !answer.auto) return;
+  if (!answer?.ok || !answer.auto || page.aborted) return;
   auto = new AbortController();
   const stop = auto;
   page.addEventListener('abort', () => stop.abort(), { once: true });
@@ -180,12 +205,8 @@ async function findAdapter(): Promise<Adapter | undefined> {
     return builtIn?.embeddedFrame?.(new URL(location.href)) ? builtIn : undefined;
   }
   if (builtIn) return builtIn;
-  try {
-    const answer = (await browser.runtime.sendMessage({ type: 'content/hello', adapter: 'unknown' } satisfies ContentRequest)) as HelloAnswer;
-    return answer.ok ? adapterById(answer.adapter) : undefined;
-  } catch {
-    return undefined;
-  }
+  const answer = await askUntilAnswered({ type: 'content/hello', adapter: 'unknown' }, isAnswer<HelloAnswer>);
+  return answer?.ok ? adapterById(answer.adapter) : undefined;
 }
 
 export function startRunner(): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { planBatches } from '../../src/content/batches';
 import { readAttachment } from '../../src/content/attachments';
-import { sendUntilAcked } from '../../src/content/runner';
+import { askUntilAnswered, sendUntilAcked } from '../../src/content/runner';
 import { batch, message } from './factories';
 
 vi.mock('webextension-polyfill', () => ({ default: { runtime: { sendMessage: vi.fn(), onMessage: { addListener: vi.fn() }, id: 'x' } } }));
@@ -78,5 +78,32 @@ describe('sendUntilAcked', () => {
   it('stops at once when the background refuses (e.g. storage full)', async () => {
     const b = batch('c1', 0, [message('A')]);
     await expect(sendUntilAcked(b, async () => ({ ok: false, error: 'the browser has no more storage space' }))).rejects.toThrow(/no more storage/);
+  });
+});
+
+describe('askUntilAnswered (auto-start, hello, capture end)', () => {
+  const autoStart = { type: 'content/auto-start', adapter: 'whatsapp' } as const;
+  const isAnswer = (a: unknown): a is { ok: boolean } => typeof (a as { ok?: unknown } | null)?.ok === 'boolean';
+
+  it('asks again when the worker stopped while answering (undefined), failed to connect, or never answered', async () => {
+    const replies: (() => Promise<unknown>)[] = [
+      async () => undefined, // the polyfill's reading of a port closed without an answer
+      async () => Promise.reject(new Error('Could not establish connection. Receiving end does not exist.')),
+      () => new Promise(() => undefined),
+      async () => ({ ok: true, auto: true, captureId: 'c1' }),
+    ];
+    let calls = 0;
+    const answer = await askUntilAnswered(autoStart, isAnswer, () => replies[calls++]!(), 8, 50);
+    expect(answer).toEqual({ ok: true, auto: true, captureId: 'c1' });
+    expect(calls).toBe(4);
+  });
+
+  it('takes the first acceptable answer, and gives null when none comes', async () => {
+    let calls = 0;
+    await expect(askUntilAnswered(autoStart, isAnswer, async () => (++calls, { ok: true, auto: false }), 3, 50)).resolves.toEqual({ ok: true, auto: false });
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(askUntilAnswered(autoStart, isAnswer, async () => (++calls, undefined), 3, 50)).resolves.toBeNull();
+    expect(calls).toBe(3);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
+import { askAgain } from '../ask';
 import { DEFAULT_SETTINGS, repairEndpoint, repairSettings, type Settings } from '../../background/settings';
 import { isOfficialAddress } from '../../forward/eml';
 import type { AuditView, KeyInfo } from '../../shared/protocol';
@@ -37,9 +38,10 @@ export function Options() {
       setEndpointUrl(s.endpoint?.url ?? '');
       setEndpointToken(s.endpoint?.token ?? '');
     });
-    void (browser.runtime.sendMessage({ type: 'popup/key-info' }) as Promise<KeyInfo>).then(setKey).catch(() => setKey(null));
-    void (browser.runtime.sendMessage({ type: 'popup/audit' }) as Promise<AuditView>).then((a) => setAudit(a && Array.isArray(a.entries) ? a : null)).catch(() => setAudit(null));
-    void (browser.runtime.sendMessage({ type: 'popup/policy' }) as Promise<PolicyView>).then((p) => setPolicy(p && Array.isArray(p.locked) ? p : null)).catch(() => setPolicy(null));
+    // Reads: asked again if the worker is restarting (askAgain), so a restart does not blank them.
+    void askAgain<KeyInfo>({ type: 'popup/key-info' }).then(setKey).catch(() => setKey(null));
+    void askAgain<AuditView>({ type: 'popup/audit' }).then((a) => setAudit(a && Array.isArray(a.entries) ? a : null)).catch(() => setAudit(null));
+    void askAgain<PolicyView>({ type: 'popup/policy' }).then((p) => setPolicy(p && Array.isArray(p.locked) ? p : null)).catch(() => setPolicy(null));
   }, []);
 
   const locked = (name: keyof Settings) => policy?.locked?.includes(name) ?? false;

@@ -9,7 +9,7 @@ import browser from 'webextension-polyfill';
 import type { CaptureView, ExportResult, PagePreserveResult, PreserveStart, TabStatus, ThreadDeadline } from '../../shared/protocol';
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
-import { ask, askAgain } from '../ask';
+import { ask, askAgain, STOPPED_BEFORE_ANSWER } from '../ask';
 import { balanceBidi } from '../../bundle/escape';
 
 async function targetTabId(): Promise<number | null> {
@@ -104,8 +104,13 @@ export function Popup() {
     setCapture(null);
     const started = await ask<PreserveStart>({ type: 'popup/preserve', tabId }).catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
     if (!started.ok) {
-      setStartError(started);
-      return;
+      // The worker stopped while it started the capture: it may have started. If a capture is
+      // running in this tab, show it instead of saying nothing was kept.
+      const v = started.error === STOPPED_BEFORE_ANSWER ? await askAgain<CaptureView | null>({ type: 'popup/progress', tabId }).catch(() => null) : null;
+      if (v?.status !== 'running') {
+        setStartError(started);
+        return;
+      }
     }
     await follow(tabId);
   };

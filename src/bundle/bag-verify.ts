@@ -27,6 +27,7 @@
 import { verifyDetached, bufferSource } from './jws';
 import { checkChain } from '../shared/audit-chain';
 import { toHex } from '../shared/bytes';
+import { JsonScanError, scanThreadJson, type ThreadScan } from './thread-scan';
 
 /**
  * RFC 8493 section 2.1.1. Same constant as bag-writer.ts BAGIT_TXT; repeated here so the
@@ -342,26 +343,22 @@ export async function verifyBag(input: Map<string, Uint8Array> | BagFiles, opts?
     if (!m) continue;
     summary.threads++;
     const folder = `data/threads/${m[1]!}/`;
-    const text = decodeText(await files.bytes(at(p)));
-    let thread: unknown;
+    // Scanned, not parsed whole: a thread of years is hundreds of megabytes (thread-scan.ts).
+    let thread: ThreadScan;
     try {
-      if (text === null) throw new Error('not UTF-8');
-      thread = JSON.parse(text);
-    } catch {
-      problems.push({ file: at(p), message: 'thread.json is not valid JSON' });
+      thread = scanThreadJson(await files.bytes(at(p)));
+    } catch (err) {
+      if (!(err instanceof JsonScanError)) throw err;
+      problems.push({ file: at(p), message: err.message.startsWith('nested') ? `thread.json is not a record: ${err.message}` : 'thread.json is not valid JSON' });
       continue;
     }
-    const t = thread as { messages?: unknown; attachments?: unknown } | null;
-    if (typeof t !== 'object' || t === null || !Array.isArray(t.messages)) {
-      problems.push({ file: at(p), message: 'thread.json has no "messages" array' });
-    } else {
-      summary.messages += t.messages.filter((msg: unknown) => typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'message').length;
-    }
-    if (typeof t !== 'object' || t === null || !Array.isArray(t.attachments)) {
+    if (thread.messages === null) problems.push({ file: at(p), message: 'thread.json has no "messages" array' });
+    else summary.messages += thread.messages;
+    if (thread.attachments === null) {
       problems.push({ file: at(p), message: 'thread.json has no "attachments" array' });
       continue;
     }
-    for (const [i, a] of (t.attachments as unknown[]).entries()) {
+    for (const [i, a] of thread.attachments.entries()) {
       const entry = typeof a === 'object' && a !== null ? (a as { path?: unknown; sha256?: unknown; size?: unknown }) : {};
       const path = entry.path;
       if (path === null) continue;

@@ -254,6 +254,9 @@ describe('verifyBag', () => {
     expect(r.summary).toEqual({ threads: 2, messages: 2, attachments: 2, pages: 0 });
     const shape = await verifyBag(reseal(new Map(good).set(name, enc.encode('{"messages": {}, "attachments": 3}')), key));
     expect(shape.problems.map((p) => p.message)).toEqual(['thread.json has no "messages" array', 'thread.json has no "attachments" array']);
+    // Valid JSON, but nested deeper than any record: refused with its own reason, not by exhausting the stack.
+    const deep = await verifyBag(reseal(new Map(good).set(name, enc.encode(`{"messages": [], "attachments": [], "x": ${'['.repeat(2000)}${']'.repeat(2000)}}`)), key));
+    expect(deep.problems).toEqual([{ file: name, message: 'thread.json is not a record: nested more than 512 levels' }]);
   });
 
   it('names an attachment that thread.json lists but the bag lacks, or one outside its thread folder', async () => {

@@ -121,12 +121,15 @@ export async function startManual(target: Target): Promise<PreserveStart> {
   const capture = newCapture(target, 'manual');
   await db.captures.add(capture);
   await audit('capture-started', { captureId: capture.id, pageUrl, adapter: adapter.id, mode: 'manual', ...(frameId !== 0 ? { frameId } : {}) });
-  let answer: ContentPreserveStart;
+  let answer: ContentPreserveStart | undefined;
   try {
-    answer = (await browser.tabs.sendMessage(tabId, { type: 'bg/preserve', captureId: capture.id, limits: await limits() }, { frameId })) as ContentPreserveStart;
+    answer = (await browser.tabs.sendMessage(tabId, { type: 'bg/preserve', captureId: capture.id, limits: await limits() }, { frameId })) as ContentPreserveStart | undefined;
   } catch (err) {
     answer = { ok: false, error: `the ${adapter.name} tab did not answer (${err instanceof Error ? err.message : String(err)}); reload it and try again` };
   }
+  // A page that went away while it answered closes the message port unanswered, which the
+  // polyfill resolves as undefined: no capture runs there.
+  answer ??= { ok: false, error: `the ${adapter.name} tab did not answer (it was reloaded or left as the capture started); reload it and try again` };
   if (!answer.ok) {
     await finishCapture(capture.id, answer.selector ? 'layout-changed' : 'error', answer.error, answer.selector ?? null);
     return { ok: false, error: answer.error, selector: answer.selector };

@@ -20,7 +20,8 @@ vi.mock('webextension-polyfill', async () => ({
 }));
 
 const { db } = await import('../../src/background/context');
-const { view, QUIET_MS } = await import('../../src/background/captures');
+const { view, QUIET_MS, startManual } = await import('../../src/background/captures');
+const { adapterById } = await import('../../src/adapters/registry');
 const { captureRow } = await import('./factories');
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -70,5 +71,16 @@ describe('a running capture the page is quiet about', () => {
     await running(QUIET_MS * 2);
     answer = async () => ({ ok: true, running: false, end: { type: 'content/capture-end', captureId: 'c1', adapter: 'whatsapp', reason: 'all done, trust me', detail: null, selector: null } });
     expect(await view(7)).toMatchObject({ status: 'incomplete', reason: expect.stringMatching(/stopped reporting/) });
+  });
+});
+
+describe('starting a capture in a page that goes away as it answers', () => {
+  it('closes the record with a plain reason instead of leaving it running (the port closed unanswered: undefined)', async () => {
+    answer = async () => undefined;
+    vi.stubGlobal('navigator', { userAgent: 'test' }); // a capture row names the browser
+    const started = await startManual({ tabId: 7, frameId: 0, pageUrl: 'https://web.whatsapp.com/', adapter: adapterById('whatsapp')! });
+    expect(started).toEqual({ ok: false, error: 'the WhatsApp Web tab did not answer (it was reloaded or left as the capture started); reload it and try again', selector: undefined });
+    const [row] = await db.captures.toArray();
+    expect(row).toMatchObject({ status: 'failed', error: started.ok ? null : started.error });
   });
 });

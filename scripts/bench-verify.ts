@@ -11,13 +11,13 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AttachmentRow, CaptureRow, MessageRow, ThreadRow, VersionRow } from '../src/db/schema';
-import { contentOf, fingerprintOf, threadIdOf } from '../src/background/ingest';
+import type { AttachmentRow, MessageRow, VersionRow } from '../src/db/schema';
+import { threadIdOf } from '../src/background/ingest';
 import { threadFolder } from '../src/background/export';
 import { renderThreadFiles } from '../src/bundle/thread-record';
 import { writeBundle, type BundleSigner, type PayloadFile } from '../src/bundle/bag-writer';
 import { sha256Hex } from '../src/shared/bytes';
-import { benchThread, runningCapture, syntheticMessages } from './lib/ingest-workload';
+import { benchThread, pictureRef, SEEDED_AT, seededThreadRows, storedRows, syntheticMessages } from './lib/ingest-workload';
 import { runVerifier, VERIFY_CLI } from './lib/run-verifier';
 
 export { VERIFY_CLI };
@@ -60,7 +60,6 @@ async function newSigner(): Promise<BundleSigner> {
 async function buildPayload(n: number, files: number, attachmentBytes: number): Promise<PayloadFile[]> {
   const messages = syntheticMessages(n);
   const threadId = threadIdOf('whatsapp', benchThread.threadKey);
-  const at = '2026-03-02T10:00:00.000Z';
   const attachments = new Map<string, AttachmentRow>();
   const perFile = Math.floor(attachmentBytes / files);
   const every = Math.max(1, Math.floor(n / files));
@@ -70,26 +69,15 @@ async function buildPayload(n: number, files: number, attachmentBytes: number): 
     if (i % every === every - 1 && attachments.size < files) {
       const bytes = randomFillSync(new Uint8Array(perFile));
       const sha256 = await sha256Hex(bytes);
-      attachments.set(sha256, { sha256, mediaType: 'image/jpeg', size: bytes.length, bytes, firstSeenAt: at });
-      m.attachments = [{ kind: 'image', originalName: null, mediaType: 'image/jpeg', sha256, size: bytes.length, missingReason: null, thumbnail: false }];
+      attachments.set(sha256, { sha256, mediaType: 'image/jpeg', size: bytes.length, bytes, firstSeenAt: SEEDED_AT });
+      m.attachments = [pictureRef(sha256, bytes.length)];
     }
-    const content = contentOf(m);
-    const fingerprint = fingerprintOf(content);
-    rows.push({
-      threadId, messageId: m.messageId, type: m.type, sentAt: m.sentAt, firstSeenAt: at, lastSeenAt: at, firstPageOrder: m.pageOrder,
-      firstCaptureId: 'bench', versionCount: 1, latestFingerprint: fingerprint, carriedVersion: 0, forwardedVersion: 0, forwardedAt: null,
-    });
-    versions.push({ id: i + 1, threadId, messageId: m.messageId, version: 1, kind: 'original', observedAt: at, captureId: 'bench', fingerprint, content });
+    const { row, version } = storedRows(m, threadId, 'bench', i + 1);
+    rows.push(row);
+    versions.push(version);
   }
   if (attachments.size !== files) throw new Error(`made ${attachments.size} attachments, expected ${files}`);
-  const thread: ThreadRow = {
-    id: threadId, platform: 'whatsapp', threadKey: benchThread.threadKey, title: benchThread.title, kind: benchThread.kind,
-    participants: benchThread.participants, firstCapturedAt: at, lastCapturedAt: at, bundles: [],
-  };
-  const capture: CaptureRow = {
-    ...runningCapture('bench'), threadId, startedAt: at, finishedAt: at, status: 'complete', reachedBeginning: true, phase: null, endReason: 'beginning',
-    counts: { messages: n, events: 0, newMessages: n, newEvents: 0, newVersions: 0, attachments: files, attachmentsMissing: 0 },
-  };
+  const { thread, capture } = seededThreadRows(threadId, 'bench', n, files);
   const { files: rendered } = await renderThreadFiles({ thread, messages: rows, versions, attachments, captures: [capture] });
   const folder = await threadFolder(threadId);
   return rendered.map((f) => ({ path: `${folder}/${f.path}`, bytes: f.bytes })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

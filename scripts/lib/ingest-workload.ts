@@ -9,9 +9,9 @@
  * Chromium's own IndexedDB (bundled by `scripts/bench-ingest-sw.ts`); the other benchmark parts
  * use the synthetic messages and rows to seed threads.
  */
-import { openDb, type CaptureRow, type MessageRow, type ThreadkeeperDb, type VersionRow } from '../../src/db/schema';
+import { openDb, type CaptureRow, type MessageRow, type ThreadkeeperDb, type ThreadRow, type VersionRow } from '../../src/db/schema';
 import { contentOf, fingerprintOf, ingestBatch } from '../../src/background/ingest';
-import type { CapturedMessage, CapturedThread } from '../../src/shared/model';
+import type { CapturedAttachmentRef, CapturedMessage, CapturedThread } from '../../src/shared/model';
 import type { ContentBatch } from '../../src/shared/protocol';
 import { expectedMessages, LONG_THREAD_PEOPLE, LONG_THREAD_TITLE } from '../../test/fixtures/long-thread/whatsapp-long-thread';
 import { captureRow } from '../../test/unit/factories';
@@ -50,6 +50,42 @@ export function syntheticMessages(n: number): CapturedMessage[] {
 /** A running manual capture record, as the background creates one (the tests' factory, named for the benchmark). */
 export function runningCapture(id: string): CaptureRow {
   return captureRow(id, { browser: 'bench' });
+}
+
+/** When the seeded threads were captured. */
+export const SEEDED_AT = '2026-03-02T10:00:00.000Z';
+
+/** A picture of `size` bytes, as a synthetic message carries it. */
+export function pictureRef(sha256: string, size: number): CapturedAttachmentRef {
+  return { kind: 'image', originalName: null, mediaType: 'image/jpeg', sha256, size, missingReason: null, thumbnail: false };
+}
+
+/** A synthetic message as the database keeps it after one capture: its row and its one version (row id `versionId`). */
+export function storedRows(m: CapturedMessage, threadId: string, captureId: string, versionId: number): { row: MessageRow; version: VersionRow } {
+  const content = contentOf(m);
+  const fingerprint = fingerprintOf(content);
+  return {
+    row: {
+      threadId, messageId: m.messageId, type: m.type, sentAt: m.sentAt, firstSeenAt: SEEDED_AT, lastSeenAt: SEEDED_AT, firstPageOrder: m.pageOrder,
+      firstCaptureId: captureId, versionCount: 1, latestFingerprint: fingerprint, carriedVersion: 0, forwardedVersion: 0, forwardedAt: null,
+    },
+    version: { id: versionId, threadId, messageId: m.messageId, version: 1, kind: 'original', observedAt: SEEDED_AT, captureId, fingerprint, content },
+  };
+}
+
+/** The benchmark thread's row and the one complete capture that kept its `messages` and `attachments`. */
+export function seededThreadRows(threadId: string, captureId: string, messages: number, attachments: number): { thread: ThreadRow; capture: CaptureRow } {
+  const at = SEEDED_AT;
+  return {
+    thread: {
+      id: threadId, platform: 'whatsapp', threadKey: benchThread.threadKey, title: benchThread.title, kind: benchThread.kind,
+      participants: benchThread.participants, firstCapturedAt: at, lastCapturedAt: at, bundles: [],
+    },
+    capture: {
+      ...runningCapture(captureId), threadId, startedAt: at, finishedAt: at, status: 'complete', reachedBeginning: true, phase: null, endReason: 'beginning',
+      counts: { messages, events: 0, newMessages: messages, newEvents: 0, newVersions: 0, attachments, attachmentsMissing: 0 },
+    },
+  };
 }
 
 /** Where the databases live: a factory and key ranges of one IndexedDB implementation. */

@@ -7,9 +7,9 @@
  * Shared by test/e2e/export-large.test.ts and scripts/bench-export.ts.
  */
 import type { Worker } from 'playwright-core';
-import type { CaptureRow, MessageRow, ThreadRow, VersionRow } from '../../src/db/schema';
-import { contentOf, fingerprintOf, threadIdOf } from '../../src/background/ingest';
-import { benchThread, runningCapture, syntheticMessages } from './ingest-workload';
+import type { MessageRow, VersionRow } from '../../src/db/schema';
+import { threadIdOf } from '../../src/background/ingest';
+import { benchThread, pictureRef, SEEDED_AT, seededThreadRows, storedRows, syntheticMessages } from './ingest-workload';
 
 export interface SeededThread {
   threadId: string;
@@ -61,11 +61,10 @@ async function putRowsInWorker(rows: [store: string, values: unknown[]][]): Prom
 }
 
 export async function seedThread(worker: Worker, opts: { messages: number; files: number; fileBytes: number }, log: (line: string) => void = () => undefined): Promise<SeededThread> {
-  const at = '2026-03-02T10:00:00.000Z';
   const threadId = threadIdOf('whatsapp', benchThread.threadKey);
   const hashes: string[] = [];
   for (let i = 0; i < opts.files; i++) {
-    hashes.push(await worker.evaluate(storeAttachmentInWorker, [i, opts.fileBytes, at] as [number, number, string]));
+    hashes.push(await worker.evaluate(storeAttachmentInWorker, [i, opts.fileBytes, SEEDED_AT] as [number, number, string]));
     if ((i + 1) % 50 === 0) log(`  seeded ${i + 1} of ${opts.files} attachments`);
   }
 
@@ -78,29 +77,16 @@ export async function seedThread(worker: Worker, opts: { messages: number; files
     const versions: VersionRow[] = [];
     for (const [j, m] of messages.slice(start, start + BATCH).entries()) {
       const i = start + j;
-      if (i % every === every - 1 && next < hashes.length) {
-        m.attachments = [{ kind: 'image', originalName: null, mediaType: 'image/jpeg', sha256: hashes[next++]!, size: opts.fileBytes, missingReason: null, thumbnail: false }];
-      }
-      const content = contentOf(m);
-      const fingerprint = fingerprintOf(content);
-      rows.push({
-        threadId, messageId: m.messageId, type: m.type, sentAt: m.sentAt, firstSeenAt: at, lastSeenAt: at, firstPageOrder: m.pageOrder,
-        firstCaptureId: 'seed', versionCount: 1, latestFingerprint: fingerprint, carriedVersion: 0, forwardedVersion: 0, forwardedAt: null,
-      });
-      versions.push({ id: i + 1, threadId, messageId: m.messageId, version: 1, kind: 'original', observedAt: at, captureId: 'seed', fingerprint, content });
+      if (i % every === every - 1 && next < hashes.length) m.attachments = [pictureRef(hashes[next++]!, opts.fileBytes)];
+      const { row, version } = storedRows(m, threadId, 'seed', i + 1);
+      rows.push(row);
+      versions.push(version);
     }
     await worker.evaluate(putRowsInWorker, [['messages', rows], ['versions', versions]] as [string, unknown[]][]);
   }
   if (next !== opts.files) throw new Error(`attached ${next} of ${opts.files} attachments: too few messages`);
 
-  const thread: ThreadRow = {
-    id: threadId, platform: 'whatsapp', threadKey: benchThread.threadKey, title: benchThread.title, kind: benchThread.kind,
-    participants: benchThread.participants, firstCapturedAt: at, lastCapturedAt: at, bundles: [],
-  };
-  const capture: CaptureRow = {
-    ...runningCapture('seed'), threadId, startedAt: at, finishedAt: at, status: 'complete', reachedBeginning: true, phase: null, endReason: 'beginning',
-    counts: { messages: opts.messages, events: 0, newMessages: opts.messages, newEvents: 0, newVersions: 0, attachments: opts.files, attachmentsMissing: 0 },
-  };
+  const { thread, capture } = seededThreadRows(threadId, 'seed', opts.messages, opts.files);
   await worker.evaluate(putRowsInWorker, [['threads', [thread]], ['captures', [capture]]] as [string, unknown[]][]);
   log(`  seeded ${opts.messages} messages and ${opts.files} attachments of ${opts.fileBytes} bytes`);
   return { threadId, messages: opts.messages, attachments: opts.files, attachmentBytes: opts.files * opts.fileBytes };

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { verifierReads, type BagFiles } from '../src/bundle/bag-verify';
-import type { ZipArchive } from './zip-reader';
+import { joined, type ZipArchive } from './zip-reader';
 
 interface Scanned {
   size: number;
@@ -33,7 +33,7 @@ export function scanBagFiles(archive: ZipArchive): BagFiles {
         pieces?.push(chunk);
       },
       end() {
-        const bytes = pieces && (pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
+        const bytes = pieces && joined(pieces);
         scanned.set(name, { size, sha512: h512.digest('hex'), sha256: h256.digest('hex'), bytes });
       },
     };

@@ -192,24 +192,14 @@ export class ZipArchive {
   /** Regular files, in central-directory order (as `unzip -l` lists them). */
   readonly files: string[];
   readonly directories: string[];
-  private readonly byName = new Map<string, CentralEntry>();
-  private placed: Map<string, Placed> | null = null;
 
   private constructor(
     private readonly src: ByteSource,
     private readonly entries: CentralEntry[],
     private readonly cdOffset: number,
   ) {
-    for (const e of entries) this.byName.set(e.name, e);
     this.files = entries.filter((e) => !e.isDir).map((e) => e.name);
     this.directories = entries.filter((e) => e.isDir).map((e) => e.name);
-  }
-
-  /** The declared (and, after `scan`, checked) size of a regular file. */
-  size(name: string): number {
-    const e = this.byName.get(name);
-    if (!e || e.isDir) throw new Error(`no file ${JSON.stringify(name)} in the archive`);
-    return e.uncompressedSize;
   }
 
   static open(src: ByteSource, limits: ZipLimits = {}): ZipArchive {
@@ -348,7 +338,6 @@ export class ZipArchive {
   scan(sinkFor: (name: string) => EntrySink | null = () => null): void {
     const src = this.src;
     const cdOffset = this.cdOffset;
-    const placed = new Map<string, Placed>();
     const byOffset = [...this.entries].sort((a, b) => a.localOffset - b.localOffset);
     let cursor = 0;
     for (const e of byOffset) {
@@ -389,21 +378,9 @@ export class ZipArchive {
       } else if (lCrc !== e.crc || lComp !== e.compressedSize || lUncomp !== e.uncompressedSize) {
         throw new ZipError(`${label}: local header sizes or CRC disagree with the central directory`);
       }
-      const at: Placed = { ...e, dataStart, dataEnd };
-      placed.set(e.name, at);
-      this.check(at, e.isDir ? null : sinkFor(e.name));
+      this.check({ ...e, dataStart, dataEnd }, e.isDir ? null : sinkFor(e.name));
     }
     if (cursor !== cdOffset) throw new ZipError(`damaged ZIP: ${cdOffset - cursor} unreferenced bytes before the central directory`);
-    this.placed = placed;
-  }
-
-  /** A regular file's whole bytes, checked again (inflate and CRC-32). Only after `scan`. */
-  read(name: string): Uint8Array {
-    const e = this.placed?.get(name);
-    if (!e || e.isDir) throw new Error(this.placed ? `no file ${JSON.stringify(name)} in the archive` : 'scan the archive first');
-    const pieces: Uint8Array[] = [];
-    this.check(e, { update: (c) => pieces.push(c), end: () => undefined });
-    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
   }
 
   /** Inflates (capped) or reads the entry's data, checks its size and CRC-32, and feeds `sink`. */
@@ -439,6 +416,11 @@ export class ZipArchive {
   }
 }
 
+/** An entry's bytes from the pieces a sink received: the one piece itself (a view, no copy) when there is one. */
+export function joined(pieces: Uint8Array[]): Uint8Array {
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+}
+
 /** Reads and checks a whole archive held in memory. */
 export function readZip(zip: Uint8Array, limits: ZipLimits = {}): ZipContents {
   return readAll(ZipArchive.open(memorySource(zip), limits));
@@ -449,7 +431,7 @@ function readAll(archive: ZipArchive): ZipContents {
   const dataOf = new Map<string, Uint8Array>();
   archive.scan((name) => {
     const pieces: Uint8Array[] = [];
-    return { update: (c) => pieces.push(c), end: () => dataOf.set(name, pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)) };
+    return { update: (c) => pieces.push(c), end: () => dataOf.set(name, joined(pieces)) };
   });
   // Central-directory order, so the map lists files as `unzip -l` does.
   const files = new Map<string, Uint8Array>();
@@ -490,7 +472,7 @@ export interface OpenedZipFile {
 
 /**
  * Opens a ZIP file and checks its end record and central directory (ZipArchive.open); its data
- * is read only by `archive.scan` and `archive.read`, a piece at a time. Errors are ZipError with
+ * is read only by `archive.scan`, a piece at a time. Errors are ZipError with
  * one-line reasons.
  */
 export function openZipFile(path: string, limits: ZipLimits = {}): OpenedZipFile {

@@ -7,7 +7,7 @@
  * incremental export picks up the rest.
  */
 import browser from 'webextension-polyfill';
-import { audit, db } from './context';
+import { appendAudit, audit, db } from './context';
 import { exportThreads, type ExportedBundle, type ExportPhases } from './export';
 import { getSigningKey, signerFor } from './signing-key';
 import { loadSettings, type Settings } from './settings';
@@ -50,11 +50,16 @@ export interface BundleResult {
  */
 export const EMAIL_BUNDLE_LIMIT = 18 * 1024 * 1024;
 
+/**
+ * Records a bundle: its export row (what it carried, read back through the exports' thread index,
+ * src/background/marks.ts; no message row is rewritten), each thread's bundle list, and one
+ * audit entry per thread, all in one transaction. So a bundle is recorded with its entries or
+ * not at all: a worker stopped, or a disk full, in between cannot leave an export the audit log
+ * does not show (the user is then told the export failed, and its messages stay pending).
+ */
 async function record(exported: ExportedBundle, threadIds: string[], scope: Scope, route: Route, downloadId: number | null): Promise<number> {
-  // What the bundle carried is recorded in its export row (carried), read back through the
-  // exports' thread index (src/background/marks.ts); no message row is rewritten.
-  return db.transaction('rw', [db.exports, db.threads], async () => {
-    const id = await db.exports.add({
+  return db.transaction('rw', [db.exports, db.threads, db.audit], async () => {
+    const id = (await db.exports.add({
       at: new Date().toISOString(),
       bagName: exported.bundle.bagName,
       externalIdentifier: exported.externalIdentifier,
@@ -69,13 +74,21 @@ async function record(exported: ExportedBundle, threadIds: string[], scope: Scop
       route,
       carried: exported.carried,
       receipt: null,
-    });
+    })) as number;
     for (const threadId of new Set(exported.carried.map(([t]) => t))) {
       await db.threads.where('id').equals(threadId).modify((t) => {
         t.bundles = [...(t.bundles ?? []), exported.externalIdentifier];
       });
     }
-    return id as number;
+    // One entry per thread, so a later bundle of one of them carries its own entry whole and the
+    // others withheld (src/background/audit-scope.ts): no entry names two conversations.
+    for (const threadId of threadIds) {
+      await appendAudit('export', {
+        exportId: id, threadId, threadsInBundle: threadIds.length, scope, route,
+        bagName: exported.bundle.bagName, sha256: exported.bundle.sha256, messages: exported.threadMessages.get(threadId) ?? 0,
+      });
+    }
+    return id;
   });
 }
 
@@ -150,18 +163,15 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
       await deleteBundleFile(out.name).catch(() => undefined);
       throw err;
     }
-    const exportId = await record(exported, carriedThreads, scope, route, downloadId);
+    let exportId: number;
+    try {
+      exportId = await record(exported, carriedThreads, scope, route, downloadId);
+    } catch (err) {
+      throw new Error(`the bundle ${exported.fileName} was made${downloadId !== null ? ' and handed to Downloads' : ''}, but it could not be recorded as exported: ${describeError(err)}. Its messages still count as not forwarded: export again once this is mended`);
+    }
     if (route === 'upload') {
       await enqueueUpload(exportId, exported, s.endpoint!.url, out.name);
       note = 'queued for upload to the records system';
-    }
-    // One entry per thread, so a later bundle of one of them carries its own entry whole and the
-    // others withheld (src/background/audit-scope.ts): no entry names two conversations.
-    for (const threadId of carriedThreads) {
-      await audit('export', {
-        exportId, threadId, threadsInBundle: carriedThreads.length, scope, route,
-        bagName: exported.bundle.bagName, sha256: exported.bundle.sha256, messages: exported.threadMessages.get(threadId) ?? 0,
-      });
     }
     return {
       ok: true,
@@ -263,18 +273,20 @@ export async function markInterruptedJob(): Promise<void> {
 
 /** The user says the email draft of this export was sent: its messages count as forwarded. */
 export async function confirmEmailSent(exportId: number): Promise<boolean> {
-  const row = await db.exports.get(exportId);
-  if (!row || row.route !== 'email' || row.receipt) return false;
-  const at = new Date().toISOString();
-  await markForwarded(exportId, { kind: 'email-confirmed-by-user', confirmedAt: at });
-  await audit('email-confirmed', { exportId, bagName: row.bagName });
-  return true;
+  return db.transaction('rw', [db.exports, db.threads, db.audit], async () => {
+    const row = await db.exports.get(exportId);
+    if (!row || row.route !== 'email' || row.receipt) return false;
+    await markForwarded(exportId, { kind: 'email-confirmed-by-user', confirmedAt: new Date().toISOString() });
+    await appendAudit('email-confirmed', { exportId, bagName: row.bagName });
+    return true;
+  });
 }
 
 /**
  * A receipt (or confirmation) marks exactly the versions that export carried as forwarded: the
  * receipt goes into the export row, and readers count that row's `carried` as forwarded
- * (src/background/marks.ts).
+ * (src/background/marks.ts). Callers write its audit entry in the same transaction (a
+ * transaction of theirs that includes these tables and `db.audit`).
  */
 export async function markForwarded(exportId: number, receipt: Record<string, unknown>): Promise<void> {
   await db.transaction('rw', [db.exports, db.threads], async () => {

@@ -14,7 +14,7 @@ import type {
   TabStatus,
 } from '../shared/protocol';
 import { adapterById, adapterForUrl } from '../adapters/registry';
-import { audit, db } from './context';
+import { appendAudit, audit, db } from './context';
 import { ingestBatch, IngestError, threadIdOf } from './ingest';
 import { getSigningKey } from './signing-key';
 import { loadSettings, loadSettingsWithPolicy } from './settings';
@@ -93,8 +93,9 @@ async function preserve(tabId: number): Promise<PreserveStart> {
 
 async function purge(threadId: string): Promise<{ ok: boolean; error?: string }> {
   // Records leave the database only here: a thread whose every message version was carried by
-  // an export the records system acknowledged with a receipt.
-  const result = await db.transaction('rw', [db.threads, db.messages, db.versions, db.attachments, db.exports], async () => {
+  // an export the records system acknowledged with a receipt. The purge and its audit entry are
+  // one transaction: if the entry cannot be written, nothing is removed.
+  return db.transaction('rw', [db.threads, db.messages, db.versions, db.attachments, db.exports, db.audit], async () => {
     const thread = await db.threads.get(threadId);
     if (!thread) return { ok: false, error: 'no such thread' };
     const messages = await db.messages.where('threadId').equals(threadId).toArray();
@@ -118,10 +119,10 @@ async function purge(threadId: string): Promise<{ ok: boolean; error?: string }>
       });
     }
     for (const h of unused) await db.attachments.delete(h);
-    return { ok: true, messages: messages.length, title: thread.title };
-  });
-  if (result.ok) await audit('purge', { threadId, ...result });
-  return result;
+    const result = { ok: true, messages: messages.length, title: thread.title };
+    await appendAudit('purge', { threadId, ...result });
+    return result;
+  }).catch((err: unknown) => ({ ok: false, error: `nothing was purged: ${describeError(err)}` }));
 }
 
 async function exportViews(): Promise<ExportView[]> {

@@ -7,7 +7,7 @@
  * contract: docs/intake.md.
  */
 import browser from 'webextension-polyfill';
-import { audit, db } from './context';
+import { appendAudit, db } from './context';
 import type { ExportedBundle } from './export';
 import type { UploadRow } from '../db/schema';
 import { loadSettings } from './settings';
@@ -126,20 +126,30 @@ async function send(u: UploadRow, token: string): Promise<Outcome> {
 async function attempt(u: UploadRow, token: string, base: number): Promise<void> {
   await db.uploads.update(u.id, { status: 'sending', attempts: u.attempts + 1 });
   const outcome = await send(u, token);
+  // Each outcome is written with its audit entry in one transaction: a worker stopped, or a disk
+  // full, in between cannot leave a receipt (or refusal) the audit log does not show. One that
+  // cannot be written leaves the upload "sending", queued again at the next start; the records
+  // system answers a bundle it already holds with the same receipt (Idempotency-Key).
   if (outcome.kind === 'receipt') {
-    await markForwarded(u.exportId, outcome.receipt);
-    await db.uploads.update(u.id, { status: 'done', receipt: outcome.receipt, lastError: null, file: null });
-    await audit('upload-receipt', { exportId: u.exportId, bagName: u.bagName, sha256: u.sha256, receiptId: outcome.receipt.receiptId });
+    await db.transaction('rw', [db.exports, db.threads, db.uploads, db.audit], async () => {
+      await markForwarded(u.exportId, outcome.receipt);
+      await db.uploads.update(u.id, { status: 'done', receipt: outcome.receipt, lastError: null, file: null });
+      await appendAudit('upload-receipt', { exportId: u.exportId, bagName: u.bagName, sha256: u.sha256, receiptId: outcome.receipt.receiptId });
+    });
     // The records system holds the bundle now (its receipt says so): the copy on disk goes. If it
     // cannot go now, the next start's clean-up removes it, as no queued upload names it any more.
     if (u.file) await deleteBundleFile(u.file).catch((err: unknown) => console.warn('Threadkeeper could not delete an uploaded bundle file', u.file, err));
   } else if (outcome.kind === 'refused') {
-    await db.uploads.update(u.id, { status: 'refused', lastError: outcome.reason });
-    await audit('upload-refused', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason });
+    await db.transaction('rw', [db.uploads, db.audit], async () => {
+      await db.uploads.update(u.id, { status: 'refused', lastError: outcome.reason });
+      await appendAudit('upload-refused', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason });
+    });
   } else {
     const delay = Math.min(MAX_BACKOFF_MS, base * 2 ** u.attempts);
-    await db.uploads.update(u.id, { status: 'queued', lastError: outcome.reason, nextAttemptAt: Date.now() + delay });
-    await audit('upload-retry', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason, attempt: u.attempts + 1 });
+    await db.transaction('rw', [db.uploads, db.audit], async () => {
+      await db.uploads.update(u.id, { status: 'queued', lastError: outcome.reason, nextAttemptAt: Date.now() + delay });
+      await appendAudit('upload-retry', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason, attempt: u.attempts + 1 });
+    });
   }
 }
 

@@ -22,3 +22,13 @@ export async function mount(node: ComponentChild): Promise<HTMLElement> {
 export async function unmount(): Promise<void> {
   await act(async () => render(null, document.getElementById('root') ?? document.body));
 }
+
+/** The element `selector` finds in `root` once the page shows it; fails, with what the page says, if it never does. */
+export async function shown(root: HTMLElement, selector: string): Promise<Element> {
+  for (let i = 0; i < 100; i++) {
+    const el = root.querySelector(selector);
+    if (el) return el;
+    await settle();
+  }
+  throw new Error(`${selector} never appeared; the page says: ${root.textContent}`);
+}

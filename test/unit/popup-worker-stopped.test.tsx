@@ -8,24 +8,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { act } from 'preact/test-utils';
 import type { CaptureView, TabStatus } from '../../src/shared/protocol';
-import { mount, settle, unmount } from '../helpers/preact';
+import { mount, shown, unmount } from '../helpers/preact';
 
-/** Answers to the popup's requests, by type, taken in turn; the last one repeats. */
-let script: Record<string, unknown[]> = {};
-const asked: string[] = [];
-vi.mock('webextension-polyfill', () => ({
-  default: {
-    runtime: {
-      sendMessage: async (m: { type: string }) => {
-        asked.push(m.type);
-        const answers = script[m.type] ?? [null];
-        return answers.length > 1 ? answers.shift() : answers[0];
-      },
-      getURL: (p: string) => `chrome-extension://x/${p}`,
-    },
-    tabs: { query: async () => [{ id: 7 }], getCurrent: async () => undefined },
-  },
-}));
+vi.mock('webextension-polyfill', async () => ({ default: (await import('../helpers/scripted-browser')).scriptedBrowser }));
+const { scripted } = await import('../helpers/scripted-browser');
+const asked = scripted.asked;
 const { Popup } = await import('../../src/ui/popup/popup');
 
 const status: TabStatus = {
@@ -36,15 +23,6 @@ const capture = (status: CaptureView['status'], messages: number): CaptureView =
   captureId: 'c1', status, phase: null, threadTitle: 'Permits', threadId: 'whatsapp:1@g.us', messages, events: 0, attachments: 0, attachmentsMissing: 0,
   truncated: 0, newMessages: messages, newVersions: 0, oldestSentAt: null, reachedBeginning: true, reason: null, selector: null,
 });
-
-async function until(root: HTMLElement, selector: string): Promise<Element> {
-  for (let i = 0; i < 100; i++) {
-    const el = root.querySelector(selector);
-    if (el) return el;
-    await settle();
-  }
-  throw new Error(`${selector} never appeared; the popup says: ${root.textContent}`);
-}
 
 /** Opens the popup and clicks Preserve thread. */
 async function preserve(): Promise<HTMLElement> {
@@ -61,35 +39,35 @@ afterEach(async () => {
 
 describe('popup when the worker stops while answering', () => {
   it('keeps following a capture whose progress request went unanswered, to its result', async () => {
-    script = {
+    scripted.script = {
       'popup/status': [status],
       'popup/preserve': [{ ok: true, captureId: 'c1' }],
       // Before the click: no capture. Then running, no answer (a stopped worker), running, done.
       'popup/progress': [null, capture('running', 400), undefined, capture('running', 890), capture('complete', 1500)],
     };
     const root = await preserve();
-    const result = await until(root, '[data-testid="preserve-result"]');
+    const result = await shown(root, '[data-testid="preserve-result"]');
     expect(result.textContent).toContain('1500 messages');
     expect(root.querySelector('[data-testid="follow-error"]')).toBeNull();
     expect(asked.filter((t) => t === 'popup/progress').length).toBeGreaterThanOrEqual(5);
   });
 
   it('shows a capture that did start although its start went unanswered, instead of "Nothing was kept"', async () => {
-    script = {
+    scripted.script = {
       'popup/status': [status],
       'popup/preserve': [undefined],
       'popup/progress': [null, capture('running', 120), capture('complete', 300)],
     };
     const root = await preserve();
-    const result = await until(root, '[data-testid="preserve-result"]');
+    const result = await shown(root, '[data-testid="preserve-result"]');
     expect(result.textContent).toContain('300 messages');
     expect(root.querySelector('[data-testid="preserve-error"]')).toBeNull();
   });
 
   it('says the background stopped when no capture is running after an unanswered start', async () => {
-    script = { 'popup/status': [status], 'popup/preserve': [undefined], 'popup/progress': [null] };
+    scripted.script = { 'popup/status': [status], 'popup/preserve': [undefined], 'popup/progress': [null] };
     const root = await preserve();
-    const error = await until(root, '[data-testid="preserve-error"]');
+    const error = await shown(root, '[data-testid="preserve-error"]');
     expect(error.textContent).toMatch(/background stopped before it answered/);
   });
 });

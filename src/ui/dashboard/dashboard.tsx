@@ -12,6 +12,7 @@ import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
 import { ask, askAgain } from '../ask';
 import { isolateBidi } from '../../bundle/escape';
+import { exportOutcome, purgeOutcome, unanswered } from '../unanswered';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const ROUTES = { download: 'Download', email: 'Email draft to the official account', upload: 'Upload to the records system' } as const;
@@ -74,12 +75,32 @@ export function Dashboard() {
     return () => clearInterval(timer);
   }, []);
 
+  /** An action's failure to answer, as the user is told it: a stopped worker is looked into (src/ui/unanswered.ts). */
+  const failed = async (err: unknown, lookInto: () => Promise<{ ok: boolean; text: string }>) =>
+    setMessage(unanswered(err) ? await lookInto() : { ok: false, text: err instanceof Error ? err.message : String(err) });
+
   const onBulk = async () => {
     setMessage(null);
-    const r = await ask<{ ok: boolean; error?: string; job?: ExportJob }>({ type: 'popup/bulk-export', scope, route, grouping });
-    if (!r.ok) {
-      setMessage({ ok: false, text: r.error ?? 'the export could not start' });
-      return;
+    const since = new Date().toISOString();
+    try {
+      const r = await ask<{ ok: boolean; error?: string; job?: ExportJob }>({ type: 'popup/bulk-export', scope, route, grouping });
+      if (!r.ok) {
+        setMessage({ ok: false, text: r.error ?? 'the export could not start' });
+        return;
+      }
+    } catch (err) {
+      if (!unanswered(err)) {
+        setMessage({ ok: false, text: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      // The worker stopped as it answered: a job it started is kept in storage (and shown as
+      // interrupted if it was cut short); if none started since the click, nothing was exported.
+      const j = await askAgain<ExportJob | null>({ type: 'popup/job' }).catch(() => null);
+      if (!j || j.startedAt < since) {
+        setMessage({ ok: false, text: "Threadkeeper's background stopped before the export started: nothing was exported. Start it again." });
+        return;
+      }
+      setMessage({ ok: false, text: "Threadkeeper's background stopped as it started the export; what the export did is below." });
     }
     await follow();
   };
@@ -87,15 +108,26 @@ export function Dashboard() {
   const onPurge = async (t: ThreadDeadline) => {
     const title = isolateBidi(t.title);
     if (!confirm(`Remove “${title}” from this browser? Every message was forwarded with a receipt; the purge is written to the audit log.`)) return;
-    const r = await ask<{ ok: boolean; error?: string }>({ type: 'popup/purge', threadId: t.threadId });
-    setMessage(r.ok ? { ok: true, text: `Purged “${title}”.` } : { ok: false, text: r.error ?? 'not purged' });
-    await load();
+    setMessage(null);
+    try {
+      const r = await ask<{ ok: boolean; error?: string }>({ type: 'popup/purge', threadId: t.threadId });
+      setMessage(r.ok ? { ok: true, text: `Purged “${title}”.` } : { ok: false, text: r.error ?? 'not purged' });
+    } catch (err) {
+      await failed(err, () => purgeOutcome(t.threadId, title));
+    }
+    await load().catch(() => undefined);
   };
 
   const onExportOne = async (t: ThreadDeadline) => {
-    const r = await ask<ExportResult>({ type: 'popup/export', threadIds: [t.threadId], scope: 'full', route: 'download' });
-    setMessage(r.ok ? { ok: true, text: `${r.fileName}: ${r.note}.` } : { ok: false, text: r.error ?? 'export failed' });
-    await load();
+    setMessage(null);
+    const since = new Date().toISOString();
+    try {
+      const r = await ask<ExportResult>({ type: 'popup/export', threadIds: [t.threadId], scope: 'full', route: 'download' });
+      setMessage(r.ok ? { ok: true, text: `${r.fileName}: ${r.note}.` } : { ok: false, text: r.error ?? 'export failed' });
+    } catch (err) {
+      await failed(err, () => exportOutcome(t.threadId, since));
+    }
+    await load().catch(() => undefined);
   };
 
   const pending = threads?.filter((t) => t.notForwarded > 0).length ?? 0;

@@ -11,6 +11,7 @@ import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
 import { ask, askAgain, STOPPED_BEFORE_ANSWER } from '../ask';
 import { balanceBidi } from '../../bundle/escape';
+import { exportOutcome, unanswered, type Outcome } from '../unanswered';
 
 async function targetTabId(): Promise<number | null> {
   const param = new URLSearchParams(location.search).get('tab');
@@ -49,6 +50,7 @@ export function Popup() {
   const [capture, setCapture] = useState<CaptureView | null>(null);
   const [startError, setStartError] = useState<PreserveStart | null>(null);
   const [exported, setExported] = useState<ExportResult | null>(null);
+  const [exportOutcomeShown, setExportOutcome] = useState<Outcome | null>(null);
   const polling = useRef(false);
   const [followError, setFollowError] = useState<string | null>(null);
 
@@ -101,6 +103,7 @@ export function Popup() {
     setStartError(null);
     setFollowError(null);
     setExported(null);
+    setExportOutcome(null);
     setCapture(null);
     const started = await ask<PreserveStart>({ type: 'popup/preserve', tabId }).catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
     if (!started.ok) {
@@ -137,10 +140,14 @@ export function Popup() {
   const onExport = async (threadId: string) => {
     setBusy('export');
     setExported(null);
+    setExportOutcome(null);
+    const since = new Date().toISOString();
     try {
       setExported(await ask<ExportResult>({ type: 'popup/export', threadIds: [threadId], scope: 'full', route: 'download' }));
     } catch (err) {
-      setExported({ ok: false, threadIds: [threadId], error: err instanceof Error ? err.message : String(err) });
+      // The worker stopped mid-export: say whether the bundle was recorded, not "look again".
+      if (unanswered(err)) setExportOutcome(await exportOutcome(threadId, since));
+      else setExported({ ok: false, threadIds: [threadId], error: err instanceof Error ? err.message : String(err) });
     } finally {
       setBusy(null);
       void loadThreads();
@@ -315,6 +322,11 @@ export function Popup() {
       {exported?.ok === false && (
         <p class="error" role="alert" data-testid="export-error">
           {exported.error}
+        </p>
+      )}
+      {exportOutcomeShown && (
+        <p class={exportOutcomeShown.ok ? 'result' : 'error'} role={exportOutcomeShown.ok ? 'status' : 'alert'} data-testid="export-outcome">
+          {exportOutcomeShown.text}
         </p>
       )}
       {threads && threads.length > 0 && (

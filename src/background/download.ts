@@ -3,7 +3,8 @@
  * URL.createObjectURL, and a data: URL would hold the whole bundle (base64, a third larger) in
  * memory and fails for large files; so an offscreen document (reason BLOBS) makes a blob: URL
  * of the disk-backed OPFS File, chrome.downloads saves it without a dialog, and when the
- * download completes or is interrupted the URL is revoked and the file deleted. Which download
+ * download completes or is interrupted the URL is revoked and the file deleted (an interrupted
+ * one is then reported to `whenDownloadFails`: its export counts as carrying nothing). Which download
  * is which file is kept in storage.session, so a worker stopped during a long download still
  * cleans up when downloads.onChanged wakes it; after a browser restart every such file is a
  * leftover, deleted at start (cleanUpBundleFiles).
@@ -58,13 +59,67 @@ export function downloadBundleFile(file: string, filename: string): Promise<numb
     await browser.storage.session.set({ [PENDING_KEY]: { ...(await pending()), [String(id)]: file } });
     // A download that finished before its id was recorded has had its onChanged already.
     const [item] = await browser.downloads.search({ id });
-    if (item && item.state !== 'in_progress') await ended(id);
+    if (item && item.state !== 'in_progress') {
+      const failure = failureOf(item);
+      await ended(id, failure);
+      if (failure) throw new Error(downloadFailedMessage(failure));
+    }
     return id;
   });
 }
 
-/** Clean-up after a download (call serially): revoke the URL, close the document if idle, delete the file. Never throws. */
-async function ended(id: number): Promise<void> {
+/**
+ * Chrome's reasons for an interrupted download (DownloadInterruptReason), in plain words. A
+ * reason not listed is named as Chrome gives it.
+ */
+const INTERRUPTED: Record<string, string> = {
+  FILE_NO_SPACE: 'the disk is full',
+  FILE_ACCESS_DENIED: 'the Downloads folder cannot be written to',
+  FILE_NAME_TOO_LONG: 'the file name is too long for the Downloads folder',
+  FILE_TOO_LARGE: 'the file is too large for the Downloads folder',
+  FILE_TOO_SHORT: 'the file could not be read whole',
+  FILE_FAILED: 'the file could not be written',
+  FILE_TRANSIENT_ERROR: 'the file could not be written (a passing error; try again)',
+  FILE_BLOCKED: 'the browser or its policy blocked the download',
+  FILE_VIRUS_INFECTED: 'a virus scanner blocked the download',
+  FILE_SECURITY_CHECK_FAILED: 'the browser could not finish its security check of the download',
+  FILE_HASH_MISMATCH: 'the file changed while it was saved',
+  USER_CANCELED: 'the download was cancelled',
+  USER_SHUTDOWN: 'the browser was closed during the download',
+  CRASH: 'the browser crashed during the download',
+};
+
+/** What the user is told of a bundle whose download failed (`reason` from interruptedReason). */
+export function downloadFailedMessage(reason: string): string {
+  return `the download failed: ${reason}; nothing was saved to Downloads, and the bundle's messages count as not exported`;
+}
+
+export function interruptedReason(error: string | undefined): string {
+  if (!error) return 'the download was interrupted';
+  return INTERRUPTED[error] ?? `the download was interrupted (Chrome says ${error})`;
+}
+
+/** The plain reason of a download that ended without its file, or null when it completed. */
+function failureOf(item: { state?: string; error?: string }): string | null {
+  return item.state === 'interrupted' ? interruptedReason(item.error) : null;
+}
+
+type FailureListener = (downloadId: number, reason: string) => Promise<void>;
+let onFailure: FailureListener | null = null;
+
+/**
+ * Who is told when one of our downloads is interrupted, after its file is cleaned up
+ * (src/background/download-outcome.ts marks its export as not carried and tells the user).
+ */
+export function whenDownloadFails(listener: FailureListener): void {
+  onFailure = listener;
+}
+
+/**
+ * Clean-up after a download (call serially): revoke the URL, close the document if idle, delete
+ * the file; then, if it was interrupted (`failure`), tell the failure listener. Never throws.
+ */
+async function ended(id: number, failure: string | null): Promise<void> {
   const all = await pending();
   const file = all[String(id)];
   if (file === undefined) return; // not ours, or already cleaned up
@@ -76,12 +131,19 @@ async function ended(id: number): Promise<void> {
   }
   // If the file cannot go now, the next start's clean-up removes it.
   await deleteBundleFile(file).catch((err: unknown) => console.warn('Threadkeeper could not delete a downloaded bundle file', file, err));
+  if (failure && onFailure) await onFailure(id, failure).catch((err: unknown) => console.error('Threadkeeper could not record a failed download', id, err));
 }
 
 /** downloads.onChanged: a bundle download completed or was interrupted. */
 export function onDownloadChanged(delta: Downloads.OnChangedDownloadDeltaType): void {
   const state = delta.state?.current;
-  if (state === 'complete' || state === 'interrupted') void serially(() => ended(delta.id));
+  if (state === 'complete' || state === 'interrupted') void serially(() => ended(delta.id, state === 'interrupted' ? interruptedReason(delta.error?.current) : null));
+}
+
+/** A download's state now, as Chrome reports it: its plain failure reason, or null (completed, running, or unknown). */
+export async function downloadFailure(id: number): Promise<string | null> {
+  const [item] = await browser.downloads.search({ id });
+  return item ? failureOf(item) : null;
 }
 
 /**
@@ -94,7 +156,7 @@ export function cleanUpBundleFiles(keep: Iterable<string>): Promise<string[]> {
     for (const [id, file] of Object.entries(await pending())) {
       const [item] = await browser.downloads.search({ id: Number(id) });
       if (item?.state === 'in_progress') live.add(file);
-      else await ended(Number(id));
+      else await ended(Number(id), item ? failureOf(item) : null);
     }
     return deleteBundleFilesExcept(live);
   });

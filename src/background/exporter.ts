@@ -16,7 +16,8 @@ import { enqueueUpload } from './uploads';
 import type { ExportRow } from '../db/schema';
 import { describeError } from './errors';
 import { bundleFile, createBundleFile, deleteBundleFile, writeBundleFile } from './bundle-files';
-import { downloadBundleFile } from './download';
+import { downloadBundleFile, downloadFailedMessage, downloadFailure } from './download';
+import { recordDownloadFailure } from './download-outcome';
 import { humanSize } from '../bundle/bag-writer';
 import { whileAlive } from './keep-alive';
 import { touchThreads } from './deadline-tally';
@@ -173,6 +174,12 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
       await enqueueUpload(exportId, exported, s.endpoint!.url, out.name);
       note = 'queued for upload to the records system';
     }
+    // A download interrupted before the export was recorded found no export to mark: look now.
+    const failure = downloadId === null ? null : await downloadFailure(downloadId);
+    if (failure !== null && downloadId !== null) {
+      await recordDownloadFailure(downloadId, failure);
+      throw new Error(downloadFailedMessage(failure));
+    }
     return {
       ok: true,
       threadIds: carriedThreads,
@@ -275,7 +282,7 @@ export async function markInterruptedJob(): Promise<void> {
 export async function confirmEmailSent(exportId: number): Promise<boolean> {
   return db.transaction('rw', [db.exports, db.threads, db.audit], async () => {
     const row = await db.exports.get(exportId);
-    if (!row || row.route !== 'email' || row.receipt) return false;
+    if (!row || row.route !== 'email' || row.receipt || row.downloadFailed) return false;
     await markForwarded(exportId, { kind: 'email-confirmed-by-user', confirmedAt: new Date().toISOString() });
     await appendAudit('email-confirmed', { exportId, bagName: row.bagName });
     return true;

@@ -141,6 +141,7 @@ async function exportViews(): Promise<ExportView[]> {
       threadIds: e.threadIds,
       upload: u ? { status: u.status, attempts: u.attempts, lastError: u.lastError, nextAttemptAt: u.nextAttemptAt } : null,
       receipt: e.receipt,
+      downloadFailed: e.downloadFailed ?? null,
     };
   });
 }

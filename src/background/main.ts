@@ -16,7 +16,8 @@ import { syncCustomScripts } from './custom-domains';
 import { DEADLINE_ALARM, refreshReminders } from './reminders';
 import { UPLOAD_ALARM, processUploads, resumeUploads, uploadFiles } from './uploads';
 import { markInterruptedJob } from './exporter';
-import { cleanUpBundleFiles, onDownloadChanged } from './download';
+import { cleanUpBundleFiles, onDownloadChanged, whenDownloadFails } from './download';
+import { recordDownloadFailure } from './download-outcome';
 
 /** Every request, sent or on the batch port: sender first, then schema (boundary.ts), then its handler. */
 async function answer(message: unknown, sender: Runtime.MessageSender, channel: Channel): Promise<unknown> {
@@ -51,7 +52,9 @@ browser.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === UPLOAD_ALARM) void processUploads();
   if (alarm.name === DEADLINE_ALARM) void refreshReminders();
 });
-// A bundle download ended: revoke its blob: URL and delete its file on disk.
+// A bundle download ended: revoke its blob: URL and delete its file on disk; an interrupted one
+// leaves its export counting as carrying nothing, and the user is told.
+whenDownloadFails(async (id, reason) => void (await recordDownloadFailure(id, reason)));
 browser.downloads.onChanged.addListener(onDownloadChanged);
 browser.notifications.onClicked.addListener(() => {
   void browser.tabs.create({ url: browser.runtime.getURL('src/ui/dashboard/index.html') });

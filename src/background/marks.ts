@@ -4,6 +4,7 @@
  * thread). An export records this once, in its own row; message rows are not rewritten, which at
  * 100,000 messages took longer than writing the bundle (docs/performance.md). Message rows keep
  * `carriedVersion` and `forwardedVersion` as earlier versions wrote them, and those count too.
+ * An export whose download was interrupted (`downloadFailed`) counts as carrying nothing.
  */
 import type { MessageRow, ThreadkeeperDb } from '../db/schema';
 
@@ -26,6 +27,8 @@ export async function threadMarks(db: ThreadkeeperDb, threadId: string): Promise
     if ((map.get(messageId) ?? 0) < version) map.set(messageId, version);
   };
   await db.exports.where('threadIds').equals(threadId).each((e) => {
+    // A bundle whose download was interrupted never reached Downloads: it carried nothing.
+    if (e.downloadFailed && !e.receipt) return;
     const receipted = typeof e.receipt?.receiptId === 'string';
     for (const [t, messageId, version] of e.carried) {
       if (t !== threadId) continue;

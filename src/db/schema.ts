@@ -204,6 +204,12 @@ export interface ExportRow {
   messages: number;
   attachments: number;
   downloadId: number | null;
+  /**
+   * Set when its download (route download, or the email draft) was interrupted and nothing reached
+   * Downloads: the bundle then counts as not carried (src/background/marks.ts), so the next
+   * incremental export includes its messages again. `reason` is in plain words.
+   */
+  downloadFailed?: { at: string; reason: string };
 }
 
 /** An audit log entry as stored: a chained entry (src/shared/audit-chain.ts), its `seq` the table's key. */
@@ -316,6 +322,14 @@ export const SCHEMA_VERSIONS: { version: number; stores: Record<string, string>;
     version: 4,
     stores: {
       exports: '++id, at, sha256, externalIdentifier, *threadIds',
+    },
+  },
+  {
+    // v5 (issue #6): exports indexed by their download, so a download that is interrupted finds
+    // the export it belongs to (src/background/download-outcome.ts). Rows are not rewritten.
+    version: 5,
+    stores: {
+      exports: '++id, at, sha256, externalIdentifier, *threadIds, downloadId',
     },
   },
 ];

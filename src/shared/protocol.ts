@@ -267,6 +267,8 @@ export interface ExportView {
   threadIds: string[];
   upload: { status: 'queued' | 'sending' | 'done' | 'refused'; attempts: number; lastError: string | null; nextAttemptAt: number } | null;
   receipt: Record<string, unknown> | null;
+  /** Its download was interrupted: nothing reached Downloads, and it counts as carrying nothing. */
+  downloadFailed: { at: string; reason: string } | null;
 }
 
 /** The audit log as the settings page shows it: the newest entries and whether the whole chain holds. */

@@ -36,6 +36,9 @@ export async function exportOutcome(threadId: string, since: string): Promise<Ou
   const views = await look<ExportView[]>({ type: 'popup/exports' });
   if (!views) return SILENT;
   const done = views.find((e) => e.at >= since && e.route === 'download' && e.scope === 'full' && e.threadIds.length === 1 && e.threadIds[0] === threadId);
+  if (done?.downloadFailed) {
+    return { ok: false, text: `Threadkeeper's background stopped as it finished. The bundle ${done.fileName} was made, but its download failed: ${done.downloadFailed.reason}. Nothing was saved; export again.` };
+  }
   if (done) {
     return {
       ok: true,

@@ -33,14 +33,13 @@ vi.mock('../../src/background/bundle-files', () => {
     writeBundleFile: async () => 'draft.eml',
   };
 });
-vi.mock('../../src/background/download', () => ({ downloadBundleFile: async () => 41 }));
+vi.mock('../../src/background/download', () => ({ downloadBundleFile: async () => 41, downloadFailure: async () => null, downloadFailedMessage: (r: string) => r }));
 
 const { db } = await import('../../src/background/context');
-const { ingestBatch } = await import('../../src/background/ingest');
 const { confirmEmailSent, exportBundle, markForwarded } = await import('../../src/background/exporter');
 const { handlePopup } = await import('../../src/background/handlers');
 const { processUploads } = await import('../../src/background/uploads');
-const { batch, captureRow, exportRow, message, thread } = await import('./factories');
+const { capturedThread, exportRow } = await import('./factories');
 
 const realAdd = IDBObjectStore.prototype.add;
 // The exporter names the browser in the bag (Software-Agent); Node 20 has no navigator.
@@ -62,12 +61,7 @@ afterEach(allowAuditWrites);
 
 let n = 0;
 /** A captured thread of two messages; returns its id. */
-async function captured(): Promise<string> {
-  const key = `chat-${n++}`;
-  await db.captures.add(captureRow(`c-${key}`));
-  await ingestBatch(db, batch(`c-${key}`, 0, [message(`${key}-1`), message(`${key}-2`)], { thread: { ...thread, threadKey: key, title: key } }));
-  return `whatsapp:${key}`;
-}
+const captured = (): Promise<string> => capturedThread(db, `chat-${n++}`);
 
 async function entries(action: string, threadId?: string): Promise<Record<string, unknown>[]> {
   return (await db.audit.toArray()).filter((e) => e.action === action && (threadId === undefined || e.details.threadId === threadId)).map((e) => e.details);

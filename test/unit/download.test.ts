@@ -10,6 +10,9 @@ const session: Record<string, unknown> = {};
 const states = new Map<number, string>();
 let nextId = 1;
 let finishAtOnce = false;
+/** The state a download started with finishAtOnce ends in, and Chrome's reason when interrupted. */
+let endAtOnce: { state: string; error?: string } = { state: 'complete' };
+const errors = new Map<number, string>();
 const deleted: string[] = [];
 const log: string[] = [];
 let open = false;
@@ -25,11 +28,12 @@ vi.mock('webextension-polyfill', () => ({
     downloads: {
       download: async () => {
         const id = nextId++;
-        states.set(id, finishAtOnce ? 'complete' : 'in_progress');
+        states.set(id, finishAtOnce ? endAtOnce.state : 'in_progress');
+        if (finishAtOnce && endAtOnce.error) errors.set(id, endAtOnce.error);
         log.push(`download ${id}`);
         return id;
       },
-      search: async ({ id }: { id: number }) => (states.has(id) ? [{ id, state: states.get(id) }] : []),
+      search: async ({ id }: { id: number }) => (states.has(id) ? [{ id, state: states.get(id), error: errors.get(id) }] : []),
     },
   },
 }));
@@ -63,7 +67,9 @@ vi.mock('../../src/background/bundle-files', () => ({
   },
 };
 
-const { downloadBundleFile, onDownloadChanged } = await import('../../src/background/download');
+const { downloadBundleFile, interruptedReason, onDownloadChanged, whenDownloadFails } = await import('../../src/background/download');
+const failures: [number, string][] = [];
+whenDownloadFails(async (id, reason) => void failures.push([id, reason]));
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
 beforeEach(() => {
@@ -72,6 +78,9 @@ beforeEach(() => {
   deleted.length = 0;
   log.length = 0;
   finishAtOnce = false;
+  endAtOnce = { state: 'complete' };
+  errors.clear();
+  failures.length = 0;
   open = false;
 });
 
@@ -110,5 +119,36 @@ describe('downloading a bundle file', () => {
     onDownloadChanged({ id: id2, paused: { current: true } } as never);
     await settle();
     expect(deleted).toEqual(['a.zip', 'b.zip']);
+  });
+
+  it('reports an interrupted download to the failure listener, in plain words, after cleaning up; a completed one is not reported', async () => {
+    const a = await downloadBundleFile('a.zip', 'a.zip');
+    const b = await downloadBundleFile('b.zip', 'b.zip');
+    states.set(a, 'complete');
+    onDownloadChanged({ id: a, state: { current: 'complete' } } as never);
+    states.set(b, 'interrupted');
+    onDownloadChanged({ id: b, state: { current: 'interrupted' }, error: { current: 'FILE_NO_SPACE' } } as never);
+    await settle();
+    expect(deleted).toEqual(['a.zip', 'b.zip']);
+    expect(failures).toEqual([[b, 'the disk is full']]);
+    // Reported once, however many times Chrome says it.
+    onDownloadChanged({ id: b, state: { current: 'interrupted' }, error: { current: 'FILE_NO_SPACE' } } as never);
+    await settle();
+    expect(failures).toHaveLength(1);
+  });
+
+  it('fails the start of a download that is interrupted at once, and cleans it up', async () => {
+    finishAtOnce = true;
+    endAtOnce = { state: 'interrupted', error: 'FILE_ACCESS_DENIED' };
+    await expect(downloadBundleFile('a.zip', 'bundle.zip')).rejects.toThrow("the download failed: the Downloads folder cannot be written to; nothing was saved to Downloads, and the bundle's messages count as not exported");
+    expect(deleted).toEqual(['a.zip']);
+    expect(session.pendingDownloads).toEqual({});
+    expect(failures).toEqual([[expect.any(Number), 'the Downloads folder cannot be written to']]);
+  });
+
+  it('names a reason it does not know as Chrome gives it', () => {
+    expect(interruptedReason('USER_CANCELED')).toBe('the download was cancelled');
+    expect(interruptedReason('SERVER_FORBIDDEN')).toBe('the download was interrupted (Chrome says SERVER_FORBIDDEN)');
+    expect(interruptedReason(undefined)).toBe('the download was interrupted');
   });
 });

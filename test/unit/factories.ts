@@ -1,7 +1,8 @@
 /** Builders for test data shaped like what the WhatsApp adapter sends. */
 import type { CapturedMessage, CapturedThread } from '../../src/shared/model';
 import type { ContentBatch } from '../../src/shared/protocol';
-import type { CaptureRow, ExportRow } from '../../src/db/schema';
+import type { CaptureRow, ExportRow, ThreadkeeperDb } from '../../src/db/schema';
+import { ingestBatch } from '../../src/background/ingest';
 
 export const thread: CapturedThread = {
   threadKey: '120363025246125244@g.us',
@@ -54,4 +55,11 @@ export function exportRow(carried: ExportRow['carried'], receipt: ExportRow['rec
     at: '2026-11-20T10:00:00.000Z', bagName: 'b', externalIdentifier: 'urn:x', fileName: 'b.zip', sha256: 's', keyThumbprint: 'k',
     threadIds, messages: carried.length, attachments: 0, downloadId: null, scope: 'full', route: 'upload', carried, receipt, ...over,
   };
+}
+
+/** Stores a thread `key` of two messages (`<key>-1`, `<key>-2`) as a capture would; returns its thread id. */
+export async function capturedThread(db: ThreadkeeperDb, key: string): Promise<string> {
+  await db.captures.add(captureRow(`c-${key}`));
+  await ingestBatch(db, batch(`c-${key}`, 0, [message(`${key}-1`), message(`${key}-2`)], { thread: { ...thread, threadKey: key, title: key } }));
+  return `whatsapp:${key}`;
 }

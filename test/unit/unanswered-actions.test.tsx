@@ -27,7 +27,7 @@ const thread: ThreadDeadline = { threadId: THREAD, platform: 'whatsapp', title: 
 function exportView(at: number, over: Partial<ExportView> = {}): ExportView {
   return {
     id: 1, at: new Date(Date.now() + at).toISOString(), bagName: 'threadkeeper-whatsapp-abc', fileName: 'threadkeeper-whatsapp-abc.zip', route: 'download', scope: 'full',
-    messages: 3, threadIds: [THREAD], upload: null, receipt: null, ...over,
+    messages: 3, threadIds: [THREAD], upload: null, receipt: null, downloadFailed: null, ...over,
   };
 }
 

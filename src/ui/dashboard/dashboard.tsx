@@ -18,6 +18,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const ROUTES = { download: 'Download', email: 'Email draft to the official account', upload: 'Upload to the records system' } as const;
 
 function uploadWords(e: ExportView): string {
+  if (e.downloadFailed) return `not saved: ${e.downloadFailed.reason}; its messages count as not exported (export again)`;
   if (e.route === 'download') return 'downloaded (not forwarded until sent to the records system)';
   if (e.route === 'email') return e.receipt ? 'email sent (confirmed by you)' : 'email draft saved: send it, then mark it sent';
   if (!e.upload) return 'not queued';
@@ -266,7 +267,7 @@ export function Dashboard() {
                 <td>{e.messages}</td>
                 <td class="upload-state">
                   {uploadWords(e)}
-                  {e.route === 'email' && !e.receipt && (
+                  {e.route === 'email' && !e.receipt && !e.downloadFailed && (
                     <>
                       {' '}
                       <button type="button" class="secondary" onClick={() => void ask({ type: 'popup/confirm-email', exportId: e.id }).then(load)}>

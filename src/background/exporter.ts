@@ -12,7 +12,7 @@ import { exportThreads, type ExportedBundle, type ExportPhases } from './export'
 import { getSigningKey, signerFor } from './signing-key';
 import { loadSettings, type Settings } from './settings';
 import { emlDraft } from '../forward/eml';
-import { enqueueUpload } from './uploads';
+import { enqueueUpload, processUploads } from './uploads';
 import type { ExportRow } from '../db/schema';
 import { describeError } from './errors';
 import { bundleFile, createBundleFile, deleteBundleFile, writeBundleFile } from './bundle-files';
@@ -53,13 +53,13 @@ export const EMAIL_BUNDLE_LIMIT = 18 * 1024 * 1024;
 
 /**
  * Records a bundle: its export row (what it carried, read back through the exports' thread index,
- * src/background/marks.ts; no message row is rewritten), each thread's bundle list, and one
- * audit entry per thread, all in one transaction. So a bundle is recorded with its entries or
+ * src/background/marks.ts; no message row is rewritten), each thread's bundle list, one audit
+ * entry per thread and, for an upload, its queue row, all in one transaction. So a bundle is recorded with its entries or
  * not at all: a worker stopped, or a disk full, in between cannot leave an export the audit log
  * does not show (the user is then told the export failed, and its messages stay pending).
  */
-async function record(exported: ExportedBundle, threadIds: string[], scope: Scope, route: Route, downloadId: number | null): Promise<number> {
-  return db.transaction('rw', [db.exports, db.threads, db.audit], async () => {
+async function record(exported: ExportedBundle, threadIds: string[], scope: Scope, route: Route, downloadId: number | null, upload: { endpoint: string; file: string } | null): Promise<number> {
+  return db.transaction('rw', [db.exports, db.threads, db.audit, db.uploads], async () => {
     const id = (await db.exports.add({
       at: new Date().toISOString(),
       bagName: exported.bundle.bagName,
@@ -89,6 +89,9 @@ async function record(exported: ExportedBundle, threadIds: string[], scope: Scop
         bagName: exported.bundle.bagName, sha256: exported.bundle.sha256, messages: exported.threadMessages.get(threadId) ?? 0,
       });
     }
+    // An export recorded for upload is queued in the same transaction: a worker stopped right
+    // after cannot leave an export counted as carried that nothing will ever send.
+    if (upload) await enqueueUpload(id, exported, upload.endpoint, upload.file);
     return id;
   });
 }
@@ -166,12 +169,12 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
     }
     let exportId: number;
     try {
-      exportId = await record(exported, carriedThreads, scope, route, downloadId);
+      exportId = await record(exported, carriedThreads, scope, route, downloadId, route === 'upload' ? { endpoint: s.endpoint!.url, file: out.name } : null);
     } catch (err) {
       throw new Error(`the bundle ${exported.fileName} was made${downloadId !== null ? ' and handed to Downloads' : ''}, but it could not be recorded as exported: ${describeError(err)}. Its messages still count as not forwarded: export again once this is mended`);
     }
     if (route === 'upload') {
-      await enqueueUpload(exportId, exported, s.endpoint!.url, out.name);
+      void processUploads();
       note = 'queued for upload to the records system';
     }
     // A download interrupted before the export was recorded found no export to mark: look now.

@@ -19,7 +19,12 @@ export const UPLOAD_ALARM = 'tk-upload-queue';
 const BASE_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
 
-/** Queues the bundle written to bundle file `file` (which the queue then owns) for upload. */
+/**
+ * Queues the bundle written to bundle file `file` (which the queue then owns) for upload. Called
+ * inside the transaction that records the export (src/background/exporter.ts), so an export
+ * recorded for upload always has its queue row; start the queue (processUploads) once that
+ * transaction is done.
+ */
 export async function enqueueUpload(exportId: number, exported: ExportedBundle, endpoint: string, file: string): Promise<void> {
   await db.uploads.add({
     id: exported.bundle.sha256,
@@ -36,7 +41,6 @@ export async function enqueueUpload(exportId: number, exported: ExportedBundle, 
     receipt: null,
     createdAt: new Date().toISOString(),
   });
-  void processUploads();
 }
 
 async function backoffBase(): Promise<number> {

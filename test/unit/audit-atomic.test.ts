@@ -39,16 +39,17 @@ const { db } = await import('../../src/background/context');
 const { confirmEmailSent, exportBundle, markForwarded } = await import('../../src/background/exporter');
 const { handlePopup } = await import('../../src/background/handlers');
 const { processUploads } = await import('../../src/background/uploads');
+const { loadSettings } = await import('../../src/background/settings');
 const { capturedThread, exportRow } = await import('./factories');
 
 const realAdd = IDBObjectStore.prototype.add;
 // The exporter names the browser in the bag (Software-Agent); Node 20 has no navigator.
 if (!('navigator' in globalThis)) Object.defineProperty(globalThis, 'navigator', { value: { userAgent: 'Node test' }, configurable: true });
 
-/** From now on every write of an audit entry fails as a full disk does; other stores still write. */
-function refuseAuditWrites(): void {
+/** From now on every new row of `store` (the audit log, unless named) fails as a full disk does; other stores still write. */
+function refuseAuditWrites(store = 'audit'): void {
   IDBObjectStore.prototype.add = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['add']>) {
-    if (this.name === 'audit') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    if (this.name === store) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     return realAdd.apply(this, args);
   };
 }
@@ -107,6 +108,31 @@ describe('an act and its audit entry', () => {
     expect(row).toMatchObject({ bagName: done.bagName, downloadId: 41 });
     expect((await db.threads.get(threadId))!.bundles).toEqual([row!.externalIdentifier]);
     expect(await entries('export', threadId)).toEqual([expect.objectContaining({ exportId: row!.id, bagName: done.bagName, messages: 2 })]);
+  });
+
+  it('an export for upload whose queue row cannot be written is not recorded: nothing counts as carried that nothing will send', async () => {
+    const threadId = await captured();
+    const settings = { ...(await loadSettings()), endpoint: { url: 'https://records.example', token: 't' } };
+    refuseAuditWrites('uploads');
+    const failed = await exportBundle([threadId], 'full', 'upload', settings);
+    expect(failed.ok).toBe(false);
+    expect(failed.error).toMatch(/could not be recorded as exported: the browser has no more storage space/);
+    expect(await db.exports.where('threadIds').equals(threadId).count()).toBe(0);
+    expect(await entries('export', threadId)).toEqual([]);
+
+    allowAuditWrites();
+    vi.stubGlobal('fetch', async () => new Response('down', { status: 503 }));
+    try {
+      const done = await exportBundle([threadId], 'full', 'upload', settings);
+      expect(done).toMatchObject({ ok: true, note: 'queued for upload to the records system' });
+      const [row] = await db.exports.where('threadIds').equals(threadId).toArray();
+      expect(await db.uploads.where('exportId').equals(row!.id!).count()).toBe(1);
+    } finally {
+      // The queue the export started runs to its end, and its row goes, before the next test.
+      await processUploads();
+      await db.uploads.clear();
+      vi.unstubAllGlobals();
+    }
   });
 
   it('an email confirmation that cannot be audited does not count the messages as forwarded', async () => {

@@ -54,9 +54,10 @@ export const EMAIL_BUNDLE_LIMIT = 18 * 1024 * 1024;
 /**
  * Records a bundle: its export row (what it carried, read back through the exports' thread index,
  * src/background/marks.ts; no message row is rewritten), each thread's bundle list, one audit
- * entry per thread and, for an upload, its queue row, all in one transaction. So a bundle is recorded with its entries or
- * not at all: a worker stopped, or a disk full, in between cannot leave an export the audit log
- * does not show (the user is then told the export failed, and its messages stay pending).
+ * entry per thread and, for an upload, its queue row, all in one transaction. So a bundle is
+ * recorded with all of them or not at all: a worker stopped, or a disk full, in between cannot
+ * leave an export the audit log does not show, or one counted as carried that nothing will send
+ * (the user is then told the export failed, and its messages count as not exported).
  */
 async function record(exported: ExportedBundle, threadIds: string[], scope: Scope, route: Route, downloadId: number | null, upload: { endpoint: string; file: string } | null): Promise<number> {
   return db.transaction('rw', [db.exports, db.threads, db.audit, db.uploads], async () => {
@@ -171,7 +172,7 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
     try {
       exportId = await record(exported, carriedThreads, scope, route, downloadId, route === 'upload' ? { endpoint: s.endpoint!.url, file: out.name } : null);
     } catch (err) {
-      throw new Error(`the bundle ${exported.fileName} was made${downloadId !== null ? ' and handed to Downloads' : ''}, but it could not be recorded as exported: ${describeError(err)}. Its messages still count as not forwarded: export again once this is mended`);
+      throw new Error(`the bundle ${exported.fileName} was made${downloadId !== null ? ' and handed to Downloads' : ''}, but it could not be recorded as exported: ${describeError(err)}. Its messages count as not exported: export again once this is mended`);
     }
     if (route === 'upload') {
       void processUploads();

@@ -7,7 +7,7 @@
  * contract: docs/intake.md.
  */
 import browser from 'webextension-polyfill';
-import { appendAudit, db } from './context';
+import { appendAudit, audit, db } from './context';
 import type { ExportedBundle } from './export';
 import type { UploadRow } from '../db/schema';
 import { loadSettings } from './settings';
@@ -130,10 +130,10 @@ async function send(u: UploadRow, token: string): Promise<Outcome> {
 async function attempt(u: UploadRow, token: string, base: number): Promise<void> {
   await db.uploads.update(u.id, { status: 'sending', attempts: u.attempts + 1 });
   const outcome = await send(u, token);
-  // Each outcome is written with its audit entry in one transaction: a worker stopped, or a disk
-  // full, in between cannot leave a receipt (or refusal) the audit log does not show. One that
-  // cannot be written leaves the upload "sending", queued again at the next start; the records
-  // system answers a bundle it already holds with the same receipt (Idempotency-Key).
+  // A receipt or a refusal is written with its audit entry in one transaction: a worker stopped,
+  // or a disk full, in between cannot leave one the audit log does not show. One that cannot be
+  // written leaves the upload "sending", sent again later; the records system answers a bundle
+  // it already holds with the same receipt (Idempotency-Key).
   if (outcome.kind === 'receipt') {
     await db.transaction('rw', [db.exports, db.threads, db.uploads, db.audit], async () => {
       await markForwarded(u.exportId, outcome.receipt);
@@ -149,11 +149,10 @@ async function attempt(u: UploadRow, token: string, base: number): Promise<void>
       await appendAudit('upload-refused', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason });
     });
   } else {
+    // A retry changes no record: its entry is best effort, and the backoff holds without it.
     const delay = Math.min(MAX_BACKOFF_MS, base * 2 ** u.attempts);
-    await db.transaction('rw', [db.uploads, db.audit], async () => {
-      await db.uploads.update(u.id, { status: 'queued', lastError: outcome.reason, nextAttemptAt: Date.now() + delay });
-      await appendAudit('upload-retry', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason, attempt: u.attempts + 1 });
-    });
+    await db.uploads.update(u.id, { status: 'queued', lastError: outcome.reason, nextAttemptAt: Date.now() + delay });
+    await audit('upload-retry', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason, attempt: u.attempts + 1 });
   }
 }
 

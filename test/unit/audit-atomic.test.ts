@@ -97,7 +97,7 @@ describe('an act and its audit entry', () => {
     refuseAuditWrites();
     const failed = await exportBundle([threadId], 'full', 'download');
     expect(failed.ok).toBe(false);
-    expect(failed.error).toMatch(/was made and handed to Downloads, but it could not be recorded as exported: the browser has no more storage space.*\. Its messages still count as not forwarded: export again/);
+    expect(failed.error).toMatch(/was made and handed to Downloads, but it could not be recorded as exported: the browser has no more storage space.*\. Its messages count as not exported: export again/);
     expect(await db.exports.where('threadIds').equals(threadId).count()).toBe(0);
     expect((await db.threads.get(threadId))!.bundles).toEqual([]);
 

@@ -4,7 +4,8 @@
  * thread). An export records this once, in its own row; message rows are not rewritten, which at
  * 100,000 messages took longer than writing the bundle (docs/performance.md). Message rows keep
  * `carriedVersion` and `forwardedVersion` as earlier versions wrote them, and those count too.
- * An export whose download was interrupted (`downloadFailed`) counts as carrying nothing.
+ * An export whose download was interrupted (`downloadFailed`), or whose upload stands refused
+ * (`uploadRefused`), counts as carrying nothing.
  */
 import type { MessageRow, ThreadkeeperDb } from '../db/schema';
 
@@ -27,8 +28,9 @@ export async function threadMarks(db: ThreadkeeperDb, threadId: string): Promise
     if ((map.get(messageId) ?? 0) < version) map.set(messageId, version);
   };
   await db.exports.where('threadIds').equals(threadId).each((e) => {
-    // A bundle whose download was interrupted never reached Downloads: it carried nothing.
-    if (e.downloadFailed && !e.receipt) return;
+    // A bundle whose download was interrupted never reached Downloads, and one whose upload the
+    // records system refused (until it is retried) reached nobody: they carried nothing.
+    if ((e.downloadFailed || e.uploadRefused) && !e.receipt) return;
     const receipted = typeof e.receipt?.receiptId === 'string';
     for (const [t, messageId, version] of e.carried) {
       if (t !== threadId) continue;

@@ -144,8 +144,11 @@ async function attempt(u: UploadRow, token: string, base: number): Promise<void>
     // cannot go now, the next start's clean-up removes it, as no queued upload names it any more.
     if (u.file) await deleteBundleFile(u.file).catch((err: unknown) => console.warn('Threadkeeper could not delete an uploaded bundle file', u.file, err));
   } else if (outcome.kind === 'refused') {
-    await db.transaction('rw', [db.uploads, db.audit], async () => {
+    // Refused, the bundle reached nobody: its export counts as carrying nothing until it is
+    // retried (src/background/marks.ts), so an incremental export does not skip its messages.
+    await db.transaction('rw', [db.uploads, db.exports, db.audit], async () => {
       await db.uploads.update(u.id, { status: 'refused', lastError: outcome.reason });
+      await db.exports.update(u.exportId, { uploadRefused: { at: new Date().toISOString(), reason: outcome.reason } });
       await appendAudit('upload-refused', { exportId: u.exportId, bagName: u.bagName, reason: outcome.reason });
     });
   } else {
@@ -164,7 +167,16 @@ async function scheduleNext(): Promise<void> {
 
 /** "Retry now": every queued or refused upload is tried again at once. */
 export async function retryAll(): Promise<void> {
-  await db.uploads.where('status').anyOf('queued', 'refused').modify({ status: 'queued', nextAttemptAt: 0 });
+  await db.transaction('rw', [db.uploads, db.exports], async () => {
+    const refused = await db.uploads.where('status').equals('refused').toArray();
+    await db.uploads.where('status').anyOf('queued', 'refused').modify({ status: 'queued', nextAttemptAt: 0 });
+    // On its way again: it counts as carried again.
+    for (const u of refused) {
+      await db.exports.where('id').equals(u.exportId).modify((e) => {
+        delete e.uploadRefused;
+      });
+    }
+  });
   await processUploads();
 }
 

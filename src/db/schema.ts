@@ -210,6 +210,11 @@ export interface ExportRow {
    * incremental export includes its messages again. `reason` is in plain words.
    */
   downloadFailed?: { at: string; reason: string };
+  /**
+   * Set while its upload stands refused by the records system (cleared when the user retries it):
+   * it then counts as not carried, so an incremental export does not skip its messages.
+   */
+  uploadRefused?: { at: string; reason: string };
 }
 
 /** An audit log entry as stored: a chained entry (src/shared/audit-chain.ts), its `seq` the table's key. */

@@ -105,8 +105,11 @@ describe('records workflow', () => {
 
   it('a refused upload keeps the bundle, says why, and marks nothing forwarded', async () => {
     expect(await bulk('Upload to the records system')).toContain('1 bundle made');
-    await expect.poll(async () => (await exportsTable()).join('\n'), { timeout: 20_000 }).toMatch(/refused: the records system answered 401/);
+    await expect.poll(async () => (await exportsTable()).join('\n'), { timeout: 20_000 }).toMatch(/refused: the records system answered 401.*; its messages count as not exported until you retry it/);
     expect(await threadRow()).toMatch(/12.*12.*overdue/);
+    // A bundle that reached nobody carried nothing: the export says so, and until it is retried
+    // "everything pending" carries the messages again (not "nothing new to export").
+    expect((await storeRows<{ uploadRefused?: { reason: string } }>(b.worker, 'exports')).map((e) => e.uploadRefused?.reason)).toEqual([expect.stringMatching(/^the records system answered 401/)]);
     // Carried by a bundle, but with no receipt: the records stay, and the purge says why.
     const purge = await dashboard.evaluate(async () => {
       const threads = (await chrome.runtime.sendMessage({ type: 'popup/threads' })) as { threadId: string }[];

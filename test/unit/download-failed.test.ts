@@ -1,10 +1,12 @@
 /**
- * A bundle whose download was interrupted (disk full, Downloads not writable, cancelled) never
- * reached the user's disk. It must not count as carried: before, the next incremental export
- * said "nothing new to export" while the deadlines still called those messages pending, and the
- * bundle stayed in the thread's list for later bundles to build on. Now the export is marked, the
+ * A bundle that reached nobody counts as carrying nothing. One whose download was interrupted
+ * (disk full, Downloads not writable, cancelled) never reached the user's disk: counted as
+ * carried, the next incremental export said "nothing new to export" while the deadlines still
+ * called those messages pending, and the bundle stayed in the thread's list for later bundles to
+ * build on. Now the export is marked, the
  * bundle leaves the thread's list, an audit entry says so, the user is notified, and the next
- * incremental export carries the messages again.
+ * incremental export carries the messages again. The same holds for a bundle whose upload the
+ * records system refused, until the user retries it.
  */
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -17,12 +19,15 @@ vi.mock('webextension-polyfill', async () => {
     default: {
       ...quietBrowser,
       notifications: { create: async (id: string, o: { title: string; message: string }) => void notices.push({ id, title: o.title, message: o.message }) },
+      runtime: { ...quietBrowser.runtime, getPlatformInfo: async () => ({}) },
+      alarms: { create: async () => undefined, clear: async () => true },
     },
   };
 });
 vi.mock('../../src/background/bundle-files', () => ({
   createBundleFile: async () => ({ name: 'b.zip', sink: new MemorySink(), close: async () => undefined, abort: async () => undefined }),
   deleteBundleFile: async () => undefined,
+  bundleFile: async () => new Blob(['zip']),
 }));
 /** Each download gets the next id; `failing` says which have been interrupted, and why. */
 const failing = new Map<number, string>();
@@ -37,6 +42,8 @@ if (!('navigator' in globalThis)) Object.defineProperty(globalThis, 'navigator',
 const { db } = await import('../../src/background/context');
 const { exportBundle } = await import('../../src/background/exporter');
 const { recordDownloadFailure } = await import('../../src/background/download-outcome');
+const { processUploads, retryAll } = await import('../../src/background/uploads');
+const { loadSettings } = await import('../../src/background/settings');
 const { capturedThread } = await import('./factories');
 
 let n = 0;
@@ -95,5 +102,39 @@ describe('a bundle whose download was interrupted', () => {
     expect((await db.threads.get(threadId))!.bundles).toEqual([row!.externalIdentifier]);
     expect(done.ok).toBe(true);
     expect(notices).toEqual([]);
+  });
+});
+
+describe('a bundle whose upload the records system refused', () => {
+  it('counts as carrying nothing until it is retried, so an incremental export does not skip its messages', async () => {
+    const threadId = await captured();
+    const settings = { ...(await loadSettings()), endpoint: { url: 'https://records.example', token: 't' } };
+    const answers: Response[] = [];
+    vi.stubGlobal('fetch', async () => answers.shift() ?? new Response('{}', { status: 503 }));
+    try {
+      answers.push(new Response(JSON.stringify({ accepted: false, error: 'the bundle is too large' }), { status: 413 }));
+      const first = await exportBundle([threadId], 'incremental', 'upload', settings);
+      expect(first).toMatchObject({ ok: true, messages: 2 });
+      await processUploads();
+      const [row] = await db.exports.where('threadIds').equals(threadId).toArray();
+      expect(row!.uploadRefused).toEqual({ at: expect.any(String), reason: 'the records system answered 413: the bundle is too large' });
+      expect((await db.audit.toArray()).filter((e) => e.action === 'upload-refused').map((e) => e.details.exportId)).toEqual([row!.id]);
+
+      // Nothing new was carried by a bundle that reached nobody: the messages go again.
+      const again = await exportBundle([threadId], 'incremental', 'upload', settings);
+      expect(again).toMatchObject({ ok: true, messages: 2 });
+      await processUploads();
+
+      // Retried (the server is down now: it stays queued), the refused bundle is on its way again
+      // and counts as carried.
+      await retryAll();
+      expect((await db.uploads.where('exportId').equals(row!.id!).first())!.status).toBe('queued');
+      expect((await db.exports.get(row!.id!))!.uploadRefused).toBeUndefined();
+      expect(await exportBundle([threadId], 'incremental', 'upload', settings)).toMatchObject({ ok: false, error: expect.stringMatching(/nothing new to export/) });
+    } finally {
+      await processUploads();
+      await db.uploads.clear();
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -26,7 +26,7 @@ function uploadWords(e: ExportView): string {
     case 'done':
       return `received by the records system, receipt ${String(e.receipt?.receiptId ?? '')}`;
     case 'refused':
-      return `refused: ${e.upload.lastError ?? ''}`;
+      return `refused: ${e.upload.lastError ?? ''}; its messages count as not exported until you retry it (Retry uploads now) or export them again`;
     case 'sending':
       return 'sending…';
     default:

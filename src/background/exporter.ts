@@ -97,9 +97,26 @@ async function record(exported: ExportedBundle, threadIds: string[], scope: Scop
   });
 }
 
+/**
+ * Exports of each thread in this worker instance: under way (`result` null) or the last one
+ * finished. Kept in memory on purpose: a worker that stops takes its exports with it, so a popup
+ * reopened later is never shown an export that nothing runs (it then looks in the exports list).
+ */
+const exportStates = new Map<string, { since: string; result: BundleResult | null }>();
+
+/** The thread's export as this worker knows it (see exportStates), for the popup. */
+export function exportState(threadId: string): { since: string; result: BundleResult | null } | null {
+  return exportStates.get(threadId) ?? null;
+}
+
 /** Make one bundle of these threads and send it by `route`. Never throws: failures come back as results. */
-export function exportBundle(threadIds: string[], scope: Scope, route: Route, settings?: Settings): Promise<BundleResult> {
-  return whileAlive(() => writeAndSend(threadIds, scope, route, settings));
+export async function exportBundle(threadIds: string[], scope: Scope, route: Route, settings?: Settings): Promise<BundleResult> {
+  const since = new Date().toISOString();
+  const state = { since, result: null as BundleResult | null };
+  for (const threadId of threadIds) exportStates.set(threadId, state);
+  const result = await whileAlive(() => writeAndSend(threadIds, scope, route, settings));
+  state.result = result;
+  return result;
 }
 
 async function writeAndSend(threadIds: string[], scope: Scope, route: Route, settings?: Settings): Promise<BundleResult> {

@@ -18,7 +18,7 @@ import { appendAudit, audit, db } from './context';
 import { ingestBatch, IngestError, threadIdOf } from './ingest';
 import { getSigningKey } from './signing-key';
 import { loadSettings, loadSettingsWithPolicy } from './settings';
-import { confirmEmailSent, currentJob, exportBundle, startBulkExport } from './exporter';
+import { confirmEmailSent, currentJob, exportBundle, exportState, startBulkExport } from './exporter';
 import { retryAll } from './uploads';
 import { refreshReminders, threadDeadlines } from './reminders';
 import { attachmentHashes, threadAttachmentCount, threadTally } from './deadline-tally';
@@ -68,13 +68,15 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
   const probe = found.probe;
   if (!probe) return { kind: 'no-content-script', adapter: adapter.id, adapterName: adapter.name };
   if (!probe.ok) {
-    return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: true, thread: null, readError: { selector: '', message: probe.error }, stored: null, autoCapturing: false, canPreservePage: true };
+    return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: true, thread: null, readError: { selector: '', message: probe.error }, stored: null, autoCapturing: false, canPreservePage: true, exportState: null };
   }
   let thread: Extract<TabStatus, { kind: 'messenger' }>['thread'] = null;
   let stored: Extract<TabStatus, { kind: 'messenger' }>['stored'] = null;
+  let exporting: Extract<TabStatus, { kind: 'messenger' }>['exportState'] = null;
   if (probe.thread) {
     const threadId = threadIdOf(adapter.id, probe.thread.threadKey);
     thread = { threadId, title: probe.thread.title, participants: probe.thread.participants.length };
+    exporting = exportState(threadId);
     // Both counts are kept on the thread row while nothing changes them (deadline-tally.ts):
     // counting them here read every message and version of the thread each time the popup opened.
     const row = await db.threads.get(threadId);
@@ -82,7 +84,7 @@ async function tabStatus(tabId: number): Promise<TabStatus> {
     if (found && found.tally.messages > 0) stored = { messages: found.tally.messages, attachments: await threadAttachmentCount(db, found.thread) };
   }
   const autoCapturing = Boolean(await runningCapture(tabId, 'auto', frameId));
-  return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: probe.conversationOpen, thread, readError: probe.readError, stored, autoCapturing, canPreservePage: true };
+  return { kind: 'messenger', adapter: adapter.id, adapterName: adapter.name, conversationOpen: probe.conversationOpen, thread, readError: probe.readError, stored, autoCapturing, canPreservePage: true, exportState: exporting };
 }
 
 async function preserve(tabId: number): Promise<PreserveStart> {

@@ -9,6 +9,7 @@
  * The background checks the SENDER first (src/background/boundary.ts), then parses the payload
  * with the schemas below, and only then touches the database.
  */
+import type { BundleResult } from '../background/exporter';
 import { PLATFORM_IDS, type CapturedMessage, type CapturedThread, type PlatformId } from './model';
 import {
   absentOr,
@@ -225,6 +226,13 @@ export type TabStatus =
       /** True while this tab is captured automatically (auto-capture on). */
       autoCapturing: boolean;
       canPreservePage: boolean;
+      /**
+       * The thread's export as this service worker knows it (src/background/exporter.ts,
+       * exportState): under way since `since` (`result` null), or finished with `result`. Null
+       * when none ran in this worker; one cut short by a stopped worker is then found in the
+       * exports list (src/ui/unanswered.ts).
+       */
+      exportState: { since: string; result: BundleResult | null } | null;
     };
 
 /** A manual capture as the popup shows it: running (with live progress) or finished. */

@@ -16,13 +16,14 @@ export interface SeededSession {
   readonly seeded: SeededThread;
 }
 
-export function withSeededThread(size: { messages: number; files: number; fileBytes: number }): SeededSession {
+export function withSeededThread(size: { messages: number; files: number; fileBytes: number }, opts: { /** served as https://web.whatsapp.com/ */ whatsappPage?: string } = {}): SeededSession {
   let server: FixtureServer | undefined;
   let browser: ExtensionBrowser | undefined;
   let page: Page | undefined;
   let seeded: SeededThread | undefined;
   beforeAll(async () => {
     server = await startFixtureServer(['web.whatsapp.com']);
+    if (opts.whatsappPage) server.route('web.whatsapp.com', '/', { body: opts.whatsappPage });
     browser = await launchWithExtension(server);
     page = await browser.context.newPage();
     await page.goto(`chrome-extension://${browser.extensionId}/src/ui/dashboard/index.html`);

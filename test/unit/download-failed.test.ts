@@ -40,7 +40,7 @@ vi.mock('../../src/background/download', () => ({
 if (!('navigator' in globalThis)) Object.defineProperty(globalThis, 'navigator', { value: { userAgent: 'Node test' }, configurable: true });
 
 const { db } = await import('../../src/background/context');
-const { exportBundle } = await import('../../src/background/exporter');
+const { exportBundle, exportState } = await import('../../src/background/exporter');
 const { recordDownloadFailure } = await import('../../src/background/download-outcome');
 const { processUploads, retryAll } = await import('../../src/background/uploads');
 const { loadSettings } = await import('../../src/background/settings');
@@ -136,5 +136,17 @@ describe('a bundle whose upload the records system refused', () => {
       await db.uploads.clear();
       vi.unstubAllGlobals();
     }
+  });
+});
+
+describe('an export under way, as the popup asks about it', () => {
+  it('is known while it runs and keeps its result once done, for every thread it carries', async () => {
+    const threadId = await captured();
+    expect(exportState(threadId)).toBeNull();
+    const running = exportBundle([threadId], 'full', 'download');
+    expect(exportState(threadId)).toEqual({ since: expect.any(String), result: null });
+    const result = await running;
+    expect(result.ok).toBe(true);
+    expect(exportState(threadId)).toEqual({ since: expect.any(String), result });
   });
 });

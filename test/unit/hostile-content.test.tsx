@@ -372,7 +372,7 @@ async function popupWith(title: string, reason: string): Promise<HTMLElement> {
       case 'popup/status':
         return {
           kind: 'messenger', adapter: 'whatsapp', adapterName: 'WhatsApp', conversationOpen: true, thread: { threadId: `whatsapp:${title}`, title, participants: 3 },
-          readError: null, stored: { messages: 3, attachments: 0 }, autoCapturing: false, canPreservePage: false,
+          readError: null, stored: { messages: 3, attachments: 0 }, autoCapturing: false, canPreservePage: false, exportState: null,
         } satisfies TabStatus;
       // Running when the popup opens, then stopped before the beginning with the page's reason.
       case 'popup/progress':

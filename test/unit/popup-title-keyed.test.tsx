@@ -21,7 +21,7 @@ const { Popup } = await import('../../src/ui/popup/popup');
 
 const on = (threadId: string): TabStatus => ({
   kind: 'messenger', adapter: 'whatsapp', adapterName: 'WhatsApp Web', conversationOpen: true, thread: { threadId, title: 'Permits', participants: 3 },
-  readError: null, stored: null, autoCapturing: false, canPreservePage: true,
+  readError: null, stored: null, autoCapturing: false, canPreservePage: true, exportState: null,
 });
 
 afterEach(unmount);

@@ -17,7 +17,7 @@ const { Popup } = await import('../../src/ui/popup/popup');
 
 const status: TabStatus = {
   kind: 'messenger', adapter: 'whatsapp', adapterName: 'WhatsApp Web', conversationOpen: true, thread: { threadId: 'whatsapp:1@g.us', title: 'Permits', participants: 3 },
-  readError: null, stored: null, autoCapturing: false, canPreservePage: true,
+  readError: null, stored: null, autoCapturing: false, canPreservePage: true, exportState: null,
 };
 const capture = (status: CaptureView['status'], messages: number): CaptureView => ({
   captureId: 'c1', status, phase: null, threadTitle: 'Permits', threadId: 'whatsapp:1@g.us', messages, events: 0, attachments: 0, attachmentsMissing: 0,

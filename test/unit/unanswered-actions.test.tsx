@@ -19,7 +19,7 @@ const { Dashboard } = await import('../../src/ui/dashboard/dashboard');
 const THREAD = 'whatsapp:1@g.us';
 const status: TabStatus = {
   kind: 'messenger', adapter: 'whatsapp', adapterName: 'WhatsApp Web', conversationOpen: true, thread: { threadId: THREAD, title: 'Permits', participants: 3 },
-  readError: null, stored: { messages: 3, attachments: 0 }, autoCapturing: false, canPreservePage: true,
+  readError: null, stored: { messages: 3, attachments: 0 }, autoCapturing: false, canPreservePage: true, exportState: null,
 };
 const thread: ThreadDeadline = { threadId: THREAD, platform: 'whatsapp', title: 'Permits', messages: 3, notForwarded: 0, earliestDeadline: null, state: 'forwarded', daysLeft: null };
 
@@ -63,6 +63,31 @@ describe('the popup, when an export goes unanswered', () => {
     const outcome = await shown(root, '[data-testid="export-outcome"]');
     expect(outcome.getAttribute('role')).toBe('alert');
     expect(outcome.textContent).toMatch(/stopped before the export was recorded: no bundle was recorded, and everything kept is still here\. Export again\./);
+  });
+});
+
+describe('the popup, reopened while an export of its thread is under way', () => {
+  const since = new Date(Date.now() - 5_000).toISOString();
+  const underWay: TabStatus = { ...status, exportState: { since, result: null } };
+
+  it('says so, keeps Export bundle disabled, and shows the result when it ends', async () => {
+    const result = { ok: true, threadIds: [THREAD], fileName: 'threadkeeper-whatsapp-done.zip', messages: 3, attachments: 0, keyThumbprint: 'K1' };
+    scripted.script = { 'popup/status': [underWay, underWay, underWay, { ...status, exportState: { since, result } }], 'popup/threads': [[]] };
+    const root = await mount(<Popup />);
+    expect((await shown(root, '[data-testid="exporting"]')).textContent).toMatch(/^An export of this conversation is under way \(started .+\): signing and packaging the bundle… You can close this popup; the export goes on\.$/);
+    const button = [...root.querySelectorAll('button')].find((b) => b.textContent === 'Export bundle')!;
+    expect(button.disabled).toBe(true);
+    const saved = await shown(root, '[data-testid="export-result"]');
+    expect(saved.textContent).toMatch(/^Saved threadkeeper-whatsapp-done\.zip to Downloads: 3 messages, 0 attachments, signed by key K1\.$/);
+    expect(root.querySelector('[data-testid="exporting"]')).toBeNull();
+    expect(button.disabled).toBe(false);
+  });
+
+  it('when the worker stopped meanwhile (its export gone with it), says whether a bundle was recorded', async () => {
+    scripted.script = { 'popup/status': [underWay, { ...status, exportState: null }], 'popup/threads': [[]], 'popup/exports': [[exportView(-1_000)]] };
+    const root = await mount(<Popup />);
+    const outcome = await shown(root, '[data-testid="export-outcome"]');
+    expect(outcome.textContent).toMatch(/after the bundle was recorded: threadkeeper-whatsapp-abc\.zip \(3 messages\) was handed to Downloads/);
   });
 });
 

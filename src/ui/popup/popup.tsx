@@ -51,14 +51,52 @@ export function Popup() {
   const [startError, setStartError] = useState<PreserveStart | null>(null);
   const [exported, setExported] = useState<ExportResult | null>(null);
   const [exportOutcomeShown, setExportOutcome] = useState<Outcome | null>(null);
+  const [exportingSince, setExportingSince] = useState<string | null>(null);
   const polling = useRef(false);
   const [followError, setFollowError] = useState<string | null>(null);
 
-  const refresh = async (id: number) => {
+  const refresh = async (id: number): Promise<TabStatus | null> => {
     try {
-      setStatus(await askAgain<TabStatus>({ type: 'popup/status', tabId: id }));
+      const s = await askAgain<TabStatus>({ type: 'popup/status', tabId: id });
+      setStatus(s);
+      return s;
     } catch (err) {
       setLoadError(err instanceof Error ? err.message : String(err));
+      return null;
+    }
+  };
+
+  /**
+   * An export of this thread is under way (started by a popup since closed, or the dashboard):
+   * say so, keep Export bundle disabled, and show its result when it ends. If the worker stopped
+   * meanwhile (its exports go with it), the exports list tells whether the bundle was recorded.
+   */
+  const followExport = async (id: number, threadId: string, since: string) => {
+    setBusy('export');
+    setExportingSince(since);
+    try {
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const s = await askAgain<TabStatus>({ type: 'popup/status', tabId: id });
+        setStatus(s);
+        // The tab moved to another conversation: this popup no longer speaks of that export.
+        if (s.kind !== 'messenger' || s.thread?.threadId !== threadId) break;
+        const now = s.exportState;
+        if (now?.since === since && now.result) {
+          setExported(now.result);
+          break;
+        }
+        if (now?.since !== since) {
+          setExportOutcome(await exportOutcome(threadId, since));
+          break;
+        }
+      }
+    } catch (err) {
+      setExportOutcome({ ok: false, text: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setBusy(null);
+      setExportingSince(null);
+      void loadThreads();
     }
   };
 
@@ -91,10 +129,13 @@ export function Popup() {
         setLoadError('There is no tab to look at.');
         return;
       }
-      await refresh(id);
+      const s = await refresh(id);
       // A capture started earlier (popup closed meanwhile) shows its live progress again.
       const v = await askAgain<CaptureView | null>({ type: 'popup/progress', tabId: id }).catch(() => null);
       if (v?.status === 'running') void follow(id);
+      // So does an export of this thread still under way.
+      const underWay = s?.kind === 'messenger' && s.thread ? s.exportState : null;
+      if (s?.kind === 'messenger' && s.thread && underWay && underWay.result === null) void followExport(id, s.thread.threadId, underWay.since);
     });
   }, []);
 
@@ -280,7 +321,13 @@ export function Popup() {
           {followError}
         </p>
       )}
-      {busy === 'export' && <p role="status">Signing and packaging the bundle…</p>}
+      {busy === 'export' && (
+        <p role="status" data-testid="exporting">
+          {exportingSince
+            ? `An export of this conversation is under way (started ${new Date(exportingSince).toLocaleTimeString()}): signing and packaging the bundle… You can close this popup; the export goes on.`
+            : 'Signing and packaging the bundle…'}
+        </p>
+      )}
       {finished && kept && (
         <div class={finished.reachedBeginning ? 'result' : 'result partial'} role="status" data-testid="preserve-result">
           <p>Kept: {summaryLine(finished)}.</p>

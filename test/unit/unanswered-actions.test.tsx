@@ -133,4 +133,22 @@ describe('the dashboard, when an action goes unanswered', () => {
     await click(root, 'Export everything pending');
     expect((await shown(root, '[data-testid="dashboard-message"]')).textContent).toMatch(/stopped before the export started: nothing was exported\. Start it again\./);
   });
+
+  it('"Mark as sent" unanswered: says whether the email was marked', async () => {
+    const draft = exportView(-60_000, { id: 5, route: 'email', fileName: 'threadkeeper-whatsapp-mail.zip' });
+    const root = await dashboard({ 'popup/threads': [[thread]], 'popup/exports': [[draft], [{ ...draft, receipt: { kind: 'email-confirmed-by-user' } }]], 'popup/confirm-email': [undefined] });
+    await click(root, 'Mark as sent');
+    const message = await shown(root, '[data-testid="dashboard-message"]');
+    expect(message.getAttribute('role')).toBe('status');
+    expect(message.textContent).toBe('threadkeeper-whatsapp-mail.zip is marked as sent (the background stopped as it finished).');
+  });
+
+  it('"Mark as sent" refused, and "Retry uploads now" unanswered: each says so', async () => {
+    const draft = exportView(-60_000, { id: 5, route: 'email', fileName: 'threadkeeper-whatsapp-mail.zip' });
+    const root = await dashboard({ 'popup/threads': [[thread]], 'popup/exports': [[draft]], 'popup/confirm-email': [{ ok: false }], 'popup/retry-uploads': [undefined] });
+    await click(root, 'Mark as sent');
+    expect((await shown(root, '[data-testid="dashboard-message"]')).textContent).toBe('threadkeeper-whatsapp-mail.zip was not marked as sent: it is marked already, or its draft never reached Downloads.');
+    await click(root, 'Retry uploads now');
+    expect((await shown(root, '[data-testid="dashboard-message"]')).textContent).toMatch(/^Threadkeeper's background stopped before it answered.*\. Uploads not yet received stay queued\.$/);
+  });
 });

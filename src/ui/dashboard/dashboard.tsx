@@ -10,7 +10,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ExportJob, ExportResult, ExportView, ThreadDeadline } from '../../shared/protocol';
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
-import { ask, askAgain } from '../ask';
+import { ask, askAgain, STOPPED_BEFORE_ANSWER } from '../ask';
 import { isolateBidi } from '../../bundle/escape';
 import { exportOutcome, purgeOutcome, unanswered } from '../unanswered';
 
@@ -131,6 +131,34 @@ export function Dashboard() {
     await load().catch(() => undefined);
   };
 
+  const onRetryUploads = async () => {
+    setMessage(null);
+    try {
+      setExports(await ask<ExportView[]>({ type: 'popup/retry-uploads' }));
+    } catch (err) {
+      // Retrying twice does no harm (the records system answers a bundle it holds by its hash).
+      setMessage({ ok: false, text: `${err instanceof Error ? err.message : String(err)}. Uploads not yet received stay queued.` });
+      await load().catch(() => undefined);
+    }
+  };
+
+  const onConfirmEmail = async (e: ExportView) => {
+    setMessage(null);
+    try {
+      const r = await ask<{ ok: boolean }>({ type: 'popup/confirm-email', exportId: e.id });
+      if (!r.ok) setMessage({ ok: false, text: `${e.fileName} was not marked as sent: it is marked already, or its draft never reached Downloads.` });
+    } catch (err) {
+      await failed(err, async () => {
+        const now = (await askAgain<ExportView[]>({ type: 'popup/exports' }).catch(() => null))?.find((x) => x.id === e.id);
+        if (!now) return { ok: false, text: STOPPED_BEFORE_ANSWER };
+        return now.receipt
+          ? { ok: true, text: `${e.fileName} is marked as sent (the background stopped as it finished).` }
+          : { ok: false, text: `Threadkeeper's background stopped before ${e.fileName} was marked as sent: mark it again.` };
+      });
+    }
+    await load().catch(() => undefined);
+  };
+
   const pending = threads?.filter((t) => t.notForwarded > 0).length ?? 0;
   const finishedJob = job && job.status !== 'running' ? job : null;
 
@@ -241,7 +269,7 @@ export function Dashboard() {
 
       <h2>Exports and receipts</h2>
       <div class="actions">
-        <button type="button" class="secondary" onClick={() => void ask<ExportView[]>({ type: 'popup/retry-uploads' }).then(setExports)}>
+        <button type="button" class="secondary" onClick={() => void onRetryUploads()}>
           Retry uploads now
         </button>
       </div>
@@ -270,7 +298,7 @@ export function Dashboard() {
                   {e.route === 'email' && !e.receipt && !e.downloadFailed && (
                     <>
                       {' '}
-                      <button type="button" class="secondary" onClick={() => void ask({ type: 'popup/confirm-email', exportId: e.id }).then(load)}>
+                      <button type="button" class="secondary" onClick={() => void onConfirmEmail(e)}>
                         Mark as sent
                       </button>
                     </>

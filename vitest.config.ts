@@ -7,5 +7,7 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx', 'test/adapters/**/*.test.ts'],
     setupFiles: ['test/setup-timezone.ts'],
+    // Every temporary file of the run under one folder, removed at its end.
+    globalSetup: ['test/helpers/temp-root.ts'],
   },
 });

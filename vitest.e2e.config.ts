@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts'],
     environment: 'node',
+    // Every temporary file of the run under one folder, removed at its end.
+    globalSetup: ['test/helpers/temp-root.ts'],
     fileParallelism: false,
     // Generous: CI shares two cores; speed is measured by npm run bench, never asserted here.
     testTimeout: 240_000,

@@ -19,7 +19,9 @@
  * Verify: the built CLI on the downloaded bundle, against SHA-512 (node:crypto) of its payload.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import JSZip from 'jszip';
 import { startFixtureServer } from './lib/fixture-server';
 import { launchWithExtension } from './lib/browser';
@@ -195,6 +197,7 @@ export async function exportBench(opts: { messages: number; files: number; fileB
   const server = await startFixtureServer(['web.whatsapp.com']);
   server.route('web.whatsapp.com', '/', { body: longThreadPage() });
   const b = await launchWithExtension(server);
+  const keptDir = mkdtempSync(join(tmpdir(), 'tk-bench-export-'));
   try {
     const page = await b.context.newPage();
     await page.goto(`chrome-extension://${b.extensionId}/src/ui/dashboard/index.html`);
@@ -308,6 +311,10 @@ export async function exportBench(opts: { messages: number; files: number; fileB
       if (Date.now() > deadline) throw new Error('download did not finish within 10 minutes');
       await new Promise((res) => setTimeout(res, 100));
     }
+    // The browser's downloads folder goes with it: the bundle is moved out first.
+    const kept = join(keptDir, basename(file));
+    renameSync(file, kept);
+    file = kept;
     await b.close();
 
     // The same files, read back from the bundle: the baseline stores and hashes exactly them.
@@ -348,5 +355,6 @@ export async function exportBench(opts: { messages: number; files: number; fileB
   } finally {
     await b.close().catch(() => undefined);
     await server.close();
+    rmSync(keptDir, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@
  * Shared by the end-to-end tests and `npm start`.
  */
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FixtureServer } from './fixture-server';
@@ -97,6 +97,13 @@ export async function launchWithExtension(
       if (id === null) throw new Error(`no tab found for ${url}`);
       return id;
     },
-    close: () => context.close(),
+    // The profile (with the extension's database: hundreds of MB for a seeded thread) and the
+    // downloads go with the browser: left behind, every run of the tests and benchmarks added to
+    // the machine's temporary folder until its disk was full.
+    close: async () => {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+      rmSync(downloadsPath, { recursive: true, force: true });
+    },
   };
 }

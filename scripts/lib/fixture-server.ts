@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -27,8 +27,13 @@ export function makeCertificate(hosts: string[]): Certificate {
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
     '-keyout', key, '-out', cert, '-subj', `/CN=${hosts[0] ?? 'localhost'}`, '-addext', `subjectAltName=${san}`,
   ], { stdio: 'ignore' });
-  const der = execFileSync('sh', ['-c', `openssl x509 -in "${cert}" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`]);
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8'), spki: der.toString().trim() };
+  try {
+    const der = execFileSync('sh', ['-c', `openssl x509 -in "${cert}" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`]);
+    return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8'), spki: der.toString().trim() };
+  } finally {
+    // Everything needed is in memory now: the files go (the key must not linger either).
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export type Page = { body: string | Buffer; contentType?: string };

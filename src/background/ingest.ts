@@ -166,6 +166,8 @@ export async function ingestBatch(
       const versionRows: VersionRow[] = [];
       /** Rows of messages first stored by this batch (for the thread's deadline tally). */
       const addedRows: MessageRow[] = [];
+      /** Whether a new version gave a stored message a send time it did not have (its deadline base moves). */
+      let sendTimeLearned = false;
       // A batch may carry the same message twice (a re-render between reads): the later read
       // is compared with the earlier one, as if it had come in the next batch.
       const seenInBatch = new Map<string, { row: MessageRow; content: MessageContent }>();
@@ -221,6 +223,7 @@ export async function ingestBatch(
         const kept: MessageContent = { ...content, sender: content.sender ?? prevContent.sender, sentAt: content.sentAt ?? prevContent.sentAt };
         versionRows.push({ threadId, messageId: m.messageId, version, kind: versionKind(prevContent, content), observedAt: at, captureId: batch.captureId, fingerprint, content: kept });
         const row: MessageRow = { ...existing, versionCount: version, latestFingerprint: fingerprint, lastSeenAt: at, sentAt: existing.sentAt ?? m.sentAt };
+        if (row.sentAt !== existing.sentAt) sendTimeLearned = true;
         if (!earlier) messageRows.push(row);
         else Object.assign(earlier.row, row);
         seenInBatch.set(m.messageId, { row: earlier?.row ?? row, content: kept });
@@ -251,7 +254,7 @@ export async function ingestBatch(
           kind: batch.thread.kind === 'unknown' ? existingThread.kind : batch.thread.kind,
           participants: [...existingThread.participants, ...added],
           lastCapturedAt: at,
-          ...tallyAfterIngest(existingThread, { added: addedRows, newVersions, versions: versionRows, storedBefore: stored }),
+          ...tallyAfterIngest(existingThread, { added: addedRows, newVersions, sendTimeLearned, versions: versionRows, storedBefore: stored }),
         });
       }
 

@@ -97,9 +97,20 @@ describe('deadline tally', () => {
     await db.messages.update([T, 'B'], { sentAt: '2026-10-01T12:00:00.000Z' }); // behind its back again
     await ingest([message('C', { sentAt: '2026-11-15T12:00:00.000Z' }), message('D', { sentAt: null })]);
     expect((await threadDeadlines(NOW))[0]).toMatchObject({ messages: 4, notForwarded: 4, earliestDeadline: '2026-11-21T12:00:00.000Z' });
-    // A new version of a stored message drops it: read again (and now B's changed row is seen).
+    // A new version of a stored message, while nothing in the thread is forwarded, changes no
+    // deadline: the tally is carried forward (B's change behind its back is still not seen).
     await ingest([message('A', { text: 'edited', sentAt: '2026-11-10T12:00:00.000Z' })]);
+    expect((await threadDeadlines(NOW))[0]).toMatchObject({ messages: 4, notForwarded: 4, earliestDeadline: '2026-11-21T12:00:00.000Z' });
+    // One that gives an undated message its send time drops it: read again (B's row is seen now).
+    await ingest([message('D', { text: 'edited', sentAt: '2026-11-20T12:00:00.000Z' })]);
     expect((await threadDeadlines(NOW))[0]!.earliestDeadline).toBe('2026-10-21T12:00:00.000Z');
+    // Once a message is forwarded, an edit may make it pending again: the tally is dropped.
+    const exportId = (await db.exports.add(exportRow([[T, 'C', 1]], null, [T]))) as number;
+    await markForwarded(exportId, { receiptId: 'r1' });
+    expect((await threadDeadlines(NOW))[0]).toMatchObject({ messages: 4, notForwarded: 3 });
+    await db.messages.update([T, 'B'], { sentAt: '2026-09-01T12:00:00.000Z' }); // behind its back
+    await ingest([message('A', { text: 'edited again', sentAt: '2026-11-10T12:00:00.000Z' })]);
+    expect((await threadDeadlines(NOW))[0]!.earliestDeadline).toBe('2026-09-21T12:00:00.000Z');
   });
 
   it('keeps the attachment count: new pictures are added to it, a picture stored before makes it count again', async () => {
@@ -149,7 +160,8 @@ describe('deadline tally', () => {
         op = 'edit';
         const id = pick([...stored.keys()]);
         stored.set(id, stored.get(id)! + 1);
-        const edited = message(id, { text: `edit ${stored.get(id)}`, sentAt: null });
+        // Some edits show a send time the first sight lacked (the row then learns it).
+        const edited = message(id, { text: `edit ${stored.get(id)}`, sentAt: next() < 0.3 ? `2026-11-${String(1 + Math.floor(next() * 25)).padStart(2, '0')}T10:00:00.000Z` : null });
         await ingest([next() < 0.3 ? withPicture(edited, Math.floor(next() * PICTURES.length)) : edited]);
       } else if (roll < 0.6) {
         op = 'repeat';

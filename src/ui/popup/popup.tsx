@@ -134,8 +134,7 @@ export function Popup() {
       const v = await askAgain<CaptureView | null>({ type: 'popup/progress', tabId: id }).catch(() => null);
       if (v?.status === 'running') void follow(id);
       // So does an export of this thread still under way.
-      const underWay = s?.kind === 'messenger' && s.thread ? s.exportState : null;
-      if (s?.kind === 'messenger' && s.thread && underWay && underWay.result === null) void followExport(id, s.thread.threadId, underWay.since);
+      if (s?.kind === 'messenger' && s.thread && s.exportState && s.exportState.result === null) void followExport(id, s.thread.threadId, s.exportState.since);
     });
   }, []);
 

@@ -53,6 +53,25 @@ describe('database schema', () => {
     db.close();
   });
 
+  it('v4 → v5: exports are found by their download, and one with no download is kept unindexed', async () => {
+    const name = 'migrate-4-to-5';
+    const seeded = await openSchemaAt(name, 4);
+    const row = (downloadId: number | null, route: string) => ({
+      at: 'a', bagName: 'b', externalIdentifier: 'urn:x', fileName: 'b.zip', sha256: 's', keyThumbprint: 'k', threadIds: ['whatsapp:x'],
+      messages: 1, attachments: 0, downloadId, scope: 'full', route, carried: [['whatsapp:x', 'm1', 1]], receipt: null,
+    });
+    await seeded.table('exports').bulkAdd([row(7, 'download'), row(null, 'upload')]);
+    seeded.close();
+
+    const db = openDb(name);
+    await db.open();
+    expect(await db.exports.count()).toBe(2);
+    expect(await db.exports.where('downloadId').equals(7).first()).toMatchObject({ route: 'download', carried: [['whatsapp:x', 'm1', 1]] });
+    expect(await db.exports.orderBy('downloadId').count()).toBe(1);
+    expect(await db.exports.where('threadIds').equals('whatsapp:x').count()).toBe(2);
+    db.close();
+  });
+
   it('keeps a non-extractable signing key usable after a round trip', async () => {
     const db = openDb('keys');
     const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);

@@ -412,20 +412,32 @@ export async function verifyBag(input: Map<string, Uint8Array> | BagFiles, opts?
   const auditPath = 'data/audit-log.jsonl';
   const auditBytes = await bytesOf(auditPath);
   if (auditBytes) {
-    const text = decodeText(auditBytes);
+    // Decoded a line at a time (a byte 0x0A is always a line break in UTF-8): one string of the
+    // whole log would stop at V8's limit on a string's length, about 512 MiB.
     const entries: unknown[] = [];
-    let parsed = text !== null;
-    for (const [i, line] of (text ?? '').split('\n').entries()) {
-      if (line === '') continue;
+    const lineProblems: string[] = [];
+    let utf8Text = !(auditBytes[0] === 0xef && auditBytes[1] === 0xbb && auditBytes[2] === 0xbf); // no byte order mark
+    for (let start = 0, line = 1; utf8Text && start <= auditBytes.length; line++) {
+      let end = auditBytes.indexOf(0x0a, start);
+      if (end < 0) end = auditBytes.length;
+      let text: string;
       try {
-        entries.push(JSON.parse(line) as unknown);
+        text = utf8.decode(auditBytes.subarray(start, end));
       } catch {
-        problems.push({ file: at(auditPath), message: `line ${i + 1} is not JSON` });
-        parsed = false;
+        utf8Text = false;
+        break;
+      }
+      start = end + 1;
+      if (text === '') continue;
+      try {
+        entries.push(JSON.parse(text) as unknown);
+      } catch {
+        lineProblems.push(`line ${line} is not JSON`);
       }
     }
-    if (text === null) problems.push({ file: at(auditPath), message: 'not UTF-8 text' });
-    if (parsed) for (const message of checkChain(entries)) problems.push({ file: at(auditPath), message: `audit log chain broken: ${message}` });
+    if (!utf8Text) problems.push({ file: at(auditPath), message: 'not UTF-8 text' });
+    else if (lineProblems.length > 0) for (const message of lineProblems) problems.push({ file: at(auditPath), message });
+    else for (const message of checkChain(entries)) problems.push({ file: at(auditPath), message: `audit log chain broken: ${message}` });
   }
 
   return report(bagName, keyThumbprint, summary);

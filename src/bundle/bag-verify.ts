@@ -57,7 +57,9 @@ export interface VerifyReport {
 
 const TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha512.txt'] as const;
 const KNOWN_ROOT_FILES = new Set<string>([...TAG_FILES, 'tagmanifest-sha512.txt', 'signature.jws']);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a byte order mark in the text (by default the decoder drops it silently), so
+// that decodeText can refuse it as it says.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function hex(bytes: ArrayBuffer): string {
   return toHex(new Uint8Array(bytes));

@@ -210,6 +210,16 @@ describe('verifyBag', () => {
     }
   });
 
+  it('fails on a payload manifest or a tag manifest that starts with a byte order mark, even when re-signed', async () => {
+    const withMark = (text: string) => '\uFEFF' + text;
+    const manifest = dec.decode(good.get(`${BAG}/manifest-sha512.txt`)!);
+    const r1 = await verifyBag(reseal(good, key, { manifest: withMark(manifest) }));
+    expect(r1.problems).toContainEqual({ file: `${BAG}/manifest-sha512.txt`, message: 'not UTF-8 text (or has a byte-order mark)' });
+    const r2 = await verifyBag(reseal(good, key, { tag: withMark }));
+    expect(r2.ok).toBe(false);
+    expect(problemFiles(r2)).toContain(`${BAG}/tagmanifest-sha512.txt`);
+  });
+
   it('pins the signing key when asked', async () => {
     expect((await verifyBag(good, { pinnedKey: key.kid })).ok).toBe(true);
     const other = testKey();

@@ -10,6 +10,7 @@
  */
 import browser from 'webextension-polyfill';
 import type { PopupRequest } from '../shared/protocol';
+import { messageOf } from './words';
 
 export const NOT_ANSWERING = "Threadkeeper's background is not answering";
 export const STOPPED_BEFORE_ANSWER = "Threadkeeper's background stopped before it answered (the browser may have restarted it); what it had already done is kept. Look again before you try again";
@@ -45,7 +46,7 @@ export async function askAgain<T>(message: PopupRequest, options: AskAgainOption
       ]);
       return answer as T;
     } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
+      last = messageOf(err);
     } finally {
       clearTimeout(timer);
     }

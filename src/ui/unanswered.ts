@@ -5,15 +5,14 @@
  * purge with its entry (src/background/context.ts, appendAudit), so what the background's lists
  * show is what happened.
  */
-import type { ExportView, PopupRequest, ThreadDeadline } from '../shared/protocol';
+import type { ExportJob, ExportView, PopupRequest, ThreadDeadline } from '../shared/protocol';
 import { askAgain, STOPPED_BEFORE_ANSWER } from './ask';
+import { plural } from './words';
 
 export interface Outcome {
   ok: boolean;
   text: string;
 }
-
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /** Whether `err` is the background stopping before it answered (not a refusal or another failure). */
 export function unanswered(err: unknown): boolean {
@@ -58,4 +57,24 @@ export async function purgeOutcome(threadId: string, title: string): Promise<Out
   return threads.some((t) => t.threadId === threadId)
     ? { ok: false, text: `Threadkeeper's background stopped before the purge was done: nothing of “${title}” was removed. Try again.` }
     : { ok: true, text: `Purged “${title}” (the background stopped as it finished; the purge and its audit entry were written together).` };
+}
+
+/** "Mark as sent" for export `exportId` went unanswered: is it marked? */
+export async function emailOutcome(exportId: number, fileName: string): Promise<Outcome> {
+  const now = (await look<ExportView[]>({ type: 'popup/exports' }))?.find((x) => x.id === exportId);
+  if (!now) return SILENT;
+  return now.receipt
+    ? { ok: true, text: `${fileName} is marked as sent (the background stopped as it finished).` }
+    : { ok: false, text: `Threadkeeper's background stopped before ${fileName} was marked as sent: mark it again.` };
+}
+
+/**
+ * A bulk export asked at `since` went unanswered: did a job start? One that did is kept in
+ * storage (and shown as interrupted if it was cut short), so the page follows it.
+ */
+export async function bulkOutcome(since: string): Promise<Outcome & { started: boolean }> {
+  const job = await look<ExportJob | null>({ type: 'popup/job' });
+  return job && job.startedAt >= since
+    ? { ok: false, started: true, text: "Threadkeeper's background stopped as it started the export; what the export did is below." }
+    : { ok: false, started: false, text: "Threadkeeper's background stopped before the export started: nothing was exported. Start it again." };
 }

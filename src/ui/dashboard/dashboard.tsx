@@ -10,11 +10,11 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ExportJob, ExportResult, ExportView, ThreadDeadline } from '../../shared/protocol';
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
-import { ask, askAgain, STOPPED_BEFORE_ANSWER } from '../ask';
+import { ask, askAgain } from '../ask';
+import { messageOf, plural } from '../words';
 import { isolateBidi } from '../../bundle/escape';
-import { exportOutcome, purgeOutcome, unanswered } from '../unanswered';
+import { bulkOutcome, emailOutcome, exportOutcome, purgeOutcome, unanswered } from '../unanswered';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const ROUTES = { download: 'Download', email: 'Email draft to the official account', upload: 'Upload to the records system' } as const;
 
 function uploadWords(e: ExportView): string {
@@ -61,12 +61,12 @@ export function Dashboard() {
       }
       await load();
     } catch (err) {
-      setMessage({ ok: false, text: err instanceof Error ? err.message : String(err) });
+      setMessage({ ok: false, text: messageOf(err) });
     }
   };
 
   useEffect(() => {
-    void load().catch((err: unknown) => setMessage({ ok: false, text: err instanceof Error ? err.message : String(err) }));
+    void load().catch((err: unknown) => setMessage({ ok: false, text: messageOf(err) }));
     void askAgain<ExportJob | null>({ type: 'popup/job' }).then((j) => {
       setJob(j);
       if (j?.status === 'running') void follow();
@@ -78,7 +78,7 @@ export function Dashboard() {
 
   /** An action's failure to answer, as the user is told it: a stopped worker is looked into (src/ui/unanswered.ts). */
   const failed = async (err: unknown, lookInto: () => Promise<{ ok: boolean; text: string }>) =>
-    setMessage(unanswered(err) ? await lookInto() : { ok: false, text: err instanceof Error ? err.message : String(err) });
+    setMessage(unanswered(err) ? await lookInto() : { ok: false, text: messageOf(err) });
 
   const onBulk = async () => {
     setMessage(null);
@@ -90,18 +90,10 @@ export function Dashboard() {
         return;
       }
     } catch (err) {
-      if (!unanswered(err)) {
-        setMessage({ ok: false, text: err instanceof Error ? err.message : String(err) });
-        return;
-      }
-      // The worker stopped as it answered: a job it started is kept in storage (and shown as
-      // interrupted if it was cut short); if none started since the click, nothing was exported.
-      const j = await askAgain<ExportJob | null>({ type: 'popup/job' }).catch(() => null);
-      if (!j || j.startedAt < since) {
-        setMessage({ ok: false, text: "Threadkeeper's background stopped before the export started: nothing was exported. Start it again." });
-        return;
-      }
-      setMessage({ ok: false, text: "Threadkeeper's background stopped as it started the export; what the export did is below." });
+      // The worker stopped as it answered: follow the job only if one started since the click.
+      const outcome = unanswered(err) ? await bulkOutcome(since) : null;
+      setMessage(outcome ?? { ok: false, text: messageOf(err) });
+      if (!outcome?.started) return;
     }
     await follow();
   };
@@ -137,7 +129,7 @@ export function Dashboard() {
       setExports(await ask<ExportView[]>({ type: 'popup/retry-uploads' }));
     } catch (err) {
       // Retrying twice does no harm (the records system answers a bundle it holds by its hash).
-      setMessage({ ok: false, text: `${err instanceof Error ? err.message : String(err)}. Uploads not yet received stay queued.` });
+      setMessage({ ok: false, text: `${messageOf(err)}. Uploads not yet received stay queued.` });
       await load().catch(() => undefined);
     }
   };
@@ -148,13 +140,7 @@ export function Dashboard() {
       const r = await ask<{ ok: boolean }>({ type: 'popup/confirm-email', exportId: e.id });
       if (!r.ok) setMessage({ ok: false, text: `${e.fileName} was not marked as sent: it is marked already, or its draft never reached Downloads.` });
     } catch (err) {
-      await failed(err, async () => {
-        const now = (await askAgain<ExportView[]>({ type: 'popup/exports' }).catch(() => null))?.find((x) => x.id === e.id);
-        if (!now) return { ok: false, text: STOPPED_BEFORE_ANSWER };
-        return now.receipt
-          ? { ok: true, text: `${e.fileName} is marked as sent (the background stopped as it finished).` }
-          : { ok: false, text: `Threadkeeper's background stopped before ${e.fileName} was marked as sent: mark it again.` };
-      });
+      await failed(err, () => emailOutcome(e.id, e.fileName));
     }
     await load().catch(() => undefined);
   };

@@ -10,6 +10,7 @@ import type { CaptureView, ExportResult, PagePreserveResult, PreserveStart, TabS
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
 import { ask, askAgain, STOPPED_BEFORE_ANSWER } from '../ask';
+import { messageOf, plural } from '../words';
 import { balanceBidi } from '../../bundle/escape';
 import { exportOutcome, unanswered, type Outcome } from '../unanswered';
 
@@ -20,7 +21,6 @@ async function targetTabId(): Promise<number | null> {
   return tab?.id ?? null;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function summaryLine(s: CaptureView): string {
   const parts = [plural(s.messages, 'message'), plural(s.attachments, 'attachment'), `${s.newMessages} new`];
@@ -61,7 +61,7 @@ export function Popup() {
       setStatus(s);
       return s;
     } catch (err) {
-      setLoadError(err instanceof Error ? err.message : String(err));
+      setLoadError(messageOf(err));
       return null;
     }
   };
@@ -92,7 +92,7 @@ export function Popup() {
         }
       }
     } catch (err) {
-      setExportOutcome({ ok: false, text: err instanceof Error ? err.message : String(err) });
+      setExportOutcome({ ok: false, text: messageOf(err) });
     } finally {
       setBusy(null);
       setExportingSince(null);
@@ -114,7 +114,7 @@ export function Popup() {
         await new Promise((r) => setTimeout(r, 300));
       }
     } catch (err) {
-      setFollowError(err instanceof Error ? err.message : String(err));
+      setFollowError(messageOf(err));
     } finally {
       polling.current = false;
       await refresh(id);
@@ -145,7 +145,7 @@ export function Popup() {
     setExported(null);
     setExportOutcome(null);
     setCapture(null);
-    const started = await ask<PreserveStart>({ type: 'popup/preserve', tabId }).catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
+    const started = await ask<PreserveStart>({ type: 'popup/preserve', tabId }).catch((err: unknown) => ({ ok: false as const, error: messageOf(err) }));
     if (!started.ok) {
       // The worker stopped while it started the capture: it may have started. If a capture is
       // running in this tab, show it instead of saying nothing was kept.
@@ -167,7 +167,7 @@ export function Popup() {
       const self = await browser.tabs.getCurrent().catch(() => undefined);
       setPageResult(await ask<PagePreserveResult>({ type: 'popup/preserve-page', tabId, returnToTabId: self?.id ?? null }));
     } catch (err) {
-      setPageResult({ ok: false, error: err instanceof Error ? err.message : String(err) });
+      setPageResult({ ok: false, error: messageOf(err) });
     } finally {
       setBusy(null);
     }
@@ -187,7 +187,7 @@ export function Popup() {
     } catch (err) {
       // The worker stopped mid-export: say whether the bundle was recorded, not "look again".
       if (unanswered(err)) setExportOutcome(await exportOutcome(threadId, since));
-      else setExported({ ok: false, threadIds: [threadId], error: err instanceof Error ? err.message : String(err) });
+      else setExported({ ok: false, threadIds: [threadId], error: messageOf(err) });
     } finally {
       setBusy(null);
       void loadThreads();

@@ -1,0 +1,7 @@
+/** Small wording helpers the extension's pages share. */
+
+/** "1 message", "3 messages" (`many` for irregular plurals). */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** An error's message, as a page shows it. */
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -28,14 +28,27 @@ async function storeAttachmentInWorker([index, size, at]: [number, number, strin
     words[i] = s >>> 0;
   }
   for (let i = words.length * 4; i < size; i++) bytes[i] = index & 0xff;
+  // No named helpers in here: this function runs in the worker as its own source, without
+  // imports (a `const f = () => …` would make tsx insert a helper the worker does not have).
   const sha256 = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+  // As ingest stores them (AttachmentRow): the SHA-512 and CRC-32 of the bytes.
+  const sha512 = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-512', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  let crc = ~0;
+  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
+  const crc32 = ~crc >>> 0;
   const open = indexedDB.open('threadkeeper');
   const db: IDBDatabase = await new Promise((res, rej) => {
     open.onsuccess = () => res(open.result);
     open.onerror = () => rej(open.error);
   });
   const tx = db.transaction('attachments', 'readwrite');
-  tx.objectStore('attachments').put({ sha256, mediaType: 'image/jpeg', size, bytes, firstSeenAt: at });
+  tx.objectStore('attachments').put({ sha256, mediaType: 'image/jpeg', size, bytes, firstSeenAt: at, sha512, crc32 });
   await new Promise((res, rej) => {
     tx.oncomplete = res;
     tx.onerror = () => rej(tx.error);

@@ -15,7 +15,7 @@
 import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
 import { planThread, type ThreadRows } from '../bundle/thread-record';
 import { renderThreadTexts, type ThreadTexts } from '../bundle/thread-texts';
-import { newWritePhases, prepareText, streamBundle, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
+import { newWritePhases, prepareText, streamBundle, type KnownBytes, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 import { threadMarks, withMarks } from './marks';
@@ -92,11 +92,14 @@ async function attachmentMeta(db: ThreadkeeperDb, hashes: Set<string>): Promise<
   return found;
 }
 
-/** One attachment's bytes, checked against the size the bundle declared for it. */
-export async function readAttachment(db: ThreadkeeperDb, sha256: string): Promise<Uint8Array> {
+/**
+ * One attachment's bytes (the writer checks them against the size the bundle declared), with
+ * the SHA-512 and CRC-32 recorded when they were stored, when the row has them (AttachmentRow).
+ */
+export async function readAttachment(db: ThreadkeeperDb, sha256: string): Promise<Uint8Array | KnownBytes> {
   const row = await db.attachments.get(sha256);
   if (!row) throw new Error(`attachment ${sha256} is no longer in the database (purged during the export?)`);
-  return row.bytes;
+  return row.sha512 !== undefined && row.crc32 !== undefined ? { bytes: row.bytes, known: { sha512: row.sha512, crc32: row.crc32 } } : row.bytes;
 }
 
 /**

@@ -8,7 +8,8 @@
 import Dexie from 'dexie';
 import type { ContentBatch } from '../shared/protocol';
 import type { CapturedMessage } from '../shared/model';
-import { base64ToBytes, canonicalJson, sha256Hex } from '../shared/bytes';
+import { base64ToBytes, canonicalJson, sha256Hex, sha512Hex } from '../shared/bytes';
+import { crc32 } from '../shared/crc32';
 import { sha256HexSync } from '../shared/sha256-sync';
 import { tallyAfterIngest } from './deadline-tally';
 import type { CaptureRow, MessageContent, MessageRow, ThreadkeeperDb, VersionKind, VersionRow } from '../db/schema';
@@ -92,11 +93,12 @@ export async function ingestBatch(
   const blobs = await Promise.all(
     batch.blobs.map(async (b) => {
       const bytes = base64ToBytes(b.base64);
-      const actual = await sha256Hex(bytes);
+      // The SHA-512 and CRC-32 are kept with the bytes for every export of them (AttachmentRow).
+      const [actual, sha512] = await Promise.all([sha256Hex(bytes), sha512Hex(bytes)]);
       if (actual !== b.sha256) {
         throw new IngestError(`attachment bytes do not match their SHA-256 (${b.sha256.slice(0, 12)}…)`);
       }
-      return { sha256: b.sha256, mediaType: b.mediaType, bytes };
+      return { sha256: b.sha256, mediaType: b.mediaType, bytes, sha512, crc32: crc32(bytes) };
     }),
   );
   const blobHashes = new Set(blobs.map((b) => b.sha256));
@@ -150,7 +152,7 @@ export async function ingestBatch(
       const stored = new Set((await db.attachments.where('sha256').anyOf(wanted).primaryKeys()) as string[]);
       const newBlobs = blobs.filter((b, i) => !stored.has(b.sha256) && blobs.findIndex((o) => o.sha256 === b.sha256) === i);
       if (newBlobs.length > 0) {
-        await db.attachments.bulkAdd(newBlobs.map((b) => ({ sha256: b.sha256, mediaType: b.mediaType, size: b.bytes.length, bytes: b.bytes, firstSeenAt: at })));
+        await db.attachments.bulkAdd(newBlobs.map((b) => ({ sha256: b.sha256, mediaType: b.mediaType, size: b.bytes.length, bytes: b.bytes, firstSeenAt: at, sha512: b.sha512, crc32: b.crc32 })));
       }
 
       let newMessages = 0;

@@ -35,7 +35,9 @@ import { type BundleSigner, signDetached, jwkThumbprint, verifyDetached, publicP
 import { crc32, crc32Update } from '../shared/crc32';
 import { Sha256 } from '../shared/sha256-sync';
 import { Sha512 } from '../shared/sha512-sync';
-import { toHex } from '../shared/bytes';
+import { sha512Hex } from '../shared/bytes';
+
+export { sha512Hex } from '../shared/bytes';
 
 export type { BundleSigner } from './jws';
 
@@ -49,12 +51,20 @@ export interface PayloadFile {
  * A payload file whose bytes are fetched only when the writer reaches it, and dropped once it
  * is written: how attachments come from IndexedDB one at a time. `size` must be exact (it goes
  * into Payload-Oxum before the file is read); a `read()` that returns another length fails the
- * bundle.
+ * bundle. A source that recorded the bytes' SHA-512 and CRC-32 when it first had them returns
+ * them with the bytes (`known`): the SHA-512 goes into the manifest as it is (not computed
+ * again), and bytes that no longer match the CRC-32 fail the bundle.
  */
 export interface LazyPayloadFile {
   path: string;
   size: number;
-  read(): Promise<Uint8Array>;
+  read(): Promise<Uint8Array | KnownBytes>;
+}
+
+/** Bytes with the SHA-512 (hex) and CRC-32 recorded when they were first stored. */
+export interface KnownBytes {
+  bytes: Uint8Array;
+  known: { sha512: string; crc32: number };
 }
 
 /**
@@ -109,18 +119,20 @@ export interface StreamedBundle {
 /**
  * Where a bundle's time went, in milliseconds, for the benchmark (docs/performance.md): reading
  * lazy files, DEFLATE, CRC-32 and the ZIP's SHA-256 (JavaScript, on this thread), waiting for
- * the sink and for WebCrypto's SHA-512s. Filled in by streamBundle when passed.
+ * the sink, and the SHA-512s of payload files read here (WebCrypto, which in this Chromium also
+ * runs on this thread; none for a file whose SHA-512 is known). Filled in by streamBundle when
+ * passed.
  */
 export interface WritePhases {
   read: number;
   deflate: number;
   checksums: number;
   sinkWait: number;
-  sha512Wait: number;
+  sha512: number;
 }
 
 export function newWritePhases(): WritePhases {
-  return { read: 0, deflate: 0, checksums: 0, sinkWait: 0, sha512Wait: 0 };
+  return { read: 0, deflate: 0, checksums: 0, sinkWait: 0, sha512: 0 };
 }
 
 /** Runs `fn`, adding its time to `phases[key]` (when phases are kept). */
@@ -282,14 +294,7 @@ function bagInfoText(info: BagInfo, octets: number, streams: number): string {
   return out;
 }
 
-function hex(bytes: ArrayBuffer): string {
-  return toHex(new Uint8Array(bytes));
-}
 
-/** Hex SHA-512 with WebCrypto, which hashes off the JavaScript thread. */
-export async function sha512Hex(bytes: Uint8Array): Promise<string> {
-  return hex(await globalThis.crypto.subtle.digest('SHA-512', bufferSource(bytes)));
-}
 
 /** Sorts by UTF-16 code units (not locale), which is byte order for ASCII names. */
 function byPath<T>(key: (t: T) => string): (a: T, b: T) => number {
@@ -408,7 +413,7 @@ class ZipOutput {
 }
 
 /**
- * A text file's SHA-512 (WebCrypto, off this thread, alongside), CRC-32 and DEFLATEd bytes, for
+ * A text file's SHA-512 (WebCrypto, started first), CRC-32 and DEFLATEd bytes, for
  * a PreparedPayloadFile: the same bytes in the ZIP as the writer would make from `bytes`.
  */
 export async function prepareText(bytes: Uint8Array): Promise<PreparedText> {
@@ -454,11 +459,20 @@ export class TextPreparer {
   }
 }
 
-/** Writes one entry (local header, then data) and returns its central-directory record. */
-async function writeEntry(out: ZipOutput, path: string, bytes: Uint8Array): Promise<CentralRecord> {
+const crcHex = (crc: number): string => crc.toString(16).padStart(8, '0');
+
+/**
+ * Writes one entry (local header, then data) and returns its central-directory record. With
+ * `expectedCrc` (recorded when the bytes were first stored), bytes whose CRC-32 differs are
+ * refused before anything of the entry is written.
+ */
+async function writeEntry(out: ZipOutput, path: string, bytes: Uint8Array, expectedCrc?: number): Promise<CentralRecord> {
   const deflate = isText(path);
   const data = deflate ? await timed(out.phases, 'deflate', () => deflateRaw(bytes)) : bytes;
   const crc = await timed(out.phases, 'checksums', () => crc32(bytes));
+  if (expectedCrc !== undefined && crc !== expectedCrc) {
+    throw new Error(`payload ${JSON.stringify(path)}: its bytes are not the ones first stored (CRC-32 ${crcHex(crc)}, recorded ${crcHex(expectedCrc)}): the stored copy is damaged`);
+  }
   return writeEntryData(out, path, { method: deflate ? 8 : 0, crc, data, size: bytes.length });
 }
 
@@ -518,6 +532,15 @@ function centralDirectory(records: CentralRecord[], cdOffset: number): Uint8Arra
 }
 
 const isPrepared = (f: PayloadSource): f is PreparedPayloadFile => 'prepared' in f;
+
+/** A lazy file's `{ bytes, known }`, checked: a malformed record of its digests fails the bundle rather than enter the manifest. */
+function knownBytes(path: string, got: KnownBytes): { bytes: Uint8Array; known: KnownBytes['known'] } {
+  const k = got.known as Partial<KnownBytes['known']> | undefined;
+  if (!k || typeof k.sha512 !== 'string' || !/^[0-9a-f]{128}$/.test(k.sha512) || !Number.isInteger(k.crc32) || k.crc32! < 0 || k.crc32! > 0xffffffff) {
+    throw new Error(`payload ${JSON.stringify(path)}: its recorded SHA-512 and CRC-32 are unusable`);
+  }
+  return { bytes: got.bytes, known: { sha512: k.sha512, crc32: k.crc32! } };
+}
 const isLazy = (f: PayloadSource): f is LazyPayloadFile => !('bytes' in f) && !isPrepared(f);
 const sizeOf = (f: PayloadSource): number => (isPrepared(f) ? f.prepared.size : isLazy(f) ? f.size : f.bytes.length);
 
@@ -575,24 +598,28 @@ export async function streamBundle(opts: { bagName: string; payload: PayloadSour
   // written, but only once the sink has stored the one before it, so at most two payload files'
   // bytes are held at once (this one, being hashed or written, and the next, being read).
   // A prepared file has nothing to read: its compressed bytes are already here.
-  const read = (f: PayloadSource): Promise<Uint8Array | null> =>
+  const read = (f: PayloadSource): Promise<Uint8Array | KnownBytes | null> =>
     isPrepared(f) ? Promise.resolve(null) : isLazy(f) ? Promise.resolve().then(() => f.read()) : Promise.resolve(f.bytes);
   let ahead = files.length ? read(files[0]!) : null;
   for (const [i, f] of files.entries()) {
-    const bytes = await timed(phases, 'read', () => ahead!);
+    const got = await timed(phases, 'read', () => ahead!);
+    const { bytes, known } = got instanceof Uint8Array || got === null ? { bytes: got, known: null } : knownBytes(f.path, got);
     if (!isPrepared(f) && (!(bytes instanceof Uint8Array) || bytes.length !== sizeOf(f))) {
       throw new Error(`payload ${JSON.stringify(f.path)}: read ${bytes instanceof Uint8Array ? bytes.length : 'no'} bytes, but declared ${sizeOf(f)}`);
     }
-    // WebCrypto's SHA-512 runs off the JavaScript thread: let it overlap the CRC-32 and SHA-256.
-    const sha512 = isPrepared(f) ? Promise.resolve(f.prepared.sha512) : sha512Hex(bytes!);
+    // Started before the entry is written and awaited after it, so that a digest WebCrypto runs
+    // beside this thread overlaps the CRC-32 and SHA-256 (in this Chromium it runs in the call).
+    const t0 = performance.now();
+    const sha512 = isPrepared(f) ? Promise.resolve(f.prepared.sha512) : known ? Promise.resolve(known.sha512) : sha512Hex(bytes!);
+    if (phases) phases.sha512 += performance.now() - t0;
     sha512.catch(() => undefined); // awaited just below, after the entry is written
     await out.idle();
     const following = files[i + 1];
     ahead = following ? read(following) : null;
     ahead?.catch(() => undefined); // awaited in the next round, unless this one fails first
     const path = at(`data/${f.path}`);
-    records.push(isPrepared(f) ? await writeEntryData(out, path, { method: 8, crc: f.prepared.crc, data: f.prepared.deflated, size: f.prepared.size }) : await writeEntry(out, path, bytes!));
-    manifest += `${await timed(phases, 'sha512Wait', () => sha512)}  data/${f.path}\n`;
+    records.push(isPrepared(f) ? await writeEntryData(out, path, { method: 8, crc: f.prepared.crc, data: f.prepared.deflated, size: f.prepared.size }) : await writeEntry(out, path, bytes!, known?.crc32));
+    manifest += `${await timed(phases, 'sha512', () => sha512)}  data/${f.path}\n`;
   }
 
   const manifestBytes = encoder.encode(manifest);

@@ -126,6 +126,15 @@ export interface AttachmentRow {
   size: number;
   bytes: Uint8Array;
   firstSeenAt: string;
+  /**
+   * The bytes' SHA-512 (hex) and CRC-32, computed when they were first stored (ingest, since the
+   * eleventh session; older rows have neither, and no index covers them, so no schema version
+   * was needed). An export writes this SHA-512 into the bag's manifest as it is, and refuses the
+   * bundle when the bytes it reads no longer match this CRC-32: the manifest then attests what
+   * was captured, and a stored copy damaged since is reported instead of bundled.
+   */
+  sha512?: string;
+  crc32?: number;
 }
 
 export type CaptureStatus = 'running' | 'complete' | 'incomplete' | 'failed';

@@ -6,6 +6,14 @@ export async function sha256Hex(data: Uint8Array | string): Promise<string> {
   return toHex(new Uint8Array(digest));
 }
 
+/**
+ * Hex SHA-512 with WebCrypto. In this Chromium the digest runs on the calling thread (about
+ * 260 MB/s in the service worker, docs/performance.md), not beside it.
+ */
+export async function sha512Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-512', bytes as BufferSource)));
+}
+
 export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');

@@ -94,12 +94,18 @@ async function attachmentMeta(db: ThreadkeeperDb, hashes: Set<string>): Promise<
 
 /**
  * One attachment's bytes (the writer checks them against the size the bundle declared), with
- * the SHA-512 and CRC-32 recorded when they were stored, when the row has them (AttachmentRow).
+ * the SHA-512 and CRC-32 recorded when they were stored, which the writer checks them against
+ * (AttachmentRow). A row stored before those were kept is checked here against the SHA-256 it
+ * is stored under instead, so a damaged copy is refused either way. `path` names it in errors.
  */
-export async function readAttachment(db: ThreadkeeperDb, sha256: string): Promise<Uint8Array | KnownBytes> {
+export async function readAttachment(db: ThreadkeeperDb, sha256: string, path: string): Promise<Uint8Array | KnownBytes> {
   const row = await db.attachments.get(sha256);
   if (!row) throw new Error(`attachment ${sha256} is no longer in the database (purged during the export?)`);
-  return row.sha512 !== undefined && row.crc32 !== undefined ? { bytes: row.bytes, known: { sha512: row.sha512, crc32: row.crc32 } } : row.bytes;
+  if (row.sha512 !== undefined || row.crc32 !== undefined) return { bytes: row.bytes, known: { sha512: row.sha512!, crc32: row.crc32! } };
+  if ((await sha256Hex(row.bytes)) !== sha256) {
+    throw new Error(`payload ${JSON.stringify(path)}: its bytes are not the ones first stored (their SHA-256 is not the one they are stored under): the stored copy is damaged`);
+  }
+  return row.bytes;
 }
 
 /**
@@ -142,7 +148,7 @@ export async function threadFolder(threadId: string): Promise<string> {
 
 /** An attachment the writer reads from the database when its turn comes; the closure holds its key and nothing else. */
 function attachmentFile(db: ThreadkeeperDb, path: string, size: number, sha256: string): LazyPayloadFile {
-  return { path, size, read: () => readAttachment(db, sha256) };
+  return { path, size, read: () => readAttachment(db, sha256, path) };
 }
 
 interface ThreadPayload {

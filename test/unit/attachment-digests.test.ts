@@ -3,7 +3,7 @@
  * kept with them. An export writes that SHA-512 into the manifest instead of hashing the bytes
  * again, checks the bytes it reads against that CRC-32 (a stored copy damaged since capture fails
  * the export, named, instead of entering a bundle that attests it), and still hashes rows stored
- * before the digests were kept.
+ * before the digests were kept, checking those against the SHA-256 they are stored under.
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -103,9 +103,22 @@ describe('attachment digests kept from capture', () => {
     expect((await verifyBag(readZip(zip).files, { pinnedKey: keyThumbprint })).problems).toEqual([]);
   });
 
+  it('a damaged copy of a row stored before digests were kept fails the export too (checked against its SHA-256 key)', async () => {
+    const row = (await db.attachments.get(sha256))!;
+    const { sha512: _s, crc32: _c, ...older } = row;
+    const damaged = row.bytes.slice();
+    damaged[0] = damaged[0]! ^ 0x01;
+    await db.attachments.put({ ...older, bytes: damaged });
+    await expect(exportToMemory()).rejects.toThrow(/attachments\/[0-9a-f]+\.jpg": its bytes are not the ones first stored \(their SHA-256 is not the one they are stored under\): the stored copy is damaged/);
+  });
+
   it('a malformed kept digest fails the export rather than enter the manifest', async () => {
     const row = (await db.attachments.get(sha256))!;
     await db.attachments.put({ ...row, sha512: 'not-a-digest' });
+    await expect(exportToMemory()).rejects.toThrow(/its recorded SHA-512 and CRC-32 are unusable/);
+    // Half a record (one of the two kept) is no record either: refused, not taken for an older row.
+    const { crc32: _c, ...half } = row;
+    await db.attachments.put(half);
     await expect(exportToMemory()).rejects.toThrow(/its recorded SHA-512 and CRC-32 are unusable/);
   });
 });

@@ -294,8 +294,6 @@ function bagInfoText(info: BagInfo, octets: number, streams: number): string {
   return out;
 }
 
-
-
 /** Sorts by UTF-16 code units (not locale), which is byte order for ASCII names. */
 function byPath<T>(key: (t: T) => string): (a: T, b: T) => number {
   return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -541,6 +539,7 @@ function knownBytes(path: string, got: KnownBytes): { bytes: Uint8Array; known: 
   }
   return { bytes: got.bytes, known: { sha512: k.sha512, crc32: k.crc32! } };
 }
+
 const isLazy = (f: PayloadSource): f is LazyPayloadFile => !('bytes' in f) && !isPrepared(f);
 const sizeOf = (f: PayloadSource): number => (isPrepared(f) ? f.prepared.size : isLazy(f) ? f.size : f.bytes.length);
 

@@ -101,6 +101,8 @@ async function attachmentMeta(db: ThreadkeeperDb, hashes: Set<string>): Promise<
 export async function readAttachment(db: ThreadkeeperDb, sha256: string, path: string): Promise<Uint8Array | KnownBytes> {
   const row = await db.attachments.get(sha256);
   if (!row) throw new Error(`attachment ${sha256} is no longer in the database (purged during the export?)`);
+  // Either field present makes it a record of digests; one with a field missing reaches the
+  // writer as it is, which refuses it (knownBytes), rather than being taken for an older row.
   if (row.sha512 !== undefined || row.crc32 !== undefined) return { bytes: row.bytes, known: { sha512: row.sha512!, crc32: row.crc32! } };
   if ((await sha256Hex(row.bytes)) !== sha256) {
     throw new Error(`payload ${JSON.stringify(path)}: its bytes are not the ones first stored (their SHA-256 is not the one they are stored under): the stored copy is damaged`);

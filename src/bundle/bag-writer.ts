@@ -37,8 +37,6 @@ import { Sha256 } from '../shared/sha256-sync';
 import { Sha512 } from '../shared/sha512-sync';
 import { sha512Hex } from '../shared/bytes';
 
-export { sha512Hex } from '../shared/bytes';
-
 export type { BundleSigner } from './jws';
 
 export interface PayloadFile {

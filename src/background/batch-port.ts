@@ -2,7 +2,7 @@
  * The background's end of the batch port (BATCH_PORT in shared/protocol.ts). Each request's
  * message goes to `answer` with the port's sender (set by the browser when the port opened: tab,
  * frame, URL, extension), which checks it exactly as a sent message — sender first, then schema,
- * and on this channel `content/batch` only (boundary.ts) — and the reply carries the request's
+ * and on this channel `content/batch` and `content/blob-part` only (boundary.ts) — and the reply carries the request's
  * id. A port by any other name, or one not opened from a tab, is closed at once.
  */
 import type { Runtime } from 'webextension-polyfill';

@@ -32,7 +32,8 @@ function typeOf(message: unknown): string | null {
 
 /**
  * How a message arrived: `runtime.sendMessage`, or the batch port (BATCH_PORT), whose sender is
- * the one the browser recorded when the port opened and which carries `content/batch` only.
+ * the one the browser recorded when the port opened and which carries `content/batch` and
+ * `content/blob-part` only.
  */
 export type Channel = 'message' | 'batch-port';
 
@@ -46,7 +47,7 @@ export function checkMessage(
   if (sender.id !== self.id) return { ok: false, reason: `sender is not this extension (${String(sender.id)})` };
   const type = typeOf(message);
   if (!type) return { ok: false, reason: 'message has no type' };
-  if (channel === 'batch-port' && type !== 'content/batch') return { ok: false, reason: `${type}: only content/batch travels on the batch port` };
+  if (channel === 'batch-port' && type !== 'content/batch' && type !== 'content/blob-part') return { ok: false, reason: `${type}: only content/batch and content/blob-part travel on the batch port` };
 
   if (type.startsWith('content/')) {
     const tab = sender.tab;

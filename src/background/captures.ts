@@ -13,6 +13,7 @@ import { audit, db } from './context';
 import { loadSettings } from './settings';
 import { setBadge } from './badge';
 import { refreshReminders } from './reminders';
+import { dropStagedParts } from './blob-parts';
 
 export const DEFAULT_LIMITS: CaptureLimits = { idleTimeoutMs: 20_000, hiddenTimeoutMs: 120_000, maxDurationMs: 60 * 60_000 };
 
@@ -94,6 +95,9 @@ export async function finishCapture(id: string, reason: EndReason, detail: strin
     return { ...c, status };
   });
   if (closed) {
+    // Parts of an attachment it never finished sending (a worker stopped here leaves them to
+    // dropStaleParts at the next start).
+    await dropStagedParts(db, id).catch(() => undefined);
     await audit('capture-finished', { captureId: id, threadId: closed.threadId, mode: closed.mode, status: closed.status, reason, counts: closed.counts });
     // The tab's badge follows what is still running there.
     const still = (await runningCapture(closed.tabId, 'manual')) ? 'capturing' : (await runningCapture(closed.tabId, 'auto')) ? 'auto' : null;

@@ -1,11 +1,12 @@
 /** What the background does for each checked message. */
 import browser from 'webextension-polyfill';
-import type { CustomDomain } from '../shared/model';
+import type { CustomDomain, PlatformId } from '../shared/model';
 import type {
   HelloAnswer,
   AutoStartAnswer,
   BackgroundToContent,
   BatchAck,
+  BlobPartAck,
   ContentRequest,
   ExportView,
   PopupRequest,
@@ -16,6 +17,7 @@ import type {
 import { adapterById, adapterForUrl } from '../adapters/registry';
 import { appendAudit, audit, db } from './context';
 import { ingestBatch, IngestError, threadIdOf } from './ingest';
+import { stageBlobPart } from './blob-parts';
 import { getSigningKey } from './signing-key';
 import { loadSettings, loadSettingsWithPolicy } from './settings';
 import { confirmEmailSent, currentJob, exportBundle, exportState, startBulkExport } from './exporter';
@@ -205,7 +207,15 @@ export async function handlePopup(message: PopupRequest): Promise<unknown> {
   }
 }
 
-type ContentAnswer = BatchAck | AutoStartAnswer | HelloAnswer | { ok: boolean; error?: string };
+/** A refusal unless the capture was started for this tab and frame, on this adapter. */
+async function notThisPagesCapture(captureId: string, tabId: number, frameId: number, adapterId: PlatformId): Promise<{ ok: false; error: string } | null> {
+  const capture = await db.captures.get(captureId);
+  if (!capture || !ownedBy(capture, tabId, frameId)) return { ok: false, error: 'this capture was not started for this tab' };
+  if (capture.adapter !== adapterId) return { ok: false, error: 'the page changed since the capture started' };
+  return null;
+}
+
+type ContentAnswer = BlobPartAck | BatchAck | AutoStartAnswer | HelloAnswer | { ok: boolean; error?: string };
 
 export async function handleContent(message: ContentRequest, tabId: number, frameId: number, url: string, customDomains: readonly CustomDomain[] = []): Promise<ContentAnswer> {
   const adapter = adapterForUrl(url, customDomains);
@@ -216,15 +226,25 @@ export async function handleContent(message: ContentRequest, tabId: number, fram
   if (adapter.id !== message.adapter) return { ok: false, error: 'the page does not match the adapter' };
   switch (message.type) {
     case 'content/batch': {
-      const capture = await db.captures.get(message.captureId);
-      if (!capture || !ownedBy(capture, tabId, frameId)) return { ok: false, error: 'this capture was not started for this tab' };
-      if (capture.adapter !== adapter.id) return { ok: false, error: 'the page changed since the capture started' };
+      const refused = await notThisPagesCapture(message.captureId, tabId, frameId, adapter.id);
+      if (refused) return refused;
       try {
         const r = await ingestBatch(db, message);
         return { ok: true, seq: message.seq, newMessages: r.newMessages, newVersions: r.newVersions };
       } catch (err) {
         const error = err instanceof IngestError ? err.message : describeError(err);
         await audit('batch-refused', { captureId: message.captureId, seq: message.seq, error });
+        return { ok: false, error };
+      }
+    }
+    case 'content/blob-part': {
+      const refused = await notThisPagesCapture(message.captureId, tabId, frameId, adapter.id);
+      if (refused) return refused;
+      try {
+        return await stageBlobPart(db, message);
+      } catch (err) {
+        const error = err instanceof IngestError ? err.message : describeError(err);
+        await audit('blob-part-refused', { captureId: message.captureId, sha256: message.sha256, offset: message.offset, size: message.size, error });
         return { ok: false, error };
       }
     }

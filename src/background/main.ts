@@ -9,6 +9,7 @@ import { serveBatchPort } from './batch-port';
 import { handleContent, handlePopup } from './handlers';
 import { audit, db, dbState } from './context';
 import { reconcile, tabGone } from './captures';
+import { dropStaleParts } from './blob-parts';
 import { forgetTab } from './frames';
 import { onSettingsChanged } from './auto-settings';
 import { loadSettings } from './settings';
@@ -65,6 +66,7 @@ browser.notifications.onClicked.addListener(() => {
 void db
   .open()
   .then(() => reconcile())
+  .then(() => dropStaleParts(db))
   .then(async () => syncCustomScripts((await loadSettings()).customDomains))
   .then(async () => {
     await markInterruptedJob();

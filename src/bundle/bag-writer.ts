@@ -582,7 +582,7 @@ export async function streamBundle(opts: { bagName: string; payload: PayloadSour
     ...['bag-info.txt', 'bagit.txt', 'manifest-sha512.txt', 'signature.jws', 'tagmanifest-sha512.txt'].map((t) => ({ name: `${bagName}/${t}`, size: tagBound, text: true })),
   ];
   if (planned.length > MAX_ENTRIES) throw new Error(`the bundle would hold ${planned.length} files; more than 65,535 needs ZIP64, which this version does not write: export fewer threads per bundle`);
-  if (zipSizeBound(planned) > ZIP32_LIMIT) throw new Error(`the bundle would be about ${humanSize(octets)}; 4 GiB and more needs ZIP64, which this version does not write: export fewer threads per bundle`);
+  if (zipSizeBound(planned) > ZIP32_LIMIT) throw new Error(`the bundle would be about ${humanSize(octets)}; 4 GiB and more needs ZIP64, which this version does not write: export fewer threads per bundle (one thread this large cannot be exported by this version)`);
 
   const out = new ZipOutput(sink, phases);
   const records: CentralRecord[] = [];

@@ -15,6 +15,22 @@ export interface ReadBlob {
 }
 
 /**
+ * An attachment larger than a batch may carry (LIMITS.blobBytesPerBatch): sent in parts before
+ * the batch (CaptureSession), each part read from the page's Blob when it is sent, so the whole
+ * is held only once, to hash it.
+ */
+export interface LargeBlob {
+  sha256: string;
+  mediaType: string;
+  size: number;
+  source: Blob;
+}
+
+export const isLarge = (b: ReadBlob | LargeBlob): b is LargeBlob => 'source' in b;
+
+const mb = (n: number) => Math.round(n / 1048576);
+
+/**
  * Only the page's own short-lived URLs, and https URLs on hosts the adapter names (e.g.
  * Discord's expiring CDN links), are read: no other network fetches on the user's behalf.
  */
@@ -32,7 +48,7 @@ export async function readAttachment(
   a: PageAttachment,
   fetchImpl: typeof fetch = fetch,
   hosts: readonly string[] = [],
-): Promise<{ ref: CapturedAttachmentRef; blob: ReadBlob | null }> {
+): Promise<{ ref: CapturedAttachmentRef; blob: ReadBlob | LargeBlob | null }> {
   const base = { kind: a.kind, originalName: a.originalName, thumbnail: a.thumbnail };
   const missing = (reason: string) => ({
     ref: { ...base, mediaType: a.mediaType, sha256: null, size: null, missingReason: reason },
@@ -42,21 +58,21 @@ export async function readAttachment(
   if (!readable(a.sourceUrl, hosts)) return missing('the page only links to it (not downloaded in the page)');
   let bytes: Uint8Array;
   let mediaType: string;
+  let source: Blob;
   try {
     const res = await fetchImpl(a.sourceUrl, { credentials: 'omit' });
     if (!res.ok) return missing(`the page could not provide it (HTTP ${res.status})`);
-    const blob = await res.blob();
-    if (blob.size > LIMITS.blobBytesPerBatch) {
-      return missing(`too large to capture in this version (${Math.round(blob.size / 1048576)} MB)`);
+    source = await res.blob();
+    if (source.size > LIMITS.attachmentBytes) {
+      return missing(`too large to capture (${mb(source.size)} MB; the largest kept is ${mb(LIMITS.attachmentBytes)} MB)`);
     }
-    bytes = new Uint8Array(await blob.arrayBuffer());
-    mediaType = blob.type || a.mediaType || 'application/octet-stream';
+    bytes = new Uint8Array(await source.arrayBuffer());
+    mediaType = source.type || a.mediaType || 'application/octet-stream';
   } catch {
     return missing('expired: the page no longer holds it');
   }
   const sha256 = await sha256Hex(bytes);
-  return {
-    ref: { ...base, mediaType, sha256, size: bytes.length, missingReason: null },
-    blob: { sha256, mediaType, bytes },
-  };
+  const ref = { ...base, mediaType, sha256, size: bytes.length, missingReason: null };
+  if (bytes.length > LIMITS.blobBytesPerBatch) return { ref, blob: { sha256, mediaType, size: bytes.length, source } };
+  return { ref, blob: { sha256, mediaType, bytes } };
 }

@@ -7,7 +7,7 @@
  * committed.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { BATCH_PORT, type ContentBatch, type PortRequest } from '../shared/protocol';
+import { BATCH_PORT, type PortMessage, type PortRequest } from '../shared/protocol';
 
 type PortLike = Pick<Runtime.Port, 'postMessage' | 'onMessage' | 'onDisconnect'>;
 
@@ -23,8 +23,8 @@ export class BatchPort {
 
   constructor(private readonly connect: () => PortLike = () => browser.runtime.connect({ name: BATCH_PORT })) {}
 
-  /** Sends one batch; resolves with the background's answer, rejects when the port closed first. */
-  readonly send = (message: ContentBatch): Promise<unknown> =>
+  /** Sends one batch or attachment part; resolves with the background's answer, rejects when the port closed first. */
+  readonly send = (message: PortMessage): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });

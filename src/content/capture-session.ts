@@ -5,14 +5,17 @@
  * capture with the background's reason.
  */
 import type { Adapter, PageMessage, PageRead } from '../adapters/types';
-import type { CapturedMessage } from '../shared/model';
-import type { BatchAck, ContentBatch } from '../shared/protocol';
+import type { CapturedAttachmentRef, CapturedMessage } from '../shared/model';
+import { LIMITS, type BatchAck, type BlobPartAck, type ContentBatch, type ContentBlobPart } from '../shared/protocol';
 import { bytesToBase64 } from '../shared/bytes';
-import { readAttachment, type ReadBlob } from './attachments';
+import { isLarge, readAttachment, type LargeBlob, type ReadBlob } from './attachments';
 import { planBatches } from './batches';
 import { PageOrder } from './page-order';
 
 export type SendBatch = (batch: ContentBatch) => Promise<BatchAck>;
+export type SendPart = (part: ContentBlobPart) => Promise<BlobPartAck>;
+
+const noParts: SendPart = () => Promise.reject(new Error('this page cannot send attachments in parts'));
 
 /**
  * The fields of a page message a change in which is a new version to send. The others: its
@@ -93,7 +96,40 @@ export class CaptureSession {
     readonly captureId: string,
     private readonly send: SendBatch,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly sendPart: SendPart = noParts,
   ) {}
+
+  /**
+   * An attachment too large for a batch goes first, in parts, each acknowledged before the next.
+   * Returns the reference the message keeps: as read once the background holds the whole, or,
+   * when it could not be sent, without bytes and with the reason (the message itself is kept).
+   */
+  private async sendLarge(blob: LargeBlob, ref: CapturedAttachmentRef): Promise<CapturedAttachmentRef> {
+    const step = LIMITS.blobPartBytes;
+    try {
+      for (let offset = 0; offset < blob.size; offset += step) {
+        const bytes = new Uint8Array(await blob.source.slice(offset, Math.min(offset + step, blob.size)).arrayBuffer());
+        const ack = await this.sendPart({
+          type: 'content/blob-part',
+          captureId: this.captureId,
+          adapter: this.adapter.id,
+          sha256: blob.sha256,
+          mediaType: blob.mediaType,
+          size: blob.size,
+          offset,
+          base64: bytesToBase64(bytes),
+        });
+        if (ack.stored) {
+          this.sentBlobs.add(blob.sha256);
+          return ref;
+        }
+      }
+      throw new Error('the background did not keep it after its last part');
+    } catch (err) {
+      const why = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+      return { ...ref, sha256: null, size: null, missingReason: `could not be kept (${Math.round(blob.size / 1048576)} MB): ${why}` };
+    }
+  }
 
   /**
    * Whether the last read shared a message with earlier ones. A read that shares none after
@@ -126,8 +162,11 @@ export class CaptureSession {
       const attachments = [];
       for (const a of m.attachments) {
         const { ref, blob } = await readAttachment(a, this.fetchImpl, this.adapter.attachmentHosts ?? []);
-        if (blob && !this.sentBlobs.has(blob.sha256)) blobs.set(blob.sha256, blob);
-        attachments.push(ref);
+        if (blob && isLarge(blob)) attachments.push(this.sentBlobs.has(blob.sha256) ? ref : await this.sendLarge(blob, ref));
+        else {
+          if (blob && !this.sentBlobs.has(blob.sha256)) blobs.set(blob.sha256, blob);
+          attachments.push(ref);
+        }
       }
       messages.push({ ...m, pageOrder: pos, attachments });
     }

@@ -13,11 +13,14 @@ import type {
   AutoStartAnswer,
   BackgroundToContent,
   BatchAck,
+  BlobPartAck,
   CaptureLimits,
   ContentBatch,
+  ContentBlobPart,
   ContentPreserveStart,
   ContentRequest,
   HelloAnswer,
+  PortMessage,
   ProbeResult,
 } from '../shared/protocol';
 import { CaptureSession } from './capture-session';
@@ -46,30 +49,57 @@ function within<T>(answer: Promise<T>, ms: number): Promise<T> {
 /** The page's one port for batches, opened on the first. */
 const batchPort = new BatchPort();
 
-/** Send one batch until the background acknowledges it; a refusal (not a transport error) stops at once. */
-export async function sendUntilAcked(
-  batch: ContentBatch,
-  send: (m: ContentBatch) => Promise<unknown> = batchPort.send,
-  timeoutMs = ATTEMPT_TIMEOUT_MS,
-): Promise<BatchAck> {
+/**
+ * Send one message on the batch port until the background acknowledges it (`acked` takes the
+ * answer); a refusal (not a transport error) stops at once.
+ */
+async function untilAcked<M extends PortMessage, A>(
+  message: M,
+  acked: (reply: unknown) => reply is A,
+  send: (m: M) => Promise<unknown>,
+  timeoutMs: number,
+): Promise<A> {
   let lastError = 'no answer';
   for (let attempt = 0; attempt < RETRIES; attempt++) {
     let reply: unknown;
     try {
-      reply = await within(send(batch), timeoutMs);
+      reply = await within(send(message), timeoutMs);
     } catch (err) {
-      // The worker was stopped or is starting: wait and send the same batch again.
+      // The worker was stopped or is starting: wait and send the same message again.
       lastError = err instanceof Error ? err.message : String(err);
       await sleep(150 * 2 ** attempt);
       continue;
     }
-    const ack = reply as { ok?: boolean; seq?: number; error?: string } | undefined;
-    if (ack?.ok === true && ack.seq === batch.seq) return ack as BatchAck;
-    if (ack?.ok === false) throw new Error(ack.error ?? 'the background refused the batch');
+    if (acked(reply)) return reply;
+    const refusal = reply as { ok?: boolean; error?: string } | undefined;
+    if (refusal?.ok === false) throw new Error(refusal.error ?? 'the background refused the batch');
     lastError = 'unexpected answer';
     await sleep(150 * 2 ** attempt);
   }
   throw new Error(`Threadkeeper's background stopped answering (${lastError})`);
+}
+
+/** Send one batch until the background acknowledges it; a refusal (not a transport error) stops at once. */
+export function sendUntilAcked(
+  batch: ContentBatch,
+  send: (m: ContentBatch) => Promise<unknown> = batchPort.send,
+  timeoutMs = ATTEMPT_TIMEOUT_MS,
+): Promise<BatchAck> {
+  const acked = (r: unknown): r is BatchAck => (r as Partial<BatchAck> | undefined)?.ok === true && (r as BatchAck).seq === batch.seq;
+  return untilAcked(batch, acked, send, timeoutMs);
+}
+
+/** Send one part of a large attachment until acknowledged, like a batch (a part sent twice replaces itself). */
+export function sendPartUntilAcked(
+  part: ContentBlobPart,
+  send: (m: ContentBlobPart) => Promise<unknown> = batchPort.send,
+  timeoutMs = ATTEMPT_TIMEOUT_MS,
+): Promise<BlobPartAck> {
+  const acked = (r: unknown): r is BlobPartAck => {
+    const a = r as Partial<BlobPartAck> | undefined;
+    return a?.ok === true && a.sha256 === part.sha256 && a.offset === part.offset && typeof a.stored === 'boolean';
+  };
+  return untilAcked(part, acked, send, timeoutMs);
 }
 
 /** Fire-and-forget messages (progress) are best effort; the capture does not depend on them. */
@@ -140,7 +170,7 @@ function startPreserve(adapter: Adapter, captureId: string, limits: CaptureLimit
   const controller = new AbortController();
   page.addEventListener('abort', () => controller.abort(PAGE_LEFT), { once: true });
   captures.set(captureId, controller);
-  const session = new CaptureSession(adapter, captureId, (b) => sendUntilAcked(b));
+  const session = new CaptureSession(adapter, captureId, (b) => sendUntilAcked(b), fetch, (p) => sendPartUntilAcked(p));
   void (async () => {
     const result = await scrollBack(adapter, session, {
       signal: controller.signal,
@@ -174,7 +204,7 @@ async function maybeAutoCapture(adapter: Adapter, page: AbortSignal): Promise<vo
   auto = new AbortController();
   const stop = auto;
   page.addEventListener('abort', () => stop.abort(), { once: true });
-  const session = new CaptureSession(adapter, answer.captureId, (b) => sendUntilAcked(b));
+  const session = new CaptureSession(adapter, answer.captureId, (b) => sendUntilAcked(b), fetch, (p) => sendPartUntilAcked(p));
   startAutoCapture(adapter, session, {
     signal: stop.signal,
     onError: (err) => {

@@ -137,6 +137,22 @@ export interface AttachmentRow {
   crc32?: number;
 }
 
+/**
+ * One part of an attachment on its way in (LIMITS.blobPartBytes long, the last shorter): kept
+ * only until the last part has come and the whole is stored as an AttachmentRow, or until its
+ * capture ends (src/background/blob-parts.ts). Never exported.
+ */
+export interface BlobPartRow {
+  captureId: string;
+  sha256: string;
+  offset: number;
+  /** The whole attachment's size and media type, as this part's message claimed them. */
+  size: number;
+  mediaType: string;
+  bytes: Uint8Array;
+  receivedAt: string;
+}
+
 export type CaptureStatus = 'running' | 'complete' | 'incomplete' | 'failed';
 
 export interface CaptureRow {
@@ -262,6 +278,7 @@ export type ThreadkeeperDb = Dexie & {
   exports: EntityTable<ExportRow, 'id'>;
   audit: EntityTable<AuditRow, 'seq'>;
   uploads: EntityTable<UploadRow, 'id'>;
+  blobParts: Dexie.Table<BlobPartRow, [string, string, number]>;
 };
 
 /** Every version ever shipped, oldest first. Never edit a shipped entry: add a new one. */
@@ -344,6 +361,14 @@ export const SCHEMA_VERSIONS: { version: number; stores: Record<string, string>;
     version: 5,
     stores: {
       exports: '++id, at, sha256, externalIdentifier, *threadIds, downloadId',
+    },
+  },
+  {
+    // v6 (issue #6, attachments over 24 MiB): parts of a large attachment until it is whole. A
+    // new table only; no row is rewritten.
+    version: 6,
+    stores: {
+      blobParts: '[captureId+sha256+offset], [captureId+sha256], captureId',
     },
   },
 ];

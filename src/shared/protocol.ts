@@ -32,6 +32,13 @@ export const LIMITS = {
   messagesPerBatch: 500,
   /** Bytes of attachment content in one batch (base64 decoded). Chrome caps a message at 64 MiB. */
   blobBytesPerBatch: 24 * 1024 * 1024,
+  /**
+   * The largest attachment kept. One above blobBytesPerBatch travels in parts of blobPartBytes
+   * (`content/blob-part`) and is put together in the background, which holds it whole once to
+   * check its SHA-256 (docs/capture.md, "Large attachments").
+   */
+  attachmentBytes: 512 * 1024 * 1024,
+  blobPartBytes: 8 * 1024 * 1024,
   attachmentsPerMessage: 100,
   participants: 10_000,
 } as const;
@@ -89,6 +96,31 @@ const blobSchema = obj({
 
 // ---------------------------------------------------------------- content → background
 
+/**
+ * One part of an attachment too large for a batch, sent before the batch whose message refers to
+ * it. Parts start at multiples of LIMITS.blobPartBytes and are as long as that, except the last.
+ * The background keeps them (table blobParts) until the last has come, then checks the whole
+ * against `sha256` and stores it as any attachment; a batch then refers to it as stored.
+ */
+export const contentBlobPartSchema = obj({
+  type: literal('content/blob-part'),
+  captureId: str({ min: 1, max: 64 }),
+  adapter: platformId,
+  sha256: sha256Hex,
+  mediaType: str({ max: 255 }),
+  size: int({ min: 1, max: LIMITS.attachmentBytes }),
+  offset: int({ min: 0, max: LIMITS.attachmentBytes }),
+  base64: str({ min: 1, max: Math.ceil((LIMITS.blobPartBytes * 4) / 3) + 4 }),
+});
+export type ContentBlobPart = Infer<typeof contentBlobPartSchema>;
+/** The background's answer to a part: `stored` once the whole attachment is kept (or already was). */
+export interface BlobPartAck {
+  ok: true;
+  sha256: string;
+  offset: number;
+  stored: boolean;
+}
+
 export const contentBatchSchema = obj({
   type: literal('content/batch'),
   captureId: str({ min: 1, max: 64 }),
@@ -140,6 +172,7 @@ export const contentAutoStartSchema = obj({
 
 export const contentSchemas = {
   'content/batch': contentBatchSchema,
+  'content/blob-part': contentBlobPartSchema,
   'content/progress': contentProgressSchema,
   'content/capture-end': contentEndSchema,
   'content/auto-start': contentAutoStartSchema,
@@ -163,12 +196,15 @@ export interface BatchAck {
  * `runtime.sendMessage` each, which opens and closes a message channel every time: auto-capture
  * sends a small batch after every burst of page changes, on the messenger page's main thread
  * (docs/performance.md, "Auto-capture cost"). Each request carries an id its reply repeats.
- * The port carries `content/batch` only; the background checks it exactly as a sent message.
+ * The port carries `content/batch` and `content/blob-part` only; the background checks them
+ * exactly as sent messages.
  */
 export const BATCH_PORT = 'threadkeeper/batches';
+/** What travels on the batch port. */
+export type PortMessage = ContentBatch | ContentBlobPart;
 export interface PortRequest {
   id: number;
-  message: ContentBatch;
+  message: PortMessage;
 }
 /** `answer`: what runtime.sendMessage would have resolved with; `error`: what it would have rejected with. */
 export type PortReply = { id: number; answer: unknown } | { id: number; error: string };

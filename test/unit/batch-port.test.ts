@@ -11,7 +11,7 @@ import { BatchPort } from '../../src/content/batch-port';
 import { serveBatchPort, type Answer } from '../../src/background/batch-port';
 import { checkMessage } from '../../src/background/boundary';
 import { sendUntilAcked } from '../../src/content/runner';
-import { BATCH_PORT } from '../../src/shared/protocol';
+import { BATCH_PORT, type ContentBlobPart } from '../../src/shared/protocol';
 import { batch, message } from './factories';
 
 vi.mock('webextension-polyfill', () => ({ default: { runtime: { sendMessage: vi.fn(), connect: vi.fn(), onMessage: { addListener: vi.fn() }, id: 'x' } } }));
@@ -129,14 +129,19 @@ describe('BatchPort ↔ serveBatchPort', () => {
     expect(order).toEqual([1, 0]);
   });
 
-  it('checks the sender the browser gave the port and carries content/batch only', async () => {
+  it('checks the sender the browser gave the port and carries content/batch and content/blob-part only', async () => {
     const evil = connected(background(), { ...whatsappTab, url: 'https://evil.example/' });
     expect(await evil.port.send(batch('c1', 0, [message('A')]))).toMatchObject({ ok: false, error: expect.stringMatching(/does not serve/) });
+    const part: ContentBlobPart = { type: 'content/blob-part', captureId: 'c1', adapter: 'whatsapp', sha256: 'a'.repeat(64), mediaType: 'video/mp4', size: 30_000_000, offset: 0, base64: 'AAAA' };
+    expect(await evil.port.send(part)).toMatchObject({ ok: false, error: expect.stringMatching(/does not serve/) });
     const other = connected(background(), { ...whatsappTab, id: 'another-extension' });
     expect(await other.port.send(batch('c1', 0, [message('A')]))).toMatchObject({ ok: false, error: expect.stringMatching(/not this extension/) });
     const { port } = connected(background());
     const progress = { type: 'content/progress', captureId: 'c1', adapter: 'whatsapp', phase: 'reading', sent: 0, oldestSentAt: null };
-    expect(await port.send(progress as never)).toMatchObject({ ok: false, error: expect.stringMatching(/only content\/batch travels on the batch port/) });
+    expect(await port.send(progress as never)).toMatchObject({ ok: false, error: expect.stringMatching(/only content\/batch and content\/blob-part travel on the batch port/) });
+    expect(await port.send(part)).toMatchObject({ ok: true });
+    expect(await port.send({ ...part, offset: -8 })).toMatchObject({ ok: false, error: expect.stringMatching(/content\/blob-part: .*offset/) });
+    expect(await port.send({ ...part, size: 600 * 1024 * 1024 })).toMatchObject({ ok: false, error: expect.stringMatching(/content\/blob-part: .*size/) });
     const malformed = { ...batch('c1', 0, [message('A')]), extra: 'x' };
     expect(await port.send(malformed as never)).toMatchObject({ ok: false, error: expect.stringMatching(/refused/) });
   });

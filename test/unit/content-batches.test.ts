@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { planBatches } from '../../src/content/batches';
-import { readAttachment } from '../../src/content/attachments';
-import { askUntilAnswered, sendUntilAcked } from '../../src/content/runner';
+import { readAttachment, type ReadBlob } from '../../src/content/attachments';
+import { askUntilAnswered, sendPartUntilAcked, sendUntilAcked } from '../../src/content/runner';
 import { batch, message } from './factories';
 
 vi.mock('webextension-polyfill', () => ({ default: { runtime: { sendMessage: vi.fn(), onMessage: { addListener: vi.fn() }, id: 'x' } } }));
@@ -37,7 +37,7 @@ describe('readAttachment', () => {
     const fake = (async () => new Response(new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' }))) as unknown as typeof fetch;
     const { ref: r, blob } = await readAttachment({ kind: 'image', originalName: null, mediaType: null, missingReason: null, thumbnail: false, sourceUrl: 'blob:https://web.whatsapp.com/1' }, fake);
     expect(r).toMatchObject({ mediaType: 'image/png', size: 3, sha256: '039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81', missingReason: null });
-    expect(blob!.bytes.length).toBe(3);
+    expect((blob as ReadBlob).bytes.length).toBe(3);
   });
 
   it('records why bytes are missing instead of dropping the attachment', async () => {
@@ -46,6 +46,29 @@ describe('readAttachment', () => {
     expect((await readAttachment({ ...base, sourceUrl: 'blob:https://web.whatsapp.com/gone' }, failing)).ref.missingReason).toMatch(/expired/);
     expect((await readAttachment({ ...base, sourceUrl: null }, failing)).ref).toMatchObject({ sha256: null, originalName: 'minutes.pdf', missingReason: 'not downloaded in the page' });
     expect((await readAttachment({ ...base, sourceUrl: 'https://cdn.example/file.pdf' }, failing)).ref.missingReason).toMatch(/only links/);
+  });
+});
+
+describe('sendPartUntilAcked', () => {
+  const part = { type: 'content/blob-part' as const, captureId: 'c1', adapter: 'whatsapp' as const, sha256: 'a'.repeat(64), mediaType: 'video/mp4', size: 30_000_000, offset: 8_388_608, base64: 'AAAA' };
+
+  it('sends the same part again after a transport error, and takes only the answer about that part', async () => {
+    let calls = 0;
+    const ack = await sendPartUntilAcked(part, async (p) => {
+      calls++;
+      if (calls === 1) throw new Error('the background closed the connection');
+      // An answer about another part is not this part's acknowledgement.
+      if (calls === 2) return { ok: true, sha256: p.sha256, offset: 0, stored: false };
+      return { ok: true, sha256: p.sha256, offset: p.offset, stored: false };
+    });
+    expect(ack).toEqual({ ok: true, sha256: 'a'.repeat(64), offset: 8_388_608, stored: false });
+    expect(calls).toBe(3);
+  });
+
+  it('stops at once when the background refuses the part', async () => {
+    let calls = 0;
+    await expect(sendPartUntilAcked(part, async () => (calls++, { ok: false, error: 'attachment bytes do not match their SHA-256 (aaaaaaaaaaaa…)' }))).rejects.toThrow(/do not match/);
+    expect(calls).toBe(1);
   });
 });
 

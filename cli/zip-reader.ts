@@ -21,8 +21,10 @@
  *    the same files as this reader), and every truncation (missing EOCD, offsets past the
  *    end of the file).
  *
- * ZIP64 is not supported: a bundle over 4 GiB or 65,535 entries is refused with a message
- * saying so. Errors are ZipError with a one-line message.
+ * ZIP64 (a bundle over 4 GiB or 65,535 entries) is read: the ZIP64 end record through its
+ * locator, which must sit right before the end record, and each entry's ZIP64 extra field, which
+ * must hold exactly the fields its header marks (0xffffffff) and nothing else. Multi-disk ZIP64,
+ * and an end record with extensible data, are refused. Errors are ZipError with a one-line message.
  *
  * A file on disk is read a piece at a time (ZipArchive over fileSource): the central directory
  * whole, a stored entry in chunks, a DEFLATE entry's compressed bytes whole (inflated whole,
@@ -31,17 +33,18 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { crc32Update as crc32UpdateJs } from '../src/shared/crc32';
+import { BUNDLE_LIMITS } from '../src/shared/bundle-limits';
 
 export class ZipError extends Error {
   override name = 'ZipError';
 }
 
 export interface ZipLimits {
-  /** Largest declared sum of uncompressed sizes. Default 4 GiB. */
+  /** Largest declared sum of uncompressed sizes. Default 64 GiB (the largest bundle the extension writes). */
   maxTotalBytes?: number;
   /** Largest declared uncompressed size of one entry. Default 2 GiB. */
   maxEntryBytes?: number;
-  /** Most entries. Default 100,000. */
+  /** Most entries. Default 100,000 (the most the extension writes in one bundle). */
   maxEntries?: number;
 }
 
@@ -53,15 +56,18 @@ export interface ZipContents {
 }
 
 export const DEFAULT_ZIP_LIMITS: Required<ZipLimits> = {
-  maxTotalBytes: 4 * 1024 ** 3,
-  maxEntryBytes: 2 * 1024 ** 3,
-  maxEntries: 100_000,
+  maxTotalBytes: BUNDLE_LIMITS.totalBytes,
+  maxEntryBytes: BUNDLE_LIMITS.entryBytes,
+  maxEntries: BUNDLE_LIMITS.entries,
 };
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
 const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
+const SIG_ZIP64_END = 0x06064b50;
+const MARK32 = 0xffffffff;
+const MARK16 = 0xffff;
 const SIG_DESCRIPTOR = 0x08074b50;
 
 const S_IFMT = 0o170000;
@@ -227,18 +233,31 @@ export class ZipArchive {
       }
       throw new ZipError(len === 0 ? 'empty file, not a ZIP archive' : 'not a ZIP archive (no end of central directory record)');
     }
-    const diskNo = tu16(eocd + 4);
-    const cdDisk = tu16(eocd + 6);
-    const entriesOnDisk = tu16(eocd + 8);
-    const entryCount = tu16(eocd + 10);
-    const cdSize = tu32(eocd + 12);
-    const cdOffset = tu32(eocd + 16);
-    const zip64 = (eocd >= 20 && tu32(eocd - 20) === SIG_ZIP64_LOCATOR) || entryCount === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff;
-    if (zip64) throw new ZipError('ZIP64 archives are not supported by this verifier yet (bundle over 4 GiB or 65,535 entries)');
+    let diskNo = tu16(eocd + 4);
+    let cdDisk = tu16(eocd + 6);
+    let entriesOnDisk = tu16(eocd + 8);
+    let entryCount = tu16(eocd + 10);
+    let cdSize = tu32(eocd + 12);
+    let cdOffset = tu32(eocd + 16);
+    // Where the central directory must end: at the end record, or at the ZIP64 end record.
+    let cdEnd = eocd;
+    if (eocd >= 20 && tu32(eocd - 20) === SIG_ZIP64_LOCATOR) {
+      const end64 = readZip64End(src, eocd - 20, tu32(eocd - 16), u64(viewOf(src.read(eocd - 12, 8)), 0, 'ZIP64 end record offset'), tu32(eocd - 4));
+      // Each field of the end record is either its ZIP64 value or the marker saying "see ZIP64".
+      const agree = (v: number, wide: number, mark: number) => v === mark || v === wide;
+      if (!agree(diskNo, end64.diskNo, MARK16) || !agree(cdDisk, end64.cdDisk, MARK16) || !agree(entriesOnDisk, end64.entriesOnDisk, MARK16) ||
+          !agree(entryCount, end64.entryCount, MARK16) || !agree(cdSize, end64.cdSize, MARK32) || !agree(cdOffset, end64.cdOffset, MARK32)) {
+        throw new ZipError('damaged ZIP: the end record and the ZIP64 end record disagree');
+      }
+      ({ diskNo, cdDisk, entriesOnDisk, entryCount, cdSize, cdOffset } = end64);
+      cdEnd = end64.at;
+    } else if (cdSize === MARK32 || cdOffset === MARK32) {
+      throw new ZipError('truncated or damaged ZIP: the end record points to a ZIP64 end record that is not there');
+    }
     if (diskNo !== 0 || cdDisk !== 0 || entriesOnDisk !== entryCount) throw new ZipError('multi-part (spanned) ZIP archives are not supported');
     if (entryCount > lim.maxEntries) throw new ZipError(`too many entries: ${entryCount} (limit ${lim.maxEntries})`);
-    if (cdOffset + cdSize !== eocd) {
-      throw new ZipError(cdOffset + cdSize > eocd ? 'truncated or damaged ZIP: central directory runs past its end record' : 'damaged ZIP: unexplained bytes between central directory and end record');
+    if (cdOffset + cdSize !== cdEnd) {
+      throw new ZipError(cdOffset + cdSize > cdEnd ? 'truncated or damaged ZIP: central directory runs past its end record' : 'damaged ZIP: unexplained bytes between central directory and end record');
     }
 
     // Central directory, read in one piece (offsets below are relative to it).
@@ -255,14 +274,14 @@ export class ZipArchive {
       const flags = u16(p + 8);
       const method = u16(p + 10);
       const crc = u32(p + 16);
-      const compressedSize = u32(p + 20);
-      const uncompressedSize = u32(p + 24);
+      let compressedSize = u32(p + 20);
+      let uncompressedSize = u32(p + 24);
       const nameLen = u16(p + 28);
       const extraLen = u16(p + 30);
       const commentLen = u16(p + 32);
-      const diskStart = u16(p + 34);
+      let diskStart = u16(p + 34);
       const externalAttrs = u32(p + 38);
-      const localOffset = u32(p + 42);
+      let localOffset = u32(p + 42);
       const end = p + 46 + nameLen + extraLen + commentLen;
       if (end > cdSize) throw new ZipError(`damaged ZIP: central directory entry ${i + 1} runs past the directory`);
       const rawName = cd.slice(p + 46, p + 46 + nameLen);
@@ -276,14 +295,12 @@ export class ZipArchive {
       const unsafe = nameProblem(name);
       if (unsafe) throw new ZipError(`${label}: unsafe name (${unsafe})`);
 
-      checkExtraFields(cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen), name, label);
+      const wide = checkExtraFields(cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen), name, label);
+      [uncompressedSize, compressedSize, localOffset, diskStart] = zip64Fields(wide, [uncompressedSize, compressedSize, localOffset, diskStart], label);
 
       if (flags & 0x0001 || flags & 0x0040 || flags & 0x2000) throw new ZipError(`${label}: encrypted entries are not supported`);
       if (method !== 0 && method !== 8) throw new ZipError(`${label}: unsupported compression method ${method} (only STORE and DEFLATE)`);
       if (diskStart !== 0) throw new ZipError(`${label}: multi-part archives are not supported`);
-      if (compressedSize === 0xffffffff || uncompressedSize === 0xffffffff || localOffset === 0xffffffff) {
-        throw new ZipError(`${label}: ZIP64 sizes are not supported by this verifier yet`);
-      }
 
       // Entry type. Unix hosts put st_mode in the high 16 bits; other hosts leave them 0.
       const mode = externalAttrs >>> 16;
@@ -352,8 +369,8 @@ export class ZipArchive {
       const lFlags = hv.getUint16(6, true);
       const lMethod = hv.getUint16(8, true);
       const lCrc = hv.getUint32(14, true);
-      const lComp = hv.getUint32(18, true);
-      const lUncomp = hv.getUint32(22, true);
+      let lComp = hv.getUint32(18, true);
+      let lUncomp = hv.getUint32(22, true);
       const lNameLen = hv.getUint16(26, true);
       const lExtraLen = hv.getUint16(28, true);
       const dataStart = e.localOffset + 30 + lNameLen + lExtraLen;
@@ -361,7 +378,8 @@ export class ZipArchive {
       if (dataEnd > cdOffset) throw new ZipError(`${label}: data runs past the end of the data area (truncated?)`);
       const nameAndExtra = src.read(e.localOffset + 30, lNameLen + lExtraLen);
       if (!bytesEqual(nameAndExtra.subarray(0, lNameLen), e.rawName)) throw new ZipError(`${label}: local header names a different file`);
-      checkExtraFields(nameAndExtra.subarray(lNameLen), e.name, label);
+      const lWide = checkExtraFields(nameAndExtra.subarray(lNameLen), e.name, label);
+      [lUncomp, lComp] = zip64Fields(lWide, [lUncomp, lComp], label);
       if (lMethod !== e.method || (lFlags & ~0x0008) !== (e.flags & ~0x0008)) throw new ZipError(`${label}: local header disagrees with the central directory`);
       cursor = dataEnd;
       if (e.flags & 0x0008) {
@@ -443,19 +461,85 @@ function readAll(archive: ZipArchive): ZipContents {
  * Extra fields: ZIP64 (0x0001) is unsupported, and an Info-ZIP Unicode Path field (0x7075)
  * must name the same file as the header, since some unzippers prefer it over the header name.
  */
-function checkExtraFields(extra: Uint8Array, name: string, label: string): void {
+/** Checks a header's extra fields; returns the ZIP64 field's data (id 0x0001), if there is one. */
+function checkExtraFields(extra: Uint8Array, name: string, label: string): Uint8Array | null {
+  let zip64: Uint8Array | null = null;
   for (let e = 0; e < extra.length; ) {
     if (e + 4 > extra.length) throw new ZipError(`${label}: malformed extra field`);
     const id = extra[e]! | (extra[e + 1]! << 8);
     const size = extra[e + 2]! | (extra[e + 3]! << 8);
     if (e + 4 + size > extra.length) throw new ZipError(`${label}: malformed extra field`);
-    if (id === 0x0001) throw new ZipError(`${label}: ZIP64 entries are not supported by this verifier yet`);
+    if (id === 0x0001) {
+      if (zip64) throw new ZipError(`${label}: two ZIP64 extra fields`);
+      zip64 = extra.subarray(e + 4, e + 4 + size);
+    }
     if (id === 0x7075) {
       const unicodeName = size >= 5 ? new TextDecoder('utf-8', { fatal: false }).decode(extra.subarray(e + 9, e + 4 + size)) : '';
       if (unicodeName !== name) throw new ZipError(`${label}: Unicode Path extra field names a different file (${JSON.stringify(unicodeName)})`);
     }
     e += 4 + size;
   }
+  return zip64;
+}
+
+/** A little-endian 64-bit field as a number; past 2^53 it cannot be a real size or offset. */
+function u64(view: DataView, at: number, what: string): number {
+  const v = view.getBigUint64(at, true);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipError(`damaged ZIP: ${what} is impossibly large`);
+  return Number(v);
+}
+
+/**
+ * A header's sizes, offset and disk (in the ZIP64 field's order: uncompressed size, compressed
+ * size, local header offset, disk; a local header has only the first two), with each marked
+ * field (0xffffffff, or 0xffff for the disk) taken from the ZIP64 extra field, which must hold
+ * exactly those, in that order.
+ */
+function zip64Fields<T extends [number, number] | [number, number, number, number]>(wide: Uint8Array | null, fields: T, label: string): T {
+  const marked = fields.map((v, i) => v === (i === 3 ? MARK16 : MARK32));
+  const expected = marked.reduce((n, m, i) => n + (m ? (i === 3 ? 4 : 8) : 0), 0);
+  if (expected === 0 && wide === null) return fields;
+  if (wide === null) throw new ZipError(`${label}: ZIP64 sizes are marked but no ZIP64 extra field holds them`);
+  if (wide.length !== expected) throw new ZipError(`${label}: the ZIP64 extra field does not match the fields its header marks`);
+  const view = viewOf(wide);
+  let at = 0;
+  return fields.map((v, i) => {
+    if (!marked[i]) return v;
+    const value = i === 3 ? view.getUint32(at, true) : u64(view, at, 'a ZIP64 size or offset');
+    at += i === 3 ? 4 : 8;
+    return value;
+  }) as T;
+}
+
+interface Zip64End {
+  /** Where the ZIP64 end record starts: the central directory ends there. */
+  at: number;
+  diskNo: number;
+  cdDisk: number;
+  entriesOnDisk: number;
+  entryCount: number;
+  cdSize: number;
+  cdOffset: number;
+}
+
+/** The ZIP64 end record the locator at `locatorAt` points to, checked: on disk 0 of 1, right before the locator, no extensible data. */
+function readZip64End(src: ByteSource, locatorAt: number, endDisk: number, endAt: number, disks: number): Zip64End {
+  if (endDisk !== 0 || disks !== 1) throw new ZipError('multi-part (spanned) ZIP archives are not supported');
+  if (endAt + 56 !== locatorAt) {
+    throw new ZipError(endAt + 56 > locatorAt ? 'truncated or damaged ZIP: the ZIP64 end record is not where its locator says' : 'damaged ZIP: unexplained bytes between the ZIP64 end record and its locator (extensible data is not supported)');
+  }
+  const v = viewOf(src.read(endAt, 56));
+  if (v.getUint32(0, true) !== SIG_ZIP64_END) throw new ZipError('truncated or damaged ZIP: the ZIP64 end record is missing or corrupt');
+  if (u64(v, 4, 'the ZIP64 end record size') !== 44) throw new ZipError('damaged ZIP: the ZIP64 end record has extensible data, which is not supported');
+  return {
+    at: endAt,
+    diskNo: v.getUint32(16, true),
+    cdDisk: v.getUint32(20, true),
+    entriesOnDisk: u64(v, 24, 'the ZIP64 entry count'),
+    entryCount: u64(v, 32, 'the ZIP64 entry count'),
+    cdSize: u64(v, 40, 'the ZIP64 directory size'),
+    cdOffset: u64(v, 48, 'the ZIP64 directory offset'),
+  };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -488,7 +572,6 @@ export function openZipFile(path: string, limits: ZipLimits = {}): OpenedZipFile
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new ZipError('is a directory, not a ZIP file');
     if (!st.isFile()) throw new ZipError('not a regular file');
-    if (st.size > 0xffffffff) throw new ZipError('file is over 4 GiB: ZIP64 archives are not supported by this verifier yet');
     const archive = ZipArchive.open(readErrorsAsZipErrors(fileSource(fd, st.size)), limits);
     return { archive, close };
   } catch (err) {

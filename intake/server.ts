@@ -22,6 +22,7 @@ import { openZipFile, ZipError } from '../cli/zip-reader';
 import { scanBagFiles } from '../cli/zip-bag';
 import { verifyBag, type BagFiles, type VerifyProblem, type VerifyReport } from '../src/bundle/bag-verify';
 import { version } from '../package.json';
+import { BUNDLE_LIMITS } from '../src/shared/bundle-limits';
 
 export const SERVER_NAME = `threadkeeper-intake/${version}`;
 
@@ -49,11 +50,11 @@ export interface IntakeOptions {
   tokens: string[];
   /** PEM text (not file names). */
   tls?: { cert: string; key: string };
-  /** Largest upload in bytes; larger bodies get 413. Default 4 GiB − 1 (the largest ZIP without ZIP64, as the extension writes). */
+  /** Largest upload in bytes; larger bodies get 413. Default 64 GiB, the largest bundle the extension writes (BUNDLE_LIMITS). */
   maxBytes?: number;
   /** When set, only bundles signed by one of these RFC 7638 thumbprints are accepted. */
   pinnedKeys?: string[];
-  /** Largest declared unpacked size of one bundle (zip-bomb guard). Default 4 GiB. */
+  /** Largest declared unpacked size of one bundle (zip-bomb guard). Default 64 GiB, as the extension writes at most. */
   maxUnpackedBytes?: number;
   /**
    * Largest declared size of one file in a bundle. A compressed file (thread.json, the transcript)
@@ -97,9 +98,9 @@ export interface IntakeReceipt {
   duplicate?: true;
 }
 
-/** A ZIP without ZIP64 ends before 4 GiB; the verifier refuses larger files anyway. */
-const DEFAULT_MAX_BYTES = 0xffffffff;
-const DEFAULT_MAX_UNPACKED = 4 * 1024 ** 3;
+/** As large as the extension writes; an operator lowers them to bound the disk. */
+const DEFAULT_MAX_BYTES = BUNDLE_LIMITS.totalBytes;
+const DEFAULT_MAX_UNPACKED = BUNDLE_LIMITS.totalBytes;
 const DEFAULT_MAX_ENTRY = 1024 ** 3;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;

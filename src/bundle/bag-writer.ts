@@ -28,14 +28,18 @@
  * level): the same writer platform gives the same bytes; another zlib build may compress the
  * text differently, which changes the ZIP's own SHA-256 but no hash in the bag.
  *
- * No ZIP64: a bag whose ZIP could reach 4 GiB, or with more than 65,535 entries, is refused
- * before anything is written (the verifier does not read ZIP64 either).
+ * ZIP64 where it is needed, and only there: an entry whose local header starts at 4 GiB or later
+ * gets a ZIP64 extra field with its offset in the central directory, and a ZIP64 end record and
+ * locator precede the end record when the directory starts at 4 GiB or later or there are more
+ * than 65,534 entries. Entry sizes stay below 4 GiB (no local ZIP64 fields). A bag past
+ * BUNDLE_LIMITS is refused before anything is written.
  */
 import { type BundleSigner, signDetached, jwkThumbprint, verifyDetached, publicP256Jwk, bufferSource } from './jws';
 import { crc32, crc32Update } from '../shared/crc32';
 import { Sha256 } from '../shared/sha256-sync';
 import { Sha512 } from '../shared/sha512-sync';
 import { sha512Hex } from '../shared/bytes';
+import { BUNDLE_LIMITS } from '../shared/bundle-limits';
 
 export type { BundleSigner } from './jws';
 
@@ -312,11 +316,16 @@ async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(cs.readable).arrayBuffer());
 }
 
-const ZIP32_LIMIT = 0xffffffff;
-const MAX_ENTRIES = 0xffff;
+/** A 32-bit field holding this (or a 16-bit one holding 0xffff) means "see the ZIP64 field". */
+const ZIP32_MARK = 0xffffffff;
+const ZIP16_MARK = 0xffff;
 const LOCAL_HEADER = 30;
 const CENTRAL_HEADER = 46;
 const END_RECORD = 22;
+/** The ZIP64 extra field of a central record: header (4) and the local header's offset (8). */
+const ZIP64_OFFSET_EXTRA = 12;
+/** ZIP64 end of central directory record (56, no extensible data) and its locator (20). */
+const ZIP64_END = 56 + 20;
 /** Small writes (headers, small files) are gathered up to this size before reaching the sink. */
 const SINK_BUFFER = 1 << 20;
 
@@ -325,12 +334,13 @@ const SINK_BUFFER = 1 << 20;
  * allowed zlib's worst case (deflateBound: stored blocks add 5 bytes per 16 KiB and a little
  * more). Refusing on this bound means a bag is refused before its first byte, never half-written.
  */
+function compressedBound(e: { size: number; text: boolean }): number {
+  return e.text ? e.size + Math.floor(e.size / 4096) + Math.floor(e.size / 16384) + Math.floor(e.size / 33554432) + 13 : e.size;
+}
+
 function zipSizeBound(entries: { name: string; size: number; text: boolean }[]): number {
-  let n = END_RECORD;
-  for (const e of entries) {
-    const data = e.text ? e.size + (e.size >> 12) + (e.size >> 14) + (e.size >> 25) + 13 : e.size;
-    n += LOCAL_HEADER + CENTRAL_HEADER + 2 * e.name.length + data;
-  }
+  let n = END_RECORD + ZIP64_END;
+  for (const e of entries) n += LOCAL_HEADER + CENTRAL_HEADER + ZIP64_OFFSET_EXTRA + 2 * e.name.length + compressedBound(e);
   return n;
 }
 
@@ -366,7 +376,6 @@ class ZipOutput {
     this.hash.update(bytes);
     if (this.phases) this.phases.checksums += performance.now() - t0;
     this.offset += bytes.length;
-    if (this.offset > ZIP32_LIMIT) throw new Error('the bundle grew past 4 GiB, which needs ZIP64; this version does not write ZIP64');
     if (bytes.length >= SINK_BUFFER / 4) {
       // Large data (an attachment) goes through as it is, without a copy.
       await this.flush(false);
@@ -496,15 +505,24 @@ async function writeEntryData(out: ZipOutput, path: string, entry: { method: num
   return record;
 }
 
-function centralDirectory(records: CentralRecord[], cdOffset: number): Uint8Array {
-  const size = records.reduce((n, r) => n + CENTRAL_HEADER + r.name.length, 0);
-  const cd = new Uint8Array(size + END_RECORD);
+/**
+ * The central directory and end record(s). A record whose local header starts at `zip64From` or
+ * later carries its offset in a ZIP64 extra field (0x0001, the offset only: sizes stay 32-bit)
+ * and says version 4.5; the ZIP64 end record and locator come before the end record when the
+ * directory starts or ends at `zip64From` or later, or there are 65,535 entries or more.
+ */
+function centralDirectory(records: CentralRecord[], cdOffset: number, zip64From: number): Uint8Array {
+  const far = (r: CentralRecord) => r.offset >= zip64From;
+  const size = records.reduce((n, r) => n + CENTRAL_HEADER + r.name.length + (far(r) ? ZIP64_OFFSET_EXTRA : 0), 0);
+  const zip64 = records.length >= ZIP16_MARK || cdOffset >= zip64From || size >= zip64From || cdOffset + size >= zip64From;
+  const cd = new Uint8Array(size + (zip64 ? ZIP64_END : 0) + END_RECORD);
   const v = new DataView(cd.buffer);
   let p = 0;
   for (const r of records) {
+    const version = far(r) ? 45 : 20;
     v.setUint32(p, 0x02014b50, true);
-    v.setUint16(p + 4, (3 << 8) | 20, true); // made by: Unix, spec 2.0
-    v.setUint16(p + 6, 20, true);
+    v.setUint16(p + 4, (3 << 8) | version, true); // made by: Unix, spec 2.0 (4.5 with ZIP64)
+    v.setUint16(p + 6, version, true);
     v.setUint16(p + 8, 0, true);
     v.setUint16(p + 10, r.method, true);
     v.setUint16(p + 12, DOS_TIME, true);
@@ -513,17 +531,44 @@ function centralDirectory(records: CentralRecord[], cdOffset: number): Uint8Arra
     v.setUint32(p + 20, r.compressedSize, true);
     v.setUint32(p + 24, r.size, true);
     v.setUint16(p + 28, r.name.length, true);
-    // extra length, comment length, disk number start, internal attributes: all 0
+    v.setUint16(p + 30, far(r) ? ZIP64_OFFSET_EXTRA : 0, true);
+    // comment length, disk number start, internal attributes: all 0
     v.setUint32(p + 38, (FILE_MODE << 16) >>> 0, true);
-    v.setUint32(p + 42, r.offset, true);
+    v.setUint32(p + 42, far(r) ? ZIP32_MARK : r.offset, true);
     cd.set(r.name, p + CENTRAL_HEADER);
     p += CENTRAL_HEADER + r.name.length;
+    if (far(r)) {
+      v.setUint16(p, 0x0001, true);
+      v.setUint16(p + 2, 8, true);
+      v.setBigUint64(p + 4, BigInt(r.offset), true);
+      p += ZIP64_OFFSET_EXTRA;
+    }
   }
+  if (zip64) {
+    const end64 = cdOffset + size;
+    v.setUint32(p, 0x06064b50, true);
+    v.setBigUint64(p + 4, 44n, true); // size of the rest of this record: no extensible data
+    v.setUint16(p + 12, (3 << 8) | 45, true);
+    v.setUint16(p + 14, 45, true);
+    // this disk, the directory's disk: 0
+    v.setBigUint64(p + 24, BigInt(records.length), true);
+    v.setBigUint64(p + 32, BigInt(records.length), true);
+    v.setBigUint64(p + 40, BigInt(size), true);
+    v.setBigUint64(p + 48, BigInt(cdOffset), true);
+    p += 56;
+    v.setUint32(p, 0x07064b50, true);
+    // the disk with the ZIP64 end record: 0
+    v.setBigUint64(p + 8, BigInt(end64), true);
+    v.setUint32(p + 16, 1, true); // disks in all
+    p += 20;
+  }
+  // With ZIP64, a field the ZIP64 end record holds instead says so with its marker.
+  const count = zip64 ? ZIP16_MARK : records.length;
   v.setUint32(p, 0x06054b50, true);
-  v.setUint16(p + 8, records.length, true);
-  v.setUint16(p + 10, records.length, true);
-  v.setUint32(p + 12, size, true);
-  v.setUint32(p + 16, cdOffset, true);
+  v.setUint16(p + 8, count, true);
+  v.setUint16(p + 10, count, true);
+  v.setUint32(p + 12, zip64 ? ZIP32_MARK : size, true);
+  v.setUint32(p + 16, zip64 ? ZIP32_MARK : cdOffset, true);
   return cd;
 }
 
@@ -547,11 +592,20 @@ const sizeOf = (f: PayloadSource): number => (isPrepared(f) ? f.prepared.size : 
  * it may still be running), and nothing of it is kept but its SHA-512 and central-directory
  * record. Rejects (the sink then holds a partial ZIP the
  * caller must discard; never a complete unsigned bundle) when a path, size or bag-info value is
- * unusable, when the ZIP would need ZIP64, when the signer throws or returns anything but 64
+ * unusable, when the bag would pass BUNDLE_LIMITS, when the signer throws or returns anything but 64
  * bytes, or when the signature does not verify under the signer's own public key.
  */
-export async function streamBundle(opts: { bagName: string; payload: PayloadSource[]; info: BagInfo; signer: BundleSigner; sink: ZipSink; phases?: WritePhases }): Promise<StreamedBundle> {
-  const { bagName, payload, info, signer, sink, phases } = opts;
+export async function streamBundle(opts: {
+  bagName: string;
+  payload: PayloadSource[];
+  info: BagInfo;
+  signer: BundleSigner;
+  sink: ZipSink;
+  phases?: WritePhases;
+  /** Offsets (and a directory size) from this one on are written as ZIP64 fields: 4 GiB less one, lower only in tests. */
+  zip64From?: number;
+}): Promise<StreamedBundle> {
+  const { bagName, payload, info, signer, sink, phases, zip64From = ZIP32_MARK } = opts;
   assertSafeBagName(bagName);
   // The name checks see every file; a lazy file's bytes are not read for them.
   assertPayloadSet(payload.map((f) => ('bytes' in f ? f : { path: f.path, bytes: new Uint8Array(0) })));
@@ -581,8 +635,10 @@ export async function streamBundle(opts: { bagName: string; payload: PayloadSour
     ...files.map((f) => ({ name: `${bagName}/data/${f.path}`, size: sizeOf(f), text: isText(f.path) })),
     ...['bag-info.txt', 'bagit.txt', 'manifest-sha512.txt', 'signature.jws', 'tagmanifest-sha512.txt'].map((t) => ({ name: `${bagName}/${t}`, size: tagBound, text: true })),
   ];
-  if (planned.length > MAX_ENTRIES) throw new Error(`the bundle would hold ${planned.length} files; more than 65,535 needs ZIP64, which this version does not write: export fewer threads per bundle`);
-  if (zipSizeBound(planned) > ZIP32_LIMIT) throw new Error(`the bundle would be about ${humanSize(octets)}; 4 GiB and more needs ZIP64, which this version does not write: export fewer threads per bundle (one thread this large cannot be exported by this version)`);
+  if (planned.length > BUNDLE_LIMITS.entries) throw new Error(`the bundle would hold ${planned.length.toLocaleString('en-US')} files; one bundle holds at most ${BUNDLE_LIMITS.entries.toLocaleString('en-US')}: export fewer threads per bundle`);
+  const huge = planned.find((e) => e.size > BUNDLE_LIMITS.entryBytes);
+  if (huge) throw new Error(`${JSON.stringify(huge.name)} would be ${humanSize(huge.size)}; a single file over ${BUNDLE_LIMITS.entryBytes / 1024 ** 3} GiB is not supported`);
+  if (zipSizeBound(planned) > BUNDLE_LIMITS.totalBytes) throw new Error(`the bundle would be about ${humanSize(octets)}; one bundle holds at most ${BUNDLE_LIMITS.totalBytes / 1024 ** 3} GiB: export fewer threads per bundle`);
 
   const out = new ZipOutput(sink, phases);
   const records: CentralRecord[] = [];
@@ -633,7 +689,7 @@ export async function streamBundle(opts: { bagName: string; payload: PayloadSour
   records.push(await writeEntry(out, at('manifest-sha512.txt'), manifestBytes));
   records.push(await writeEntry(out, at('signature.jws'), encoder.encode(jws)));
   records.push(await writeEntry(out, at('tagmanifest-sha512.txt'), tagManifestBytes));
-  await out.write(centralDirectory(records, out.offset));
+  await out.write(centralDirectory(records, out.offset, zip64From));
   await out.flush();
   return { size: out.offset, sha256: out.sha256(), keyThumbprint, bagName, files: records.map((r) => decoder.decode(r.name)) };
 }

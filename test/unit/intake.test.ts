@@ -390,11 +390,12 @@ describe('intake server: refusing bundles', () => {
     expect(r2.status).toBe(422);
     expect(r2.json.reasons[0].message).toBe('entry "b/data/huge.txt": declared size 1610612736 bytes exceeds the per-entry limit of 1073741824');
 
-    // Files each under that limit whose declared sizes add up to more than the bundle's (4 GiB by default).
-    const parts = Array.from({ length: 6 }, (_, i) => ({ name: `b/data/part${i}.txt`, stored: chunk, crc: 0, uncompressedSize: 800 * 1024 * 1024 }));
+    // Files each under that limit whose declared sizes add up to more than the bundle's (64 GiB by
+    // default, the largest bundle the extension writes): the 82nd file of 800 MiB passes it.
+    const parts = Array.from({ length: 84 }, (_, i) => ({ name: `b/data/part${i}.txt`, stored: chunk, crc: 0, uncompressedSize: 800 * 1024 * 1024 }));
     const r3 = await upload(s.url, buildZip(parts));
     expect(r3.status).toBe(422);
-    expect(r3.json.reasons[0].message).toBe('entry "b/data/part5.txt": declared total size exceeds the limit of 4294967296 bytes');
+    expect(r3.json.reasons[0].message).toBe('entry "b/data/part81.txt": declared total size exceeds the limit of 68719476736 bytes');
 
     for (const r of [garbage, empty, r1, r2, r3]) expectSafeText(r.text);
     expect(listing(s.store)).toEqual([]);

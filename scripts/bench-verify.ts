@@ -15,10 +15,11 @@ import type { AttachmentRow, MessageRow, VersionRow } from '../src/db/schema';
 import { threadIdOf } from '../src/background/ingest';
 import { threadFolder } from '../src/background/export';
 import { renderThreadFiles } from '../src/bundle/thread-record';
-import { writeBundle, type BundleSigner, type PayloadFile } from '../src/bundle/bag-writer';
+import { writeBundle, type PayloadFile } from '../src/bundle/bag-writer';
 import { sha256Hex } from '../src/shared/bytes';
 import { benchThread, pictureRef, SEEDED_AT, seededThreadRows, storedRows, syntheticMessages } from './lib/ingest-workload';
 import { runVerifier, VERIFY_CLI } from './lib/run-verifier';
+import { webCryptoSigner } from '../test/helpers/signer';
 
 export { VERIFY_CLI };
 
@@ -46,15 +47,6 @@ const median = (xs: number[]) => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-
-async function newSigner(): Promise<BundleSigner> {
-  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-  const full = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  return {
-    publicJwk: { kty: full.kty, crv: full.crv, x: full.x, y: full.y },
-    sign: async (data) => new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, data as BufferSource)),
-  };
-}
 
 /** Builds the bundle's payload: one thread of n messages, `files` attachments of random bytes. */
 async function buildPayload(n: number, files: number, attachmentBytes: number): Promise<PayloadFile[]> {
@@ -92,7 +84,7 @@ export async function verifyBench(opts: { n: number; files: number; attachmentMB
     const bundle = await writeBundle({
       bagName: 'threadkeeper-bench',
       payload,
-      signer: await newSigner(),
+      signer: await webCryptoSigner(),
       info: { externalIdentifier: 'urn:threadkeeper:bundle:bench', baggingDate: '2026-03-02', softwareAgent: 'Threadkeeper benchmark (scripts/bench.ts)' },
     });
     const file = join(dir, 'bench-bundle.zip');

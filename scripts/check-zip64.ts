@@ -10,20 +10,12 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { streamBundle, type BundleSigner, type PayloadSource } from '../src/bundle/bag-writer';
+import { streamBundle, type PayloadSource } from '../src/bundle/bag-writer';
 import { runVerifier } from './lib/run-verifier';
+import { webCryptoSigner } from '../test/helpers/signer';
 
 const ATTACHMENTS = 9;
 const SIZE = 512 * 1024 * 1024;
-
-async function newSigner(): Promise<BundleSigner> {
-  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-  const full = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  return {
-    publicJwk: { kty: full.kty, crv: full.crv, x: full.x, y: full.y },
-    sign: async (data) => new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, data as BufferSource)),
-  };
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tk-zip64-'));
@@ -53,7 +45,7 @@ async function main(): Promise<void> {
         bagName: 'zip64-check',
         payload,
         info: { externalIdentifier: 'urn:threadkeeper:check:zip64', baggingDate: new Date().toISOString().slice(0, 10), softwareAgent: 'Threadkeeper check-zip64' },
-        signer: await newSigner(),
+        signer: await webCryptoSigner(),
         sink: { write: async (chunk) => void writeSync(fd, chunk) },
       });
     } finally {

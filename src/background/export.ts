@@ -15,7 +15,7 @@
 import type { ThreadkeeperDb, AttachmentRow, AuditRow } from '../db/schema';
 import { planThread, type ThreadRows } from '../bundle/thread-record';
 import { renderThreadTexts, type ThreadTexts } from '../bundle/thread-texts';
-import { newWritePhases, prepareText, streamBundle, type KnownBytes, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
+import { DamagedPayloadError, newWritePhases, prepareText, streamBundle, type KnownBytes, type LazyPayloadFile, type PayloadSource, type StreamedBundle, type BundleSigner, type WritePhases, type ZipSink } from '../bundle/bag-writer';
 import { sha256Hex } from '../shared/bytes';
 import type { Settings } from './settings';
 import { threadMarks, withMarks } from './marks';
@@ -38,7 +38,30 @@ export interface ExportOptions {
   sink: ZipSink;
   /** A text file past this many bytes is hashed and DEFLATEd while it is made (default STREAM_TEXT_ABOVE; tests make it small). */
   streamTextAbove?: number;
+  /**
+   * Stored attachments to leave out, by SHA-256, each with the reason the record gives (an
+   * earlier attempt found the stored copy damaged: DamagedAttachmentError). Each is listed in
+   * thread.json and the transcript without a path, with that reason.
+   */
+  leftOut?: ReadonlyMap<string, string>;
 }
+
+/**
+ * A stored attachment whose bytes are not the ones captured: the bundle was not finished. The
+ * caller may write it again with this attachment in `leftOut` (src/background/exporter.ts).
+ */
+export class DamagedAttachmentError extends Error {
+  override name = 'DamagedAttachmentError';
+  constructor(
+    readonly sha256: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The reason a bundle gives for an attachment left out because its stored copy is damaged. */
+export const DAMAGED_REASON = 'the stored copy was damaged after capture (its bytes no longer match the checksum recorded when it was captured), so it was left out of this bundle';
 
 export interface ExportedBundle {
   bundle: StreamedBundle;
@@ -105,7 +128,7 @@ export async function readAttachment(db: ThreadkeeperDb, sha256: string, path: s
   // writer as it is, which refuses it (knownBytes), rather than being taken for an older row.
   if (row.sha512 !== undefined || row.crc32 !== undefined) return { bytes: row.bytes, known: { sha512: row.sha512!, crc32: row.crc32! } };
   if ((await sha256Hex(row.bytes)) !== sha256) {
-    throw new Error(`payload ${JSON.stringify(path)}: its bytes are not the ones first stored (their SHA-256 is not the one they are stored under): the stored copy is damaged`);
+    throw new DamagedPayloadError(path, `payload ${JSON.stringify(path)}: its bytes are not the ones first stored (their SHA-256 is not the one they are stored under): the stored copy is damaged`);
   }
   return row.bytes;
 }
@@ -169,8 +192,9 @@ interface ThreadPayload {
  * renderThreadTexts lets each message's rows go once it is written, so they are collectable
  * while the text is made; what this returns refers to no row.
  */
-async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full' | 'incremental', lap: (phase: 'load' | 'build' | 'render') => void, streamTextAbove?: number): Promise<ThreadPayload | null> {
+async function threadPayload(db: ThreadkeeperDb, threadId: string, scope: 'full' | 'incremental', lap: (phase: 'load' | 'build' | 'render') => void, streamTextAbove?: number, leftOut?: ReadonlyMap<string, string>): Promise<ThreadPayload | null> {
   let rows: ThreadRows | null = await loadThreadRows(db, threadId, scope, { attachmentBytes: false });
+  if (leftOut?.size) rows.leftOut = leftOut;
   lap('load');
   const plan = planThread(rows);
   rows = null; // the plan holds the row objects now, and lets each go once its message is written
@@ -224,6 +248,8 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   const included: string[] = [];
   const carried: ExportedBundle['carried'] = [];
   const threadMessages = new Map<string, number>();
+  /** Each attachment's payload path, to name the attachment a DamagedPayloadError is about. */
+  const attachmentAt = new Map<string, string>();
   const phases: ExportPhases = { load: 0, build: 0, render: 0, write: 0, ...newWritePhases() };
   let t0 = performance.now();
   const lap = (key: 'load' | 'build' | 'render' | 'write'): void => {
@@ -233,11 +259,14 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   };
   for (const threadId of [...threadIds].sort()) {
     t0 = performance.now();
-    const part = await threadPayload(db, threadId, opts.scope ?? 'full', lap, opts.streamTextAbove);
+    const part = await threadPayload(db, threadId, opts.scope ?? 'full', lap, opts.streamTextAbove, opts.leftOut);
     if (!part) continue; // incremental: nothing new in this thread
     // Not push(...spread): a thread of 100,000 messages would pass 100,000 arguments.
     for (const f of part.payload) payload.push(f);
-    for (const d of part.digests) digests.push(d);
+    for (const d of part.digests) {
+      digests.push(d);
+      if (d[1].startsWith('sha256:')) attachmentAt.set(d[0], d[1].slice('sha256:'.length));
+    }
     for (const c of part.carried) carried.push(c);
     messages += part.messages;
     threadMessages.set(threadId, part.messages);
@@ -279,6 +308,9 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
       baggingDate: localDate(opts.now),
       softwareAgent: opts.softwareAgent,
     },
+  }).catch((err: unknown) => {
+    const sha256 = err instanceof DamagedPayloadError ? attachmentAt.get(err.path) : undefined;
+    throw sha256 ? new DamagedAttachmentError(sha256, err instanceof Error ? err.message : String(err)) : err;
   });
   lap('write');
   return { bundle, fileName: `${bagName}.zip`, externalIdentifier: `urn:threadkeeper:bundle:${payloadId}`, messages, attachments, carried, threadMessages, phases };

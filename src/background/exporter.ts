@@ -8,18 +8,19 @@
  */
 import browser from 'webextension-polyfill';
 import { appendAudit, audit, db } from './context';
-import { exportThreads, type ExportedBundle, type ExportPhases } from './export';
+import { DAMAGED_REASON, DamagedAttachmentError, exportThreads, type ExportedBundle, type ExportPhases } from './export';
 import { getSigningKey, signerFor } from './signing-key';
 import { loadSettings, type Settings } from './settings';
 import { emlDraft } from '../forward/eml';
 import { enqueueUpload, processUploads } from './uploads';
 import type { ExportRow } from '../db/schema';
 import { describeError } from './errors';
-import { bundleFile, createBundleFile, deleteBundleFile, writeBundleFile } from './bundle-files';
+import { bundleFile, createBundleFile, deleteBundleFile, writeBundleFile, type BundleFileWriter } from './bundle-files';
 import { downloadBundleFile, downloadFailedMessage, downloadFailure } from './download';
 import { recordDownloadFailure } from './download-outcome';
 import { humanSize } from '../bundle/bag-writer';
 import { whileAlive } from './keep-alive';
+import { leftOutWords } from '../ui/words';
 import { touchThreads } from './deadline-tally';
 
 export type Route = ExportRow['route'];
@@ -34,6 +35,8 @@ export interface BundleResult {
   keyThumbprint?: string;
   messages?: number;
   attachments?: number;
+  /** Stored attachments left out because their stored copy was damaged since capture; the bundle names each with the reason. */
+  attachmentsLeftOut?: number;
   route?: Route;
   /** What happens next, in plain words ("saved to Downloads", "queued for upload"). */
   note?: string;
@@ -126,24 +129,36 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
     if (route === 'upload' && !s.endpoint) throw new Error('no records system is set (Settings → Records)');
     const started = performance.now();
     const key = await getSigningKey(db);
-    const auditLog = await db.audit.orderBy('seq').toArray();
-    // The bundle is streamed into a file on disk (never whole in memory), then leaves from there.
-    const out = await createBundleFile('zip');
+    // Attachments whose stored copy turned out damaged: the bundle is written again without them,
+    // each named in it with the reason, rather than the whole thread left unexported. Each round
+    // adds one, so this ends.
+    const leftOut = new Map<string, string>();
+    let out: BundleFileWriter;
     let exported: ExportedBundle;
-    try {
-      exported = await exportThreads(db, threadIds, {
-        settings: s,
-        signer: signerFor(key),
-        softwareAgent: `Threadkeeper ${browser.runtime.getManifest().version} (${navigator.userAgent})`,
-        now: new Date(),
-        scope,
-        auditLog,
-        sink: out.sink,
-      });
-      await out.close();
-    } catch (err) {
-      await out.abort();
-      throw err;
+    for (;;) {
+      // Read again each round: the bundle then carries the entry about a damaged copy.
+      const auditLog = await db.audit.orderBy('seq').toArray();
+      // The bundle is streamed into a file on disk (never whole in memory), then leaves from there.
+      out = await createBundleFile('zip');
+      try {
+        exported = await exportThreads(db, threadIds, {
+          settings: s,
+          signer: signerFor(key),
+          softwareAgent: `Threadkeeper ${browser.runtime.getManifest().version} (${navigator.userAgent})`,
+          now: new Date(),
+          scope,
+          auditLog,
+          sink: out.sink,
+          leftOut,
+        });
+        await out.close();
+        break;
+      } catch (err) {
+        await out.abort();
+        if (!(err instanceof DamagedAttachmentError) || leftOut.has(err.sha256)) throw err;
+        leftOut.set(err.sha256, DAMAGED_REASON);
+        await audit('attachment-damaged', { threadIds, sha256: err.sha256, error: err.message });
+      }
     }
     const bundleSeconds = (performance.now() - started) / 1000;
     const carriedThreads = [...new Set(exported.carried.map(([t]) => t))];
@@ -210,8 +225,9 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
       keyThumbprint: exported.bundle.keyThumbprint,
       messages: exported.messages,
       attachments: exported.attachments,
+      ...(leftOut.size > 0 ? { attachmentsLeftOut: leftOut.size } : {}),
       route,
-      note,
+      note: leftOut.size > 0 ? `${note}; ${leftOutWords(leftOut.size)}` : note,
       seconds: { bundle: bundleSeconds, total: (performance.now() - started) / 1000 },
       phases: exported.phases,
     };

@@ -468,15 +468,15 @@ const crcHex = (crc: number): string => crc.toString(16).padStart(8, '0');
 
 /**
  * Writes one entry (local header, then data) and returns its central-directory record. With
- * `expectedCrc` (recorded when the bytes were first stored), bytes whose CRC-32 differs are
- * refused before anything of the entry is written.
+ * `expected` (the CRC-32 recorded when the bytes were first stored), bytes whose CRC-32 differs
+ * are refused, as DamagedPayloadError naming the payload file, before anything of the entry is written.
  */
-async function writeEntry(out: ZipOutput, path: string, bytes: Uint8Array, expectedCrc?: number): Promise<CentralRecord> {
+async function writeEntry(out: ZipOutput, path: string, bytes: Uint8Array, expected?: { crc32: number; payloadPath: string }): Promise<CentralRecord> {
   const deflate = isText(path);
   const data = deflate ? await timed(out.phases, 'deflate', () => deflateRaw(bytes)) : bytes;
   const crc = await timed(out.phases, 'checksums', () => crc32(bytes));
-  if (expectedCrc !== undefined && crc !== expectedCrc) {
-    throw new Error(`payload ${JSON.stringify(path)}: its bytes are not the ones first stored (CRC-32 ${crcHex(crc)}, recorded ${crcHex(expectedCrc)}): the stored copy is damaged`);
+  if (expected !== undefined && crc !== expected.crc32) {
+    throw new DamagedPayloadError(expected.payloadPath, `payload ${JSON.stringify(path)}: its bytes are not the ones first stored (CRC-32 ${crcHex(crc)}, recorded ${crcHex(expected.crc32)}): the stored copy is damaged`);
   }
   return writeEntryData(out, path, { method: deflate ? 8 : 0, crc, data, size: bytes.length });
 }
@@ -671,7 +671,7 @@ export async function streamBundle(opts: {
     ahead = following ? read(following) : null;
     ahead?.catch(() => undefined); // awaited in the next round, unless this one fails first
     const path = at(`data/${f.path}`);
-    records.push(isPrepared(f) ? await writeEntryData(out, path, { method: 8, crc: f.prepared.crc, data: f.prepared.deflated, size: f.prepared.size }) : await writeEntry(out, path, bytes!, known?.crc32));
+    records.push(isPrepared(f) ? await writeEntryData(out, path, { method: 8, crc: f.prepared.crc, data: f.prepared.deflated, size: f.prepared.size }) : await writeEntry(out, path, bytes!, known ? { crc32: known.crc32, payloadPath: f.path } : undefined));
     manifest += `${await timed(phases, 'sha512', () => sha512)}  data/${f.path}\n`;
   }
 
@@ -692,6 +692,21 @@ export async function streamBundle(opts: {
   await out.write(centralDirectory(records, out.offset, zip64From));
   await out.flush();
   return { size: out.offset, sha256: out.sha256(), keyThumbprint, bagName, files: records.map((r) => decoder.decode(r.name)) };
+}
+
+/**
+ * A payload file whose bytes are not the ones first stored (their CRC-32, or for an older row
+ * their SHA-256, no longer matches what was recorded at capture). `path` is the payload path
+ * (relative to data/), so the caller can leave that file out and write the bag again.
+ */
+export class DamagedPayloadError extends Error {
+  override name = 'DamagedPayloadError';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A sink that keeps every chunk, for bundles small enough to hold (tests, "Preserve page"). */

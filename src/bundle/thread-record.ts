@@ -19,6 +19,11 @@ export interface ThreadRows {
   versions: VersionRow[];
   attachments: Map<string, AttachmentRow>;
   captures: CaptureRow[];
+  /**
+   * Stored attachments left out of this record, by SHA-256, with the reason its readers see (a
+   * stored copy damaged since capture). They are listed as attachments without a path.
+   */
+  leftOut?: ReadonlyMap<string, string>;
 }
 
 export interface RecordAttachment {
@@ -216,7 +221,7 @@ export function planThread(rows: ThreadRows): ThreadPlan {
     if (m.type === 'message') messageCount++;
     for (const v of list) {
       for (const a of v.content.attachments) {
-        if (a.sha256 && rows.attachments.has(a.sha256)) {
+        if (a.sha256 && rows.attachments.has(a.sha256) && !rows.leftOut?.has(a.sha256)) {
           const stored = rows.attachments.get(a.sha256)!;
           const entry = attachmentIndex.get(a.sha256) ?? {
             path: null, // set below, once every stored file of the thread is known
@@ -235,7 +240,7 @@ export function planThread(rows: ThreadRows): ThreadPlan {
           missing.push({
             path: null, sha256: a.sha256, mediaType: a.mediaType, size: a.size, kind: a.kind,
             originalName: a.originalName, thumbnail: a.thumbnail,
-            missingReason: a.missingReason ?? 'bytes not kept', messageIds: [m.messageId],
+            missingReason: (a.sha256 !== null ? rows.leftOut?.get(a.sha256) : undefined) ?? a.missingReason ?? 'bytes not kept', messageIds: [m.messageId],
           });
         }
       }

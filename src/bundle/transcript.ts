@@ -81,7 +81,11 @@ export function transcriptMessage(m: RecordMessage, attachments: RecordAttachmen
     const items = m.attachments.map((a) => {
       const stored = a.sha256 ? attachments.find((r) => r.sha256 === a.sha256 && r.path) : undefined;
       const label = `${e(a.kind)}${a.originalName ? ` “${b(a.originalName)}”` : ''}${a.thumbnail ? ' (thumbnail only)' : ''}`;
-      if (!stored?.path) return `<li>${label}: not preserved (${b(a.missingReason ?? 'bytes not kept')})</li>`;
+      if (!stored?.path) {
+        // Captured but left out of this bundle (a stored copy damaged since): the record's entry says why.
+        const leftOut = a.sha256 ? attachments.find((r) => r.sha256 === a.sha256)?.missingReason : undefined;
+        return `<li>${label}: not preserved (${b(leftOut ?? a.missingReason ?? 'bytes not kept')})</li>`;
+      }
       const facts = `<span class="id">${b(stored.mediaType ?? '')}, ${stored.size} bytes, sha256 ${e(stored.sha256 ?? '')}</span>`;
       // A link would open it as a page of its own, where its script (the sender's) would run.
       return opensWithScript(stored.path)

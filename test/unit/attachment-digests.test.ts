@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { openDb, type ThreadkeeperDb } from '../../src/db/schema';
 import { ingestBatch } from '../../src/background/ingest';
-import { exportThreads } from '../../src/background/export';
+import { DAMAGED_REASON, DamagedAttachmentError, exportThreads } from '../../src/background/export';
 import { MemorySink, type BundleSigner } from '../../src/bundle/bag-writer';
 import { verifyBag } from '../../src/bundle/bag-verify';
 import { readZip } from '../../cli/zip-reader';
@@ -78,18 +78,39 @@ describe('attachment digests kept from capture', () => {
     expect(report.summary).toMatchObject({ messages: 1, attachments: 1 });
   });
 
-  it('a stored copy damaged since capture fails the export, naming the file, and nothing reaches a finished bundle', async () => {
+  it('a stored copy damaged since capture stops the bundle, naming the file and the attachment, and nothing reaches a finished bundle', async () => {
     const row = (await db.attachments.get(sha256))!;
     const damaged = row.bytes.slice();
     damaged[12345] = damaged[12345]! ^ 0x40; // same length: only the checksum can tell
     await db.attachments.put({ ...row, bytes: damaged });
     const sink = new MemorySink();
-    await expect(exportThreads(db, [threadId], { settings, signer, softwareAgent: 'Threadkeeper test', now, sink }))
-      .rejects.toThrow(/attachments\/[0-9a-f]+\.jpg": its bytes are not the ones first stored \(CRC-32 [0-9a-f]{8}, recorded [0-9a-f]{8}\): the stored copy is damaged/);
+    const failed = await exportThreads(db, [threadId], { settings, signer, softwareAgent: 'Threadkeeper test', now, sink }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(DamagedAttachmentError);
+    expect((failed as DamagedAttachmentError).sha256).toBe(sha256);
+    expect((failed as Error).message).toMatch(/attachments\/[0-9a-f]+\.jpg": its bytes are not the ones first stored \(CRC-32 [0-9a-f]{8}, recorded [0-9a-f]{8}\): the stored copy is damaged/);
     // What did reach the sink is a ZIP without its central directory: no reader takes it for a bundle.
     expect(() => readZip(sink.bytes())).toThrow();
     // The record itself is untouched.
     expect((await db.attachments.get(sha256))?.sha512).toBe(sha512Of(picture));
+  });
+
+  it('written again with the damaged attachment left out: the bundle verifies and names it, without a path, with the reason', async () => {
+    const row = (await db.attachments.get(sha256))!;
+    const damaged = row.bytes.slice();
+    damaged[99] = damaged[99]! ^ 0x02;
+    await db.attachments.put({ ...row, bytes: damaged });
+    const sink = new MemorySink();
+    const r = await exportThreads(db, [threadId], { settings, signer, softwareAgent: 'Threadkeeper test', now, sink, leftOut: new Map([[sha256, DAMAGED_REASON]]) });
+    expect(r.attachments).toBe(0);
+    const files = readZip(sink.bytes()).files;
+    expect([...files.keys()].some((k) => k.includes('/attachments/'))).toBe(false);
+    const record = JSON.parse(new TextDecoder().decode(files.get([...files.keys()].find((k) => k.endsWith('/thread.json'))!))) as { attachments: { path: string | null; sha256: string; originalName: string; missingReason: string }[] };
+    expect(record.attachments).toEqual([expect.objectContaining({ path: null, sha256, originalName: 'site.jpg', missingReason: DAMAGED_REASON })]);
+    const transcript = new TextDecoder().decode(files.get([...files.keys()].find((k) => k.endsWith('/transcript.html'))!));
+    expect(transcript).toContain('the stored copy was damaged after capture');
+    const report = await verifyBag(files, { pinnedKey: r.bundle.keyThumbprint });
+    expect(report.problems).toEqual([]);
+    expect(report.summary).toMatchObject({ messages: 1, attachments: 0 });
   });
 
   it('a row stored before digests were kept is hashed at export, as before', async () => {
@@ -109,7 +130,10 @@ describe('attachment digests kept from capture', () => {
     const damaged = row.bytes.slice();
     damaged[0] = damaged[0]! ^ 0x01;
     await db.attachments.put({ ...older, bytes: damaged });
-    await expect(exportToMemory()).rejects.toThrow(/attachments\/[0-9a-f]+\.jpg": its bytes are not the ones first stored \(their SHA-256 is not the one they are stored under\): the stored copy is damaged/);
+    const failed = await exportToMemory().catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(DamagedAttachmentError);
+    expect((failed as DamagedAttachmentError).sha256).toBe(sha256);
+    expect((failed as Error).message).toMatch(/attachments\/[0-9a-f]+\.jpg": its bytes are not the ones first stored \(their SHA-256 is not the one they are stored under\): the stored copy is damaged/);
   });
 
   it('a malformed kept digest fails the export rather than enter the manifest', async () => {

@@ -10,7 +10,7 @@ import type { CaptureView, ExportResult, PagePreserveResult, PreserveStart, TabS
 import { deadlineWords } from '../../background/deadlines';
 import { adapters } from '../../adapters/registry';
 import { ask, askAgain, STOPPED_BEFORE_ANSWER } from '../ask';
-import { messageOf, plural } from '../words';
+import { leftOutWords, messageOf, plural } from '../words';
 import { balanceBidi } from '../../bundle/escape';
 import { exportOutcome, unanswered, type Outcome } from '../unanswered';
 
@@ -363,6 +363,11 @@ export function Popup() {
         <p class="result" role="status" data-testid="export-result">
           Saved <code>{exported.fileName}</code> to Downloads: {plural(exported.messages ?? 0, 'message')}, {plural(exported.attachments ?? 0, 'attachment')}, signed by key{' '}
           <code>{exported.keyThumbprint}</code>.
+        </p>
+      )}
+      {exported?.ok === true && (exported.attachmentsLeftOut ?? 0) > 0 && (
+        <p class="error" role="alert" data-testid="export-left-out">
+          {leftOutWords(exported.attachmentsLeftOut!)}.
         </p>
       )}
       {exported?.ok === false && (

@@ -1,7 +1,8 @@
 /**
  * Attachments larger than a batch may carry (LIMITS.blobBytesPerBatch) arrive in parts
- * (`content/blob-part`), each acknowledged before the next and all before the batch whose message
- * refers to the attachment. Each part is kept in blobParts as it comes. When the last is there,
+ * (`content/blob-part`), at most two at once, the last alone once every other was acknowledged
+ * (so only it can complete the set), and all before the batch whose message refers to the
+ * attachment. Each part is kept in blobParts as it comes. When the last is there,
  * the parts are put together in one buffer, checked against the SHA-256 the content script
  * claimed, given their SHA-512 and CRC-32 as ingest gives any attachment, and stored in one
  * transaction that also drops the parts; the batch then finds the attachment stored.

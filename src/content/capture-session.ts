@@ -100,35 +100,53 @@ export class CaptureSession {
   ) {}
 
   /**
-   * An attachment too large for a batch goes first, in parts, each acknowledged before the next.
+   * An attachment too large for a batch goes first, in parts, at most two on their way at once and
+   * the last alone, once every other was acknowledged.
    * Returns the reference the message keeps: as read once the background holds the whole, or,
    * when it could not be sent, without bytes and with the reason (the message itself is kept).
    */
   private async sendLarge(blob: LargeBlob, ref: CapturedAttachmentRef): Promise<CapturedAttachmentRef> {
     const step = LIMITS.blobPartBytes;
+    const offsets: number[] = [];
+    for (let offset = 0; offset < blob.size; offset += step) offsets.push(offset);
+    const last = offsets.pop()!;
+    const kept = (): CapturedAttachmentRef => {
+      this.sentBlobs.add(blob.sha256);
+      return ref;
+    };
     try {
-      for (let offset = 0; offset < blob.size; offset += step) {
-        const bytes = new Uint8Array(await blob.source.slice(offset, Math.min(offset + step, blob.size)).arrayBuffer());
-        const ack = await this.sendPart({
-          type: 'content/blob-part',
-          captureId: this.captureId,
-          adapter: this.adapter.id,
-          sha256: blob.sha256,
-          mediaType: blob.mediaType,
-          size: blob.size,
-          offset,
-          base64: bytesToBase64(bytes),
-        });
-        if (ack.stored) {
-          this.sentBlobs.add(blob.sha256);
-          return ref;
-        }
+      // Two parts travel at once (one is read and sent while the background stores the other),
+      // but the last goes alone, after every other was acknowledged: the background puts the
+      // attachment together when it has them all, and must not start while one is still on its way.
+      let travelling: Promise<BlobPartAck> | null = null;
+      for (const offset of offsets) {
+        const next = this.sendPartAt(blob, offset);
+        next.catch(() => undefined); // awaited below, unless an earlier part fails first
+        if (travelling && (await travelling).stored) return kept(); // already kept: the rest is not needed
+        travelling = next;
       }
+      if (travelling && (await travelling).stored) return kept();
+      if ((await this.sendPartAt(blob, last)).stored) return kept();
       throw new Error('the background did not keep it after its last part');
     } catch (err) {
       const why = (err instanceof Error ? err.message : String(err)).slice(0, 500);
       return { ...ref, sha256: null, size: null, missingReason: `could not be kept (${Math.round(blob.size / 1048576)} MB): ${why}` };
     }
+  }
+
+  /** Reads one part from the page's Blob and sends it until acknowledged. */
+  private async sendPartAt(blob: LargeBlob, offset: number): Promise<BlobPartAck> {
+    const bytes = new Uint8Array(await blob.source.slice(offset, Math.min(offset + LIMITS.blobPartBytes, blob.size)).arrayBuffer());
+    return this.sendPart({
+      type: 'content/blob-part',
+      captureId: this.captureId,
+      adapter: this.adapter.id,
+      sha256: blob.sha256,
+      mediaType: blob.mediaType,
+      size: blob.size,
+      offset,
+      base64: bytesToBase64(bytes),
+    });
   }
 
   /**

@@ -66,11 +66,28 @@ describe('CaptureSession with an attachment over 24 MiB', () => {
     expect(batches[1]!.messages[0]!.attachments[0]).toMatchObject({ sha256, missingReason: null });
   });
 
-  it('stops at the first part when the background already keeps it', async () => {
+  it('at most two parts travel at once, and the last only after every other was acknowledged', async () => {
+    let travelling = 0;
+    let most = 0;
+    const atLast: number[] = [];
+    const { s } = session(async (p) => {
+      travelling++;
+      most = Math.max(most, travelling);
+      if (p.offset + LIMITS.blobPartBytes >= p.size) atLast.push(travelling - 1);
+      await new Promise((r) => setTimeout(r, 20));
+      travelling--;
+      return { ok: true, sha256: p.sha256, offset: p.offset, stored: p.offset + LIMITS.blobPartBytes >= p.size };
+    });
+    await s.push({ thread, messages: [pageMessage('M1')] });
+    expect(most).toBe(2);
+    expect(atLast).toEqual([0]);
+  });
+
+  it('stops once the background says it already keeps it (only the part already on its way follows)', async () => {
     let sent = 0;
     const { s, batches } = session(async (p) => (sent++, { ok: true, sha256: p.sha256, offset: p.offset, stored: true }));
     await s.push({ thread, messages: [pageMessage('M1')] });
-    expect(sent).toBe(1);
+    expect(sent).toBe(2);
     expect(batches[0]!.messages[0]!.attachments[0]).toMatchObject({ sha256 });
   });
 

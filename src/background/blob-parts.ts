@@ -42,7 +42,14 @@ export async function stageBlobPart(
   // Keys only: the stored row holds the bytes.
   if ((await db.attachments.where('sha256').equals(sha256).primaryKeys()).length > 0) return answer(true);
 
-  await db.blobParts.put({ captureId, sha256, offset, size, mediaType, bytes, receivedAt: now() });
+  try {
+    await db.blobParts.put({ captureId, sha256, offset, size, mediaType, bytes, receivedAt: now() });
+  } catch (err) {
+    // A full disk: the content script gives this attachment up (the message keeps the reason),
+    // so its other parts only take space that the rest of the capture needs. Best effort.
+    await db.blobParts.where('[captureId+sha256]').equals([captureId, sha256]).delete().catch(() => undefined);
+    throw err;
+  }
   const have = await db.blobParts.where('[captureId+sha256]').equals([captureId, sha256]).count();
   if (have < Math.ceil(size / partBytes)) return answer(false);
   await assemble(db, part, now(), partBytes);

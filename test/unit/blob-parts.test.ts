@@ -5,7 +5,7 @@
  * parameter); the content script's side, with the real sizes, is in capture-session-large.test.ts.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { openDb, type ThreadkeeperDb } from '../../src/db/schema';
@@ -89,6 +89,15 @@ describe('stageBlobPart', () => {
     await expect(stage(as4000(3000))).rejects.toThrow(/do not fit together/);
     expect(await db.blobParts.count()).toBe(0);
     expect(await db.attachments.count()).toBe(0);
+  });
+
+  it('a part the disk cannot take is refused, and the parts already kept of that attachment are dropped', async () => {
+    await stage(part(0));
+    await stage(part(1000));
+    const full = vi.spyOn(db.blobParts, 'put').mockRejectedValueOnce(new DOMException('The disk is full', 'QuotaExceededError'));
+    await expect(stage(part(2000))).rejects.toThrow(/disk is full/);
+    full.mockRestore();
+    expect(await db.blobParts.count()).toBe(0);
   });
 
   it('answers stored at the first part when the attachment is already kept, and stages nothing', async () => {

@@ -66,10 +66,15 @@ export async function readAttachment(
     if (source.size > LIMITS.attachmentBytes) {
       return missing(`too large to capture (${mb(source.size)} MB; the largest kept is ${mb(LIMITS.attachmentBytes)} MB)`);
     }
-    bytes = new Uint8Array(await source.arrayBuffer());
     mediaType = source.type || a.mediaType || 'application/octet-stream';
   } catch {
     return missing('expired: the page no longer holds it');
+  }
+  try {
+    bytes = new Uint8Array(await source.arrayBuffer());
+  } catch (err) {
+    // A file of hundreds of megabytes the page's process cannot hold at once, say.
+    return missing(`could not be read in the page (${Math.round(source.size / 1048576)} MB): ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000));
   }
   const sha256 = await sha256Hex(bytes);
   const ref = { ...base, mediaType, sha256, size: bytes.length, missingReason: null };

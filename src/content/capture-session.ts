@@ -84,6 +84,12 @@ function sameVersion(m: PageMessage, v: SentVersion): boolean {
 export class CaptureSession {
   private readonly sent = new Map<string, SentVersion>();
   private readonly sentBlobs = new Set<string>();
+  /**
+   * Large attachments this capture has kept, by the URL the page gave them: a message read again
+   * (a reaction added, an edit) does not read and hash hundreds of megabytes again. The page's
+   * blob: URLs, and the adapters' signed CDN URLs, name fixed bytes.
+   */
+  private readonly keptLarge = new Map<string, Pick<CapturedAttachmentRef, 'mediaType' | 'sha256' | 'size'>>();
   private readonly order = new PageOrder();
   private seq = 0;
   /** Messages (and events) acknowledged so far. */
@@ -179,9 +185,17 @@ export class CaptureSession {
     for (const { m, pos } of changed) {
       const attachments = [];
       for (const a of m.attachments) {
+        const known = a.sourceUrl !== null ? this.keptLarge.get(a.sourceUrl) : undefined;
+        if (known) {
+          attachments.push({ kind: a.kind, originalName: a.originalName, thumbnail: a.thumbnail, ...known, missingReason: null });
+          continue;
+        }
         const { ref, blob } = await readAttachment(a, this.fetchImpl, this.adapter.attachmentHosts ?? []);
-        if (blob && isLarge(blob)) attachments.push(this.sentBlobs.has(blob.sha256) ? ref : await this.sendLarge(blob, ref));
-        else {
+        if (blob && isLarge(blob)) {
+          const sent = this.sentBlobs.has(blob.sha256) ? ref : await this.sendLarge(blob, ref);
+          if (sent.sha256 !== null && a.sourceUrl !== null) this.keptLarge.set(a.sourceUrl, { mediaType: sent.mediaType, sha256: sent.sha256, size: sent.size });
+          attachments.push(sent);
+        } else {
           if (blob && !this.sentBlobs.has(blob.sha256)) blobs.set(blob.sha256, blob);
           attachments.push(ref);
         }

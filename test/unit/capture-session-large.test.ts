@@ -83,6 +83,20 @@ describe('CaptureSession with an attachment over 24 MiB', () => {
     expect(atLast).toEqual([0]);
   });
 
+  it('a message read again (a reaction added) does not read the large file again', async () => {
+    let fetched = 0;
+    const batches: ContentBatch[] = [];
+    const fetchImpl = (async () => (fetched++, new Response(new Blob([video], { type: 'video/mp4' })))) as unknown as typeof fetch;
+    const s = new CaptureSession(adapter, 'c1', async (b) => (batches.push(b), { ok: true as const, seq: b.seq, newMessages: 1, newVersions: 0 }), fetchImpl,
+      async (p) => ({ ok: true, sha256: p.sha256, offset: p.offset, stored: p.offset + LIMITS.blobPartBytes >= p.size }));
+    await s.push({ thread, messages: [pageMessage('M1')] });
+    await s.push({ thread, messages: [{ ...pageMessage('M1'), reactions: [{ emoji: '👍', count: 1 }] }] });
+    expect(fetched).toBe(1);
+    expect(batches).toHaveLength(2);
+    expect(batches[1]!.messages[0]!.attachments[0]).toEqual(batches[0]!.messages[0]!.attachments[0]);
+    expect(batches[1]!.messages[0]!.reactions).toEqual([{ emoji: '👍', count: 1 }]);
+  });
+
   it('stops once the background says it already keeps it (only the part already on its way follows)', async () => {
     let sent = 0;
     const { s, batches } = session(async (p) => (sent++, { ok: true, sha256: p.sha256, offset: p.offset, stored: true }));
@@ -107,6 +121,15 @@ describe('CaptureSession with an attachment over 24 MiB', () => {
     const { s, batches } = session(async (p) => ({ ok: true, sha256: p.sha256, offset: p.offset, stored: false }));
     await s.push({ thread, messages: [pageMessage('M1')] });
     expect(batches[0]!.messages[0]!.attachments[0]!.missingReason).toMatch(/could not be kept .*did not keep it after its last part/);
+  });
+
+  it('a file the page cannot read into memory is recorded with that reason, not as expired', async () => {
+    const unreadable = { size: 300 * 1048576, type: 'video/mp4', arrayBuffer: () => Promise.reject(new RangeError('Array buffer allocation failed')) } as unknown as Blob;
+    const fetchImpl = (async () => ({ ok: true, status: 200, blob: async () => unreadable })) as unknown as typeof fetch;
+    const batches: ContentBatch[] = [];
+    const s = new CaptureSession(adapter, 'c1', async (b) => (batches.push(b), { ok: true as const, seq: b.seq, newMessages: 1, newVersions: 0 }), fetchImpl, () => Promise.reject(new Error('no parts expected')));
+    await s.push({ thread, messages: [pageMessage('M1')] });
+    expect(batches[0]!.messages[0]!.attachments[0]).toMatchObject({ sha256: null, missingReason: 'could not be read in the page (300 MB): Array buffer allocation failed' });
   });
 
   it('over the largest kept, it is not read and says so', async () => {

@@ -6,7 +6,7 @@
  *
  *   npm run bench                     # 10,000-message capture, exports of 50 and 150 MB, auto-capture; about 12 minutes on 2 cores
  *   npm run bench -- --full           # also the 100,000-message capture and the 100,000-message / 500 MB export
- *   npm run bench -- --only=ingest    # some parts only (capture, ingest, verify, export, auto); prints, writes nothing
+ *   npm run bench -- --only=ingest    # some parts only (capture, ingest, verify, export, auto, large); prints, writes nothing
  *   npm run bench -- --no-write       # print only
  *
  * Needs the built extension (dist/) and verifier (dist-cli/): `npm run build` first (the npm
@@ -21,19 +21,22 @@ import { ingestBench, BATCH_SIZE, type IngestBench } from './bench-ingest';
 import { verifyBench, VERIFY_CLI, type VerifyBench } from './bench-verify';
 import { autoCaptureBench, AUTO_DEFAULTS, type AutoCaptureBench } from './bench-auto';
 import { describePhases, describeRssByPhase, exportBench, type ExportBench } from './bench-export';
+import { largeAttachmentBench, type LargeAttachmentBench } from './bench-large';
 import { chromiumPath } from './lib/browser';
 
 const DOC = 'docs/performance.md';
 const START = '<!-- bench:results:start (written by scripts/bench.ts; edit the script, not this block) -->';
 const END = '<!-- bench:results:end -->';
 
-const PARTS = ['capture', 'ingest', 'verify', 'export', 'auto'] as const;
+const PARTS = ['capture', 'ingest', 'verify', 'export', 'auto', 'large'] as const;
 type Part = (typeof PARTS)[number];
 
 const TARGETS = { capture: 0.9, ingest: 0.5, export: 0.5 } as const;
 /** Auto-capture: p95 main-thread milliseconds per batch, at most. */
 const AUTO_P95_MS = 2;
 const INGEST_N = 20_000;
+/** Large attachment: one picture padded to this many MiB, over two rounds. */
+const LARGE = { mib: 256, rounds: 2 };
 const VERIFY = { n: 20_000, files: 50, attachmentMB: 100, rounds: 5 };
 /**
  * Export sizes (issue #6): attachments of 2 MiB each. The first two differ only in attachment
@@ -112,6 +115,7 @@ interface Results {
   verify: VerifyBench | null;
   exports: ExportBench[];
   auto: AutoCaptureBench | null;
+  large: LargeAttachmentBench | null;
 }
 
 function table(r: Results): string {
@@ -148,6 +152,12 @@ function table(r: Results): string {
     const x = a.auto;
     rows.push(
       `| Auto-capture cost: main-thread time per batch (one debounced read + send), ${n0(a.options.messages)} messages every ${a.options.intervalMs} ms (built extension, trace) | p50 ${r2(x.batch.p50)} ms, p95 ${r2(x.batch.p95)} ms over ${n0(x.batches)} batches (thread CPU time p50 ${r2(x.batchCpu.p50)}, p95 ${r2(x.batchCpu.p95)} ms) | the page's own task per new or edited message, plain Chromium: p50 ${r2(a.plain.append.p50)} ms, p95 ${r2(a.plain.append.p95)} ms | ${r2(a.ratio)} (p50/p50) | p95 < ${AUTO_P95_MS} ms | ${x.batch.p95 < AUTO_P95_MS ? 'met' : '**missed**'} |`,
+    );
+  }
+  if (r.large) {
+    const l = r.large;
+    rows.push(
+      `| Large attachment: one ${n0(l.mib)} MiB file in a 200-message chat, Preserve thread (built extension; 8 MiB parts) | ${n1(l.rate)} MB/s (${n1(l.addedSeconds)} s added to the capture) | one IndexedDB put of the same bytes in the extension's worker: ${n1(l.putRate)} MB/s | ${r2(l.ratio)} | none set | — |`,
     );
   }
   return rows.join('\n');
@@ -203,6 +213,12 @@ function details(r: Results, full: boolean): string {
         `A/B of the whole main thread, (with − without) ÷ batches: ${plus(a.addedPerBatch.cpu)} ms CPU per batch (everything the extension added, traced or not), ${plus(a.addedPerBatch.wall)} ms wall (mostly the machine's other load). Load average at the start of the runs: ${a.load.plain.toFixed(1)} (plain), ${a.load.auto.toFixed(1)} (extension).`,
     );
   }
+  if (r.large) {
+    const l = r.large;
+    out.push(
+      `- **Large attachment** (${l.rounds} rounds, each capture in a fresh browser; page \`?n=200&media=199&initial=200&cached=200&big=${l.mib}\`, the chat's one picture padded): Preserve thread with the file ${l.withFile.map((x) => `${x.toFixed(2)} s`).join(', ')}, without ${l.without.map((x) => `${x.toFixed(2)} s`).join(', ')} (medians subtracted); the put ${l.putSeconds.map((x) => `${x.toFixed(2)} s`).join(', ')}. Popup: “${l.result.replace(/\.(?=\S)/, '. ').replace(/\.$/, '')}”.`,
+    );
+  }
   return out.join('\n');
 }
 
@@ -242,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (opts === 'help') {
-    console.log('usage: tsx scripts/bench.ts [--full] [--only=capture,ingest,verify,export,auto] [--no-write]');
+    console.log('usage: tsx scripts/bench.ts [--full] [--only=capture,ingest,verify,export,auto,large] [--no-write]');
     return 0;
   }
   if ((opts.parts.includes('capture') || opts.parts.includes('export') || opts.parts.includes('auto')) && !existsSync('dist/manifest.json')) throw new Error('no built extension in dist/: run npm run build');
@@ -259,7 +275,7 @@ async function main(argv: string[]): Promise<number> {
   const m = machine();
   const log = (line: string) => console.log(line);
   log(`Threadkeeper benchmark — ${m.date}; ${m.cores} cores, ${m.cpu}; ${m.chromium}; Node ${m.node}`);
-  const results: Results = { captures: [], ingest: null, verify: null, exports: [], auto: null };
+  const results: Results = { captures: [], ingest: null, verify: null, exports: [], auto: null, large: null };
   const started = performance.now();
 
   if (opts.parts.includes('ingest')) {
@@ -273,6 +289,10 @@ async function main(argv: string[]): Promise<number> {
   if (opts.parts.includes('auto')) {
     log(`\n[auto] auto-capture's main-thread time per batch, ${n0(AUTO_DEFAULTS.messages)} messages every ${AUTO_DEFAULTS.intervalMs} ms, trace`);
     results.auto = await autoCaptureBench(log);
+  }
+  if (opts.parts.includes('large')) {
+    log(`\n[large] one ${LARGE.mib} MiB attachment through Preserve thread vs one IndexedDB put of the same bytes`);
+    results.large = await largeAttachmentBench(LARGE.mib, LARGE.rounds, log);
   }
   if (opts.parts.includes('capture')) {
     for (const n of opts.full ? [10_000, 100_000] : [10_000]) {

@@ -55,6 +55,10 @@ export class DamagedAttachmentError extends Error {
   constructor(
     readonly sha256: string,
     message: string,
+    /** The threads of this export whose records refer to it (each gets its own audit entry). */
+    readonly threadIds: string[],
+    /** The thread whose file the writer was reading when it found the damage. */
+    readonly foundIn: string,
   ) {
     super(message);
   }
@@ -248,8 +252,8 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
   const included: string[] = [];
   const carried: ExportedBundle['carried'] = [];
   const threadMessages = new Map<string, number>();
-  /** Each attachment's payload path, to name the attachment a DamagedPayloadError is about. */
-  const attachmentAt = new Map<string, string>();
+  /** Each attachment's payload path, to name the attachment (and thread) a DamagedPayloadError is about. */
+  const attachmentAt = new Map<string, { sha256: string; threadId: string }>();
   const phases: ExportPhases = { load: 0, build: 0, render: 0, write: 0, ...newWritePhases() };
   let t0 = performance.now();
   const lap = (key: 'load' | 'build' | 'render' | 'write'): void => {
@@ -265,7 +269,7 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
     for (const f of part.payload) payload.push(f);
     for (const d of part.digests) {
       digests.push(d);
-      if (d[1].startsWith('sha256:')) attachmentAt.set(d[0], d[1].slice('sha256:'.length));
+      if (d[1].startsWith('sha256:')) attachmentAt.set(d[0], { sha256: d[1].slice('sha256:'.length), threadId });
     }
     for (const c of part.carried) carried.push(c);
     messages += part.messages;
@@ -309,8 +313,10 @@ export async function exportThreads(db: ThreadkeeperDb, threadIds: string[], opt
       softwareAgent: opts.softwareAgent,
     },
   }).catch((err: unknown) => {
-    const sha256 = err instanceof DamagedPayloadError ? attachmentAt.get(err.path) : undefined;
-    throw sha256 ? new DamagedAttachmentError(sha256, err instanceof Error ? err.message : String(err)) : err;
+    const at = err instanceof DamagedPayloadError ? attachmentAt.get(err.path) : undefined;
+    if (!at) throw err;
+    const threads = [...new Set([...attachmentAt.values()].filter((a) => a.sha256 === at.sha256).map((a) => a.threadId))];
+    throw new DamagedAttachmentError(at.sha256, (err as Error).message, threads, at.threadId);
   });
   lap('write');
   return { bundle, fileName: `${bagName}.zip`, externalIdentifier: `urn:threadkeeper:bundle:${payloadId}`, messages, attachments, carried, threadMessages, phases };

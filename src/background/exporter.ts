@@ -157,7 +157,12 @@ async function writeAndSend(threadIds: string[], scope: Scope, route: Route, set
         await out.abort();
         if (!(err instanceof DamagedAttachmentError) || leftOut.has(err.sha256)) throw err;
         leftOut.set(err.sha256, DAMAGED_REASON);
-        await audit('attachment-damaged', { threadIds, sha256: err.sha256, error: err.message });
+        // One entry per thread that refers to it, as for an export: a bundle of one of them then
+        // carries its own entry and withholds the others' (audit-scope.ts).
+        for (const threadId of err.threadIds) {
+          const error = threadId === err.foundIn ? err.message : 'the same stored file, found damaged while another conversation of this export was written';
+          await audit('attachment-damaged', { threadId, threadsInBundle: threadIds.length, sha256: err.sha256, error });
+        }
       }
     }
     const bundleSeconds = (performance.now() - started) / 1000;

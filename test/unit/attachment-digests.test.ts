@@ -18,7 +18,7 @@ import { readZip } from '../../cli/zip-reader';
 import { bytesToBase64, sha256Hex } from '../../src/shared/bytes';
 import type { Settings } from '../../src/background/settings';
 import { replayingSigner, webCryptoSigner } from '../helpers/signer';
-import { batch, captureRow, message } from './factories';
+import { batch, captureRow, message, thread } from './factories';
 
 const threadId = 'whatsapp:120363025246125244@g.us';
 const settings = { sourceOrganization: 'Dept. of Parks', contactName: '', contactEmail: '' } as Settings;
@@ -87,11 +87,31 @@ describe('attachment digests kept from capture', () => {
     const failed = await exportThreads(db, [threadId], { settings, signer, softwareAgent: 'Threadkeeper test', now, sink }).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(DamagedAttachmentError);
     expect((failed as DamagedAttachmentError).sha256).toBe(sha256);
+    expect((failed as DamagedAttachmentError).threadIds).toEqual([threadId]);
+    expect((failed as DamagedAttachmentError).foundIn).toBe(threadId);
     expect((failed as Error).message).toMatch(/attachments\/[0-9a-f]+\.jpg": its bytes are not the ones first stored \(CRC-32 [0-9a-f]{8}, recorded [0-9a-f]{8}\): the stored copy is damaged/);
     // What did reach the sink is a ZIP without its central directory: no reader takes it for a bundle.
     expect(() => readZip(sink.bytes())).toThrow();
     // The record itself is untouched.
     expect((await db.attachments.get(sha256))?.sha512).toBe(sha512Of(picture));
+  });
+
+  it('names every thread of the export whose record refers to the damaged file, and the one being written', async () => {
+    const other = { ...thread, threadKey: '120363099999999999@g.us', title: 'Another group' };
+    await db.captures.add(captureRow('c2', { startedAt: '2026-10-02T10:00:00.000Z' }));
+    await ingestBatch(db, batch('c2', 0, [message('N1', {
+      pageOrder: 0,
+      attachments: [{ kind: 'image', originalName: 'same.jpg', mediaType: 'image/jpeg', sha256, size: picture.length, missingReason: null, thumbnail: false }],
+    })], { thread: other }));
+    const row = (await db.attachments.get(sha256))!;
+    const damaged = row.bytes.slice();
+    damaged[7] = damaged[7]! ^ 0x01;
+    await db.attachments.put({ ...row, bytes: damaged });
+    const otherId = `whatsapp:${other.threadKey}`;
+    const failed = (await exportThreads(db, [threadId, otherId], { settings, signer, softwareAgent: 'Threadkeeper test', now, sink: new MemorySink() }).catch((e: unknown) => e)) as DamagedAttachmentError;
+    expect(failed).toBeInstanceOf(DamagedAttachmentError);
+    expect([...failed.threadIds].sort()).toEqual([threadId, otherId].sort());
+    expect([threadId, otherId]).toContain(failed.foundIn);
   });
 
   it('written again with the damaged attachment left out: the bundle verifies and names it, without a path, with the reason', async () => {

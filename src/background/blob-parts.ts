@@ -20,6 +20,11 @@ import { IngestError } from './ingest';
 
 const short = (sha256: string) => `${sha256.slice(0, 12)}…`;
 
+/** Whether the attachment is stored (keys only: the row holds the bytes). */
+async function isStored(db: ThreadkeeperDb, sha256: string): Promise<boolean> {
+  return (await db.attachments.where('sha256').equals(sha256).primaryKeys()).length > 0;
+}
+
 export async function stageBlobPart(
   db: ThreadkeeperDb,
   part: ContentBlobPart,
@@ -39,8 +44,7 @@ export async function stageBlobPart(
   const capture = await db.captures.get(captureId);
   if (!capture) throw new IngestError(`unknown capture ${captureId}`);
   if (capture.status !== 'running') throw new IngestError(`capture ${captureId} is already ${capture.status}`);
-  // Keys only: the stored row holds the bytes.
-  if ((await db.attachments.where('sha256').equals(sha256).primaryKeys()).length > 0) return answer(true);
+  if (await isStored(db, sha256)) return answer(true);
 
   try {
     await db.blobParts.put({ captureId, sha256, offset, size, mediaType, bytes, receivedAt: now() });
@@ -51,7 +55,13 @@ export async function stageBlobPart(
     throw err;
   }
   const have = await db.blobParts.where('[captureId+sha256]').equals([captureId, sha256]).count();
-  if (have < Math.ceil(size / partBytes)) return answer(false);
+  if (have < Math.ceil(size / partBytes)) {
+    // The same part delivered twice (a late answer, then the retry): if the first delivery put the
+    // file together meanwhile, this part is a stray one.
+    if (!(await isStored(db, sha256))) return answer(false);
+    await db.blobParts.where('[captureId+sha256]').equals([captureId, sha256]).delete();
+    return answer(true);
+  }
   await assemble(db, part, now(), partBytes);
   return answer(true);
 }
@@ -74,6 +84,8 @@ async function assemble(db: ThreadkeeperDb, last: ContentBlobPart, at: string, p
     next += p.bytes.length;
   });
   if (!fits || next !== size) {
+    // The same last part delivered twice at once: the other delivery stored it and took the parts.
+    if (await isStored(db, sha256)) return;
     await parts().delete();
     throw new IngestError(`the parts of attachment ${short(sha256)} do not fit together (they disagree on its size or type); they were dropped`);
   }
@@ -84,7 +96,7 @@ async function assemble(db: ThreadkeeperDb, last: ContentBlobPart, at: string, p
   }
   const crc = crc32(whole);
   await db.transaction('rw', [db.attachments, db.blobParts], async () => {
-    if ((await db.attachments.where('sha256').equals(sha256).primaryKeys()).length === 0) {
+    if (!(await isStored(db, sha256))) {
       await db.attachments.add({ sha256, mediaType, size, bytes: whole, firstSeenAt: at, sha512, crc32: crc });
     }
     await parts().delete();

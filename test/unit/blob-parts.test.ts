@@ -63,6 +63,24 @@ describe('stageBlobPart', () => {
     expect((await db.captures.get('c1'))!.counts).toMatchObject({ attachments: 1, attachmentsMissing: 0 });
   });
 
+  it('the last part delivered twice at once (a late answer, then a retry) stores the file once and refuses neither', async () => {
+    for (const offset of [0, 1000, 2000]) await stage(part(offset));
+    const both = await Promise.all([stage(part(3000)), stage(part(3000))]);
+    expect(both.map((a) => a.stored)).toEqual([true, true]);
+    expect(await db.attachments.count()).toBe(1);
+    expect(await db.blobParts.count()).toBe(0);
+  });
+
+  it('a part that arrives again after the file was put together (past the first check) answers stored and leaves no stray part', async () => {
+    for (const offset of [0, 1000, 2000, 3000]) await stage(part(offset));
+    // The retry's first look happened before the other delivery stored the file.
+    const spy = vi.spyOn(db.attachments, 'where').mockImplementationOnce(() => ({ equals: () => ({ primaryKeys: async () => [] }) }) as never);
+    expect(await stage(part(3000))).toEqual({ ok: true, sha256, offset: 3000, stored: true });
+    spy.mockRestore();
+    expect(await db.blobParts.count()).toBe(0);
+    expect(await db.attachments.count()).toBe(1);
+  });
+
   it('refuses a whole that does not match its SHA-256, and drops its parts', async () => {
     const other = 'b'.repeat(64);
     for (const offset of [0, 1000, 2000]) await stage(part(offset, { sha256: other }));

@@ -20,6 +20,11 @@ import { IngestError } from './ingest';
 
 const short = (sha256: string) => `${sha256.slice(0, 12)}…`;
 
+/** The parts of one attachment that one capture has sent so far, in offset order. */
+function partsOf(db: ThreadkeeperDb, captureId: string, sha256: string) {
+  return db.blobParts.where('[captureId+sha256]').equals([captureId, sha256]);
+}
+
 /** Whether the attachment is stored (keys only: the row holds the bytes). */
 async function isStored(db: ThreadkeeperDb, sha256: string): Promise<boolean> {
   return (await db.attachments.where('sha256').equals(sha256).primaryKeys()).length > 0;
@@ -51,15 +56,15 @@ export async function stageBlobPart(
   } catch (err) {
     // A full disk: the content script gives this attachment up (the message keeps the reason),
     // so its other parts only take space that the rest of the capture needs. Best effort.
-    await db.blobParts.where('[captureId+sha256]').equals([captureId, sha256]).delete().catch(() => undefined);
+    await partsOf(db, captureId, sha256).delete().catch(() => undefined);
     throw err;
   }
-  const have = await db.blobParts.where('[captureId+sha256]').equals([captureId, sha256]).count();
+  const have = await partsOf(db, captureId, sha256).count();
   if (have < Math.ceil(size / partBytes)) {
     // The same part delivered twice (a late answer, then the retry): if the first delivery put the
     // file together meanwhile, this part is a stray one.
     if (!(await isStored(db, sha256))) return answer(false);
-    await db.blobParts.where('[captureId+sha256]').equals([captureId, sha256]).delete();
+    await partsOf(db, captureId, sha256).delete();
     return answer(true);
   }
   await assemble(db, part, now(), partBytes);
@@ -69,12 +74,11 @@ export async function stageBlobPart(
 /** Puts the parts together, checks and stores the whole; drops the parts either way. */
 async function assemble(db: ThreadkeeperDb, last: ContentBlobPart, at: string, partBytes: number): Promise<void> {
   const { captureId, sha256, size, mediaType } = last;
-  const parts = () => db.blobParts.where('[captureId+sha256]').equals([captureId, sha256]);
   const whole = new Uint8Array(size);
   let next = 0;
   let fits = true;
   // One part in memory at a time beside the whole; in offset order (the primary key's).
-  await parts().each((p) => {
+  await partsOf(db, captureId, sha256).each((p) => {
     if (!fits) return;
     if (p.size !== size || p.mediaType !== mediaType || p.offset !== next || p.bytes.length !== Math.min(partBytes, size - p.offset)) {
       fits = false;
@@ -86,12 +90,12 @@ async function assemble(db: ThreadkeeperDb, last: ContentBlobPart, at: string, p
   if (!fits || next !== size) {
     // The same last part delivered twice at once: the other delivery stored it and took the parts.
     if (await isStored(db, sha256)) return;
-    await parts().delete();
+    await partsOf(db, captureId, sha256).delete();
     throw new IngestError(`the parts of attachment ${short(sha256)} do not fit together (they disagree on its size or type); they were dropped`);
   }
   const [actual, sha512] = await Promise.all([sha256Hex(whole), sha512Hex(whole)]);
   if (actual !== sha256) {
-    await parts().delete();
+    await partsOf(db, captureId, sha256).delete();
     throw new IngestError(`attachment bytes do not match their SHA-256 (${short(sha256)})`);
   }
   const crc = crc32(whole);
@@ -99,7 +103,7 @@ async function assemble(db: ThreadkeeperDb, last: ContentBlobPart, at: string, p
     if (!(await isStored(db, sha256))) {
       await db.attachments.add({ sha256, mediaType, size, bytes: whole, firstSeenAt: at, sha512, crc32: crc });
     }
-    await parts().delete();
+    await partsOf(db, captureId, sha256).delete();
   });
 }
 

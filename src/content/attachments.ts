@@ -28,7 +28,8 @@ export interface LargeBlob {
 
 export const isLarge = (b: ReadBlob | LargeBlob): b is LargeBlob => 'source' in b;
 
-const mb = (n: number) => Math.round(n / 1048576);
+/** Bytes as whole megabytes, as the reasons for a missing attachment give them. */
+export const mb = (n: number) => Math.round(n / 1048576);
 
 /**
  * Only the page's own short-lived URLs, and https URLs on hosts the adapter names (e.g.
@@ -74,7 +75,7 @@ export async function readAttachment(
     bytes = new Uint8Array(await source.arrayBuffer());
   } catch (err) {
     // A file of hundreds of megabytes the page's process cannot hold at once, say.
-    return missing(`could not be read in the page (${Math.round(source.size / 1048576)} MB): ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000));
+    return missing(`could not be read in the page (${mb(source.size)} MB): ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000));
   }
   const sha256 = await sha256Hex(bytes);
   const ref = { ...base, mediaType, sha256, size: bytes.length, missingReason: null };

@@ -8,7 +8,7 @@ import type { Adapter, PageMessage, PageRead } from '../adapters/types';
 import type { CapturedAttachmentRef, CapturedMessage } from '../shared/model';
 import { LIMITS, type BatchAck, type BlobPartAck, type ContentBatch, type ContentBlobPart } from '../shared/protocol';
 import { bytesToBase64 } from '../shared/bytes';
-import { isLarge, readAttachment, type LargeBlob, type ReadBlob } from './attachments';
+import { isLarge, mb, readAttachment, type LargeBlob, type ReadBlob } from './attachments';
 import { planBatches } from './batches';
 import { PageOrder } from './page-order';
 
@@ -136,7 +136,7 @@ export class CaptureSession {
       throw new Error('the background did not keep it after its last part');
     } catch (err) {
       const why = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-      return { ...ref, sha256: null, size: null, missingReason: `could not be kept (${Math.round(blob.size / 1048576)} MB): ${why}` };
+      return { ...ref, sha256: null, size: null, missingReason: `could not be kept (${mb(blob.size)} MB): ${why}` };
     }
   }
 

@@ -30,6 +30,7 @@ import { AUTO_QUERY } from './bench-auto';
 import { longThreadPage } from '../test/fixtures/long-thread/whatsapp-long-thread';
 import { readZipFile } from '../cli/zip-reader';
 import { runVerifier, VERIFY_CLI } from './lib/run-verifier';
+import { median } from './lib/stats';
 
 const MB = 1024 * 1024;
 const CLI = VERIFY_CLI;
@@ -142,11 +143,6 @@ export function describePhases(phases: Record<string, number>): string {
   return Object.entries(phases).map(([k, ms]) => `${k} ${ms.toFixed(0)}`).join(', ');
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** Every process of the browser using this profile (with its kind), and which is the extension's renderer. */
 function processes(userDataDir: string): { all: number[]; kinds: Map<number, string>; extension: number | null } {

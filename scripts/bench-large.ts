@@ -14,6 +14,7 @@ import { startFixtureServer } from './lib/fixture-server';
 import { launchWithExtension } from './lib/browser';
 import { longThreadPage } from '../test/fixtures/long-thread/whatsapp-long-thread';
 import { preserveInPopup } from '../test/e2e/helpers';
+import { median } from './lib/stats';
 
 export interface LargeAttachmentBench {
   mib: number;
@@ -32,7 +33,6 @@ export interface LargeAttachmentBench {
 }
 
 const MiB = 1024 * 1024;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** One put of `bytes` random bytes into a scratch store of its own database, in the worker; seconds. */
 function putInWorker(worker: Worker, bytes: number): Promise<number> {

@@ -20,6 +20,7 @@ import { sha256Hex } from '../src/shared/bytes';
 import { benchThread, pictureRef, SEEDED_AT, seededThreadRows, storedRows, syntheticMessages } from './lib/ingest-workload';
 import { runVerifier, VERIFY_CLI } from './lib/run-verifier';
 import { webCryptoSigner } from '../test/helpers/signer';
+import { median } from './lib/stats';
 
 export { VERIFY_CLI };
 
@@ -42,11 +43,6 @@ export interface VerifyBench {
 
 const MB = 1024 * 1024;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** Builds the bundle's payload: one thread of n messages, `files` attachments of random bytes. */
 async function buildPayload(n: number, files: number, attachmentBytes: number): Promise<PayloadFile[]> {

@@ -15,6 +15,7 @@ import type { CapturedAttachmentRef, CapturedMessage, CapturedThread } from '../
 import type { ContentBatch } from '../../src/shared/protocol';
 import { expectedMessages, LONG_THREAD_PEOPLE, LONG_THREAD_TITLE } from '../../test/fixtures/long-thread/whatsapp-long-thread';
 import { captureRow } from '../../test/unit/factories';
+import { median } from './stats';
 
 export const BATCH_SIZE = 200;
 
@@ -170,11 +171,6 @@ export interface IngestBench {
   fingerprintSeconds: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** Alternates ingest and bulkPut `rounds` times on fresh databases of `engine`; rates are medians. */
 export async function ingestRounds(engine: IndexedDbEngine, n: number, rounds: number, log: (line: string) => void): Promise<IngestBench> {

@@ -4,6 +4,7 @@
  * user's disk. The user is told, the bundle counts as carrying nothing, and the next incremental
  * export carries every message again and verifies (src/background/download-outcome.ts).
  */
+import type { CDPSession } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { LONG_THREAD_TITLE } from '../fixtures/long-thread/whatsapp-long-thread';
 import { completedDownloads, storeRows, verifyCli } from './helpers';
@@ -17,19 +18,48 @@ interface ExportState {
   carried: unknown[];
 }
 
-type Hook = (item: chrome.downloads.DownloadItem) => void;
+type Hook = (item: chrome.downloads.DownloadItem, suggest?: () => void) => boolean | void;
 
-/** Runs `action` on every download the moment it is created, until `unhook`. */
-async function hook(action: 'cancel' | 'pause'): Promise<void> {
+/**
+ * Interrupts every download the moment it is created, until `unhook`: 'cancel' cancels it;
+ * 'hold' keeps it in progress by never naming its file (an onDeterminingFilename listener that
+ * says it will answer later and never does), so that it cannot complete before the test cancels
+ * it. (Pausing it from onCreated raced the download, which could complete before the pause.)
+ * Chrome asks extensions to name a file only under its own download handling, so for 'hold' the
+ * browser is given that back from Playwright's (which names every file itself) until `unhook`.
+ */
+async function hook(action: 'cancel' | 'hold'): Promise<void> {
+  if (action === 'hold') await downloadBehavior({ behavior: 'default' });
   await session.browser.worker.evaluate((what) => {
     const g = globalThis as { __hook?: Hook };
-    g.__hook = (item) => void (what === 'cancel' ? chrome.downloads.cancel(item.id) : chrome.downloads.pause(item.id));
-    chrome.downloads.onCreated.addListener(g.__hook);
+    if (what === 'cancel') {
+      g.__hook = (item) => void chrome.downloads.cancel(item.id);
+      chrome.downloads.onCreated.addListener(g.__hook);
+    } else {
+      g.__hook = () => true;
+      chrome.downloads.onDeterminingFilename.addListener(g.__hook);
+    }
   }, action);
 }
 
 async function unhook(): Promise<void> {
-  await session.browser.worker.evaluate(() => chrome.downloads.onCreated.removeListener((globalThis as { __hook?: Hook }).__hook!));
+  await session.browser.worker.evaluate(() => {
+    const g = globalThis as { __hook?: Hook };
+    chrome.downloads.onCreated.removeListener(g.__hook!);
+    chrome.downloads.onDeterminingFilename.removeListener(g.__hook!);
+  });
+  // Playwright's own handling again: every file into the run's temporary downloads folder.
+  await downloadBehavior({ behavior: 'allowAndName', downloadPath: session.browser.downloadsPath, eventsEnabled: true });
+}
+
+/**
+ * Sets how the browser handles downloads. The DevTools session stays open until the browser
+ * closes: Chrome puts its default handling back when the session that changed it detaches.
+ */
+let cdp: CDPSession | undefined;
+async function downloadBehavior(params: { behavior: 'default' } | { behavior: 'allowAndName'; downloadPath: string; eventsEnabled: boolean }): Promise<void> {
+  cdp ??= await session.browser.context.newCDPSession(session.page);
+  await cdp.send('Browser.setDownloadBehavior', params);
 }
 
 async function exportFromDashboard(): Promise<void> {
@@ -66,18 +96,19 @@ describe('a bundle download that is interrupted', () => {
   });
 
   it('after the export was recorded: its row says so, it counts as carrying nothing, and the audit log says why', async () => {
-    await hook('pause');
+    await hook('hold');
     try {
       await exportFromDashboard();
-      // Recorded: the page says it was saved, while Chrome holds the download paused.
+      // Recorded: the page says it was saved, while Chrome holds the download unfinished.
       await expect.poll(() => session.page.getByTestId('dashboard-message').innerText(), { timeout: 60_000 }).toMatch(/\.zip: saved to Downloads\.$/);
+      // Cancelled while still held: taking the listener away first would let Chrome go on and finish it.
+      await session.browser.worker.evaluate(async () => {
+        const [held] = await chrome.downloads.search({ state: 'in_progress' });
+        await chrome.downloads.cancel(held!.id);
+      });
     } finally {
       await unhook();
     }
-    await session.browser.worker.evaluate(async () => {
-      const [paused] = await chrome.downloads.search({ state: 'in_progress' });
-      await chrome.downloads.cancel(paused!.id);
-    });
     await expect.poll(() => session.page.getByTestId('exports-table').innerText(), { timeout: 15_000 }).toContain('not saved: the download was cancelled; its messages count as not exported (export again)');
     // This export's row, and any the first test left, each marked once, with one entry each.
     const exports = await nothingCarried();

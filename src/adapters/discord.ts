@@ -8,7 +8,7 @@
 import type { CapturedParticipant, CapturedThread } from '../shared/model';
 import { AdapterReadError } from './types';
 import type { Adapter, HistoryNavigation, PageMessage, PageRead } from './types';
-import { attr, firstMatching, flatText, outermost } from './dom';
+import { attr, flatText, outermost } from './dom';
 import { avatarUserId, parseChannelRoute, snowflakeIso } from './discord-ids';
 import type { ChannelRoute } from './discord-ids';
 import { nameOf, readRow, withHead } from './discord-rows';
@@ -91,7 +91,7 @@ function threadOf(doc: Document, route: ChannelRoute, self: Self): CapturedThrea
 const rowMemo = new RowMemo<RowFacts | null>(SEL.rows.join(', '));
 
 function findRows(doc: Document, route: ChannelRoute): RowFacts[] {
-  const found = firstMatching(doc, SEL.rows);
+  const found = rowMemo.matching(doc, SEL.rows);
   if (!found) throw fail(SEL.rows.join(', '), `no message rows matched ${SEL.rows.join(', ')}`);
   const facts = outermost(found.elements).flatMap((row) => {
     const own = rowMemo.get(row, readRow);

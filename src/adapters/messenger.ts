@@ -122,7 +122,7 @@ export function readMessengerPage(doc: Document, now: Date): PageRead {
   if (!conversationOpen(doc)) throw fail(SEL.log.join(', '), `no open conversation matched ${SEL.log.join(', ')}`);
   const log = findLog(doc);
   if (!log) throw fail(SEL.log.join(', '), `no message list matched ${SEL.log.join(', ')}`);
-  const rowsFound = firstMatching(log, SEL.rows);
+  const rowsFound = rowMemo.matching(log, SEL.rows);
   if (!rowsFound) throw fail(SEL.rows.join(', '), `no message rows matched ${SEL.rows.join(', ')}`);
   const isTime = (t: string): boolean => parseMessengerTime(t, now) !== null;
   const facts = outermost(rowsFound.elements).map((row) => classifyRow(rowMemo.get(row, readRow), isTime));

@@ -1,3 +1,5 @@
+import { MatchMemo } from './match-memo';
+
 /**
  * What each message row shows, remembered between reads of the same page until the row changes.
  * Auto-capture reads the open conversation after every burst of page changes; re-reading every
@@ -5,7 +7,8 @@
  * main thread (docs/performance.md, "Auto-capture cost"). Page-wide passes (dates, senders
  * carried over, quote links) still run over every row on every read that follows a change in the
  * pane; values read from elements outside the rows (a header, or a whole read of a pane that did
- * not change) can be kept the same way with `region` (RegionMemo, below).
+ * not change) can be kept the same way with `region` (RegionMemo, below), and the list of the
+ * pane's rows itself with `matching` (MatchMemo, src/adapters/match-memo.ts).
  *
  * A row's facts may depend on anything inside the row and on attributes of its ancestors (an
  * `aria-hidden` wrapper, say). So a mutation record forgets:
@@ -24,6 +27,7 @@
  */
 export class RowMemo<T> {
   private cache = new WeakMap<Element, T>();
+  private readonly matches = new MatchMemo();
   private readonly regions: RegionMemo<unknown>[] = [];
   private observer: MutationObserver | null = null;
   private root: Node | null = null;
@@ -42,11 +46,7 @@ export class RowMemo<T> {
   /** Call first in every read of `root`'s document: applies pending changes, or starts watching a new document. */
   sync(root: Document): void {
     if (this.root === root && this.observer) {
-      const walked = new Map<Element, boolean>();
-      for (const records of this.kept) this.apply(records, walked);
-      this.kept = [];
-      this.keptCount = 0;
-      this.apply(this.observer.takeRecords(), walked);
+      this.flush();
       return;
     }
     this.observer?.disconnect();
@@ -59,6 +59,26 @@ export class RowMemo<T> {
     }
     this.observer = new View((records) => this.keep(records));
     this.observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+  }
+
+  /** Applies every record not applied yet. */
+  private flush(): void {
+    const walked = new Map<Element, boolean>();
+    for (const records of this.kept) this.apply(records, walked);
+    this.kept = [];
+    this.keptCount = 0;
+    if (this.observer) this.apply(this.observer.takeRecords(), walked);
+  }
+
+  /**
+   * `firstMatching(root, selectors)` (the rows of the pane), updated from the changes since the
+   * last call rather than queried again (MatchMemo); a plain query when `root` is not in the
+   * document of this memo's last `sync`.
+   */
+  matching(root: Node & ParentNode, selectors: readonly string[]): { selector: string; elements: Element[] } | null {
+    const watched = this.observer !== null && this.root !== null && (root === this.root || root.ownerDocument === this.root);
+    if (watched) this.flush();
+    return this.matches.get(root, selectors, watched);
   }
 
   /**
@@ -84,6 +104,7 @@ export class RowMemo<T> {
 
   private forget(): void {
     for (const region of this.regions) region.forget();
+    this.matches.forget();
     this.cache = new WeakMap();
     this.kept = [];
     this.keptCount = 0;
@@ -103,6 +124,7 @@ export class RowMemo<T> {
     for (const r of records) {
       const target = r.target.nodeType === 1 ? (r.target as Element) : r.target.parentElement;
       for (const region of this.regions) region.consider(r, target);
+      this.matches.consider(r);
       if (!target) continue;
       let inRow = walked.get(target);
       if (inRow === undefined) {
@@ -113,11 +135,15 @@ export class RowMemo<T> {
         walked.set(target, inRow);
       }
       if (r.type === 'childList') {
-        for (const node of Array.from(r.addedNodes)) {
+        // Indexed loops: a NodeList's iterator costs as much again in a content script's world (dom.ts, queryAll).
+        const addedNodes = r.addedNodes;
+        for (let i = 0; i < addedNodes.length; i++) {
+          const node = addedNodes[i]!;
           if (node.nodeType !== 1) continue;
           const el = node as Element;
           this.cache.delete(el);
-          for (const inner of Array.from(el.querySelectorAll(this.rowSelector))) this.cache.delete(inner);
+          const inner = el.querySelectorAll(this.rowSelector);
+          for (let j = 0; j < inner.length; j++) this.cache.delete(inner[j]!);
         }
       } else if (r.type === 'attributes' && !inRow && target.querySelector(this.rowSelector)) {
         this.cache = new WeakMap();

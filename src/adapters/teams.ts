@@ -7,7 +7,7 @@
 import type { CapturedParticipant, CapturedThread } from '../shared/model';
 import { AdapterReadError } from './types';
 import type { Adapter, HistoryNavigation, PageMessage, PageRead } from './types';
-import { attr, firstMatching, flatText, isWithin, outermost, shortHash } from './dom';
+import { attr, flatText, isWithin, outermost, shortHash } from './dom';
 import { readTeamsRow, withAuthor } from './teams-rows';
 import type { TeamsRow } from './teams-rows';
 import { RowMemo } from './row-memo';
@@ -107,7 +107,7 @@ function listScope(doc: Document): ParentNode {
 function findRows(doc: Document): Element[] {
   const scope = listScope(doc);
   const rails = Array.from(doc.querySelectorAll(SEL.rightRail));
-  const found = firstMatching(scope, SEL.rows);
+  const found = rowMemo.matching(scope, SEL.rows);
   const rows = found ? outermost(found.elements).filter((el) => !isWithin(el, rails)) : [];
   if (rows.length === 0) throw fail(SEL.rows.join(', '), `no message rows matched ${SEL.rows.join(', ')}`);
   return rows;

@@ -6,7 +6,7 @@
  */
 import type { CapturedQuote, CapturedReaction } from '../shared/model';
 import type { PageAttachment, PageMessage } from './types';
-import { attr, extractText, firstMatching, flatText, isWithin, outermost } from './dom';
+import { attr, extractText, flatText, isWithin, outermost } from './dom';
 import { attachment, blankMessage, findClock, parseCount } from './telegram-parts';
 import type { ReadContext, TelegramReader } from './telegram-parts';
 import { parseDayHeader, toSentAt } from './telegram-time';
@@ -172,7 +172,7 @@ const rowMemo = new RowMemo<Item>(A_SEL.rows.join(', '));
 
 function messages(doc: Document, ctx: ReadContext): PageMessage[] {
   rowMemo.sync(doc);
-  const found = firstMatching(doc, A_SEL.rows);
+  const found = rowMemo.matching(doc, A_SEL.rows);
   if (!found) throw ctx.fail(A_SEL.rows.join(', '), `no message rows matched ${A_SEL.rows.join(', ')}`);
   // The day of each day group, from its sticky header (outside the items, so read on every read).
   const days = new Map<Element, CalendarDate | null>();

@@ -6,7 +6,7 @@
  */
 import type { CapturedQuote, CapturedReaction } from '../shared/model';
 import type { PageAttachment, PageMessage } from './types';
-import { attr, extractText, firstMatching, flatText, isWithin, outermost } from './dom';
+import { attr, extractText, flatText, isWithin, outermost } from './dom';
 import { attachment, blankMessage, findClock, parseCount } from './telegram-parts';
 import type { ReadContext, TelegramReader } from './telegram-parts';
 import { fromUnixSeconds } from './telegram-time';
@@ -154,7 +154,7 @@ const rowMemo = new RowMemo<Bubble>(K_SEL.rows.join(', '));
 
 function messages(doc: Document, ctx: ReadContext): PageMessage[] {
   rowMemo.sync(doc);
-  const found = firstMatching(doc, K_SEL.rows);
+  const found = rowMemo.matching(doc, K_SEL.rows);
   if (!found) throw ctx.fail(K_SEL.rows.join(', '), `no message rows matched ${K_SEL.rows.join(', ')}`);
   const out: PageMessage[] = [];
   // The sender of each `.bubbles-group` (tweb groups one author's bubbles), learned from its named bubble.

@@ -8,7 +8,7 @@
 import type { CapturedParticipant, CapturedThread } from '../shared/model';
 import { AdapterReadError } from './types';
 import type { Adapter, PageMessage, PageRead } from './types';
-import { attr, firstMatching, flatText, outermostInOrder, queryAll, shortHash } from './dom';
+import { attr, flatText, outermostInOrder, queryAll, shortHash } from './dom';
 import { readRow } from './whatsapp-rows';
 import { RowMemo } from './row-memo';
 import { linkPageQuotes } from '../shared/quote-match';
@@ -70,7 +70,7 @@ function threadOf(header: Header, jid: string | null): CapturedThread {
 }
 
 function findRows(doc: Document): Element[] {
-  const found = firstMatching(doc, SEL.rows);
+  const found = rowMemo.matching(doc, SEL.rows);
   if (!found) throw fail(SEL.rows.join(', '), `no message rows matched ${SEL.rows.join(', ')}`);
   return outermostInOrder(found.elements);
 }

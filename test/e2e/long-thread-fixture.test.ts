@@ -11,10 +11,10 @@ process.env.TZ = 'America/New_York';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
 import { chromiumPath } from '../../scripts/lib/browser';
+import { bundleIife } from './iife';
 import type { PageMessage, PageRead } from '../../src/adapters/types';
 import {
   BANNER_OFFER, BANNER_REFUSED, CREATED_EVENT, ENCRYPTION_NOTICE, LONG_THREAD_SELF,
@@ -31,21 +31,7 @@ let adapterJs = '';
 const pageErrors: string[] = [];
 
 /** The WhatsApp adapter as one IIFE exposing `TKWA.whatsappAdapter` in the page's main world. */
-async function bundleAdapter(): Promise<string> {
-  const entry = fileURLToPath(new URL('../../src/adapters/whatsapp.ts', import.meta.url));
-  const result = await build({
-    configFile: false,
-    logLevel: 'silent',
-    build: { lib: { entry, formats: ['iife'], name: 'TKWA' }, write: false, minify: false, emptyOutDir: false },
-  });
-  const outputs = Array.isArray(result) ? result : [result];
-  for (const out of outputs) {
-    if (!('output' in out)) continue;
-    const chunk = out.output.find((c) => c.type === 'chunk');
-    if (chunk && chunk.type === 'chunk') return chunk.code;
-  }
-  throw new Error('vite produced no chunk for the adapter');
-}
+const bundleAdapter = (): Promise<string> => bundleIife(fileURLToPath(new URL('../../src/adapters/whatsapp.ts', import.meta.url)), 'TKWA');
 
 beforeAll(async () => {
   [adapterJs, server] = await Promise.all([bundleAdapter(), startFixtureServer([HOST])]);

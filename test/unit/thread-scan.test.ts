@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { JsonScanError, MAX_DEPTH, scanThreadJson, type ThreadScan } from '../../src/bundle/thread-scan';
+import { random } from '../helpers/random';
 
 const enc = new TextEncoder();
 
@@ -37,16 +38,9 @@ function scanned(bytes: Uint8Array): ThreadScan | 'invalid' {
   }
 }
 
-/** A small deterministic generator (mulberry32). */
+/** A small deterministic generator (test/helpers/random.ts), with picks. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = random(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T,>(xs: readonly T[]): T => xs[int(xs.length)]!;
   return { next, int, pick };

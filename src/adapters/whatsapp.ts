@@ -189,6 +189,33 @@ function toMessage(
   };
 }
 
+/**
+ * A message as the last read built it, and what it was built from besides its row's facts (which
+ * are the same object only while the row did not change: RowMemo). A row whose facts and inputs
+ * are the same gives the same message, so the read gives the same object again (its pageOrder
+ * set, its quote link cleared and matched again), and CaptureSession.push passes over it without
+ * comparing it field by field: a read after one new message builds one message, not sixty.
+ * Only rows with a data-id: a derived id depends on the identical rows above it.
+ */
+interface Built {
+  message: PageMessage;
+  /**
+   * The day of its section, the direction and sender of the message before it in the run (what
+   * toMessage takes from it; none reads as an incoming message with no sender), and the page context.
+   */
+  inputs: { day: CalendarDate | null; fromSelf: boolean; sender: string | null; context: string };
+}
+let lastBuilt = new WeakMap<MessageFacts, Built>();
+
+function contextKey(ctx: PageContext): string {
+  return JSON.stringify([ctx.order, ctx.selfName, ctx.selfWord, ctx.thread.kind, ctx.thread.title]);
+}
+
+function sameInputs(a: Built['inputs'], b: Built['inputs']): boolean {
+  const sameDay = a.day === b.day || (a.day !== null && b.day !== null && a.day.year === b.day.year && a.day.month === b.day.month && a.day.day === b.day.day);
+  return sameDay && a.fromSelf === b.fromSelf && a.sender === b.sender && a.context === b.context;
+}
+
 /** Each row's facts, read again only when the row changed (auto-capture reads after every burst of changes). */
 const rowMemo = new RowMemo<RowFacts>(SEL.rows.join(', '));
 /** The header, read again only when the header or the composer (or the pane holding them) changed. */
@@ -227,12 +254,25 @@ function readPane(doc: Document): PageRead {
   };
 
   const messages: PageMessage[] = [];
+  const context = contextKey(ctx);
+  const built = new WeakMap<MessageFacts, Built>();
   let previous: PageMessage | null = null; // the run of bubbles the next row may continue
   for (const [i, f] of facts.entries()) {
     const day = sectionDate[i] ?? null;
     if (f.kind === 'message') {
-      previous = toMessage(f.facts, day, previous, ctx, messages.length);
-      messages.push(previous);
+      const inputs: Built['inputs'] = { day, fromSelf: previous?.fromSelf ?? false, sender: previous?.sender ?? null, context };
+      const last = lastBuilt.get(f.facts);
+      let message: PageMessage;
+      if (last && f.facts.id?.messageId && sameInputs(last.inputs, inputs)) {
+        message = last.message;
+        message.pageOrder = messages.length;
+        if (message.quote) message.quote.messageId = null; // linked again below, against this read's messages
+      } else {
+        message = toMessage(f.facts, day, previous, ctx, messages.length);
+      }
+      built.set(f.facts, { message, inputs });
+      previous = message;
+      messages.push(message);
     } else if (f.kind === 'event') {
       previous = null;
       messages.push({
@@ -250,6 +290,7 @@ function readPane(doc: Document): PageRead {
 
   // Rows were there but none was a message or a notice: a layout we do not know.
   if (messages.length === 0) throw fail(SEL.messageAnchors, `no message rows matched ${SEL.messageAnchors}`);
+  lastBuilt = built;
   // The DOM carries no id for the quoted message (idx 53351297503): matched by text and author,
   // the owner's quotes saying "You" (or the page's word for it).
   linkPageQuotes(messages, (c, author) => (author === ctx.selfWord || SELF_WORDS.includes(author) ? c.fromSelf : c.sender === author));

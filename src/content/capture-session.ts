@@ -83,6 +83,13 @@ function sameVersion(m: PageMessage, v: SentVersion): boolean {
 
 export class CaptureSession {
   private readonly sent = new Map<string, SentVersion>();
+  /**
+   * The sent version each page message object was found to be (weakly: the objects are the
+   * adapter's). An adapter that gives the same object again for a row that did not change
+   * (WhatsApp's readPane) has it passed over without comparing its fields, while its id's sent
+   * version is still that one; any other object is compared as usual.
+   */
+  private readonly verified = new WeakMap<PageMessage, SentVersion>();
   private readonly sentBlobs = new Set<string>();
   /**
    * Large attachments this capture has kept, by the URL the page gave them: a message read again
@@ -170,7 +177,11 @@ export class CaptureSession {
     read.messages.forEach((m, i) => {
       const last = this.sent.get(m.messageId);
       // Unchanged since it was sent: its time was looked at then.
-      if (last && sameVersion(m, last)) return;
+      if (last && this.verified.get(m) === last) return;
+      if (last && sameVersion(m, last)) {
+        this.verified.set(m, last);
+        return;
+      }
       changed.push({ m, version: versionOf(m), pos: positions[i]! });
       const t = m.sentAt ? Date.parse(m.sentAt) : Number.NaN;
       if (!Number.isNaN(t) && t < this.oldestMs) {
@@ -215,7 +226,10 @@ export class CaptureSession {
       p.blobs.forEach((b) => this.sentBlobs.add(b.sha256));
     }
     // Only after every batch was acknowledged do we consider these sent.
-    for (const { m, version } of changed) this.sent.set(m.messageId, version);
+    for (const { m, version } of changed) {
+      this.sent.set(m.messageId, version);
+      this.verified.set(m, version);
+    }
     this.acknowledged = this.sent.size;
     return changed.length;
   }

@@ -153,6 +153,23 @@ describe('WhatsApp: a message object given again only for a row that did not cha
     expect(byId(after, '3EB0C2D4E6F8').sentAt).not.toMatch(/^2026-10-05/);
   });
 
+  it("builds again the messages whose direction follows from the owner's name when another row shows a different one", () => {
+    load('direct-2026-en-gb');
+    const rows = Array.from(document.querySelectorAll('#main [role="row"]')).filter((r) => r.querySelector('[data-id^="3EB0B7A15C2E"]'));
+    const before = structuredClone(whatsappAdapter.read(document));
+    // The first of the run gets an outgoing tail: now the first outgoing row with a pre-plain sender, it names the
+    // owner, and the rows after it that show no direction of their own (the next by the run, the others by that
+    // name) turn outgoing, though none of them changed.
+    const tail = document.createElement('span');
+    tail.setAttribute('data-icon', 'tail-out');
+    rows[0]!.querySelector('[data-id]')!.prepend(tail);
+    const after = whatsappAdapter.read(document);
+    expect(after).toEqual(freshRead());
+    const second = (r: PageRead) => r.messages.filter((m) => m.messageId.startsWith('3EB0B7A15C2E'))[1]!;
+    expect(second(before).fromSelf).toBe(false);
+    expect(second(after).fromSelf).toBe(true);
+  });
+
   it('builds again a message with no id of its own when an identical one appears above it (its derived id counts those)', () => {
     load('demo-group');
     // The second of two messages in a row by Amira: a copy above it leaves the message before it the same.

@@ -9,7 +9,7 @@ import JSZip from 'jszip';
 import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
 import { longThreadPage } from '../fixtures/long-thread/whatsapp-long-thread';
-import { completedDownloads, exportInPopup, preserveInPopup, verifyCli } from './helpers';
+import { completedDownloads, exportInPopup, inWorkerDb, preserveInPopup, verifyCli } from './helpers';
 
 let server: FixtureServer;
 let b: ExtensionBrowser;
@@ -33,32 +33,23 @@ describe('a stored attachment damaged after capture', () => {
     expect((await preserveInPopup(popup, 60_000)).result).toContain('Kept: 100 messages, 2 attachments');
 
     // Flip one bit of one stored picture, as a failing disk would: its recorded digests stay.
-    const damaged = await b.worker.evaluate(async () => {
-      const open = indexedDB.open('threadkeeper');
-      const db: IDBDatabase = await new Promise((res, rej) => {
-        open.onsuccess = () => res(open.result);
-        open.onerror = () => rej(open.error);
-      });
-      try {
-        return await new Promise<string>((res, rej) => {
-          const tx = db.transaction('attachments', 'readwrite');
-          const cursor = tx.objectStore('attachments').openCursor();
-          let sha = '';
-          cursor.onsuccess = () => {
-            const c = cursor.result!;
-            const row = c.value as { sha256: string; bytes: Uint8Array };
-            const at = row.bytes.length - 20;
-            row.bytes[at] = row.bytes[at]! ^ 0x10;
-            sha = row.sha256;
-            c.update(row);
-          };
-          tx.oncomplete = () => res(sha);
-          tx.onerror = () => rej(tx.error);
-        });
-      } finally {
-        db.close();
-      }
-    });
+    const damaged = await inWorkerDb(b.worker, (db) =>
+      new Promise<string>((res, rej) => {
+        const tx = db.transaction('attachments', 'readwrite');
+        const cursor = tx.objectStore('attachments').openCursor();
+        let sha = '';
+        cursor.onsuccess = () => {
+          const c = cursor.result!;
+          const row = c.value as { sha256: string; bytes: Uint8Array };
+          const at = row.bytes.length - 20;
+          row.bytes[at] = row.bytes[at]! ^ 0x10;
+          sha = row.sha256;
+          c.update(row);
+        };
+        tx.oncomplete = () => res(sha);
+        tx.onerror = () => rej(tx.error);
+      }),
+    );
 
     const shown = await exportInPopup(popup, 60_000);
     expect(shown).toContain('1 attachment,');

@@ -100,26 +100,37 @@ export async function dumpDb(worker: Worker): Promise<DbDump> {
   };
 }
 
+/**
+ * Runs `body` in the service worker with the extension's database open, and closes it after.
+ * `body` crosses as source text (it may use only its arguments and the worker's globals), and
+ * `arg` as JSON. One place for the opening and closing every test that looks into IndexedDB needs.
+ */
+export async function inWorkerDb<T, A = null>(worker: Worker, body: (db: IDBDatabase, arg: A) => Promise<T> | T, arg: A = null as A): Promise<T> {
+  return (await worker.evaluate(`(async () => {
+    const open = indexedDB.open('threadkeeper');
+    const db = await new Promise((res, rej) => {
+      open.onsuccess = () => res(open.result);
+      open.onerror = () => rej(open.error);
+    });
+    try {
+      return await (${body.toString()})(db, ${JSON.stringify(arg)});
+    } finally {
+      db.close();
+    }
+  })()`)) as T;
+}
+
 /** Every row, or the number of rows, of one object store of the extension's database, read in the worker. */
 function readStore(worker: Worker, store: string, what: 'rows' | 'count'): Promise<unknown> {
-  return worker.evaluate(
-    async ([store, what]) => {
-      const open = indexedDB.open('threadkeeper');
-      const db: IDBDatabase = await new Promise((res, rej) => {
-        open.onsuccess = () => res(open.result);
-        open.onerror = () => rej(open.error);
-      });
-      try {
-        return await new Promise<unknown>((res, rej) => {
-          const os = db.transaction(store).objectStore(store);
-          const r: IDBRequest = what === 'count' ? os.count() : os.getAll();
-          r.onsuccess = () => res(r.result);
-          r.onerror = () => rej(r.error);
-        });
-      } finally {
-        db.close();
-      }
-    },
+  return inWorkerDb(
+    worker,
+    (db, [store, what]) =>
+      new Promise<unknown>((res, rej) => {
+        const os = db.transaction(store).objectStore(store);
+        const r: IDBRequest = what === 'count' ? os.count() : os.getAll();
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      }),
     [store, what] as const,
   );
 }

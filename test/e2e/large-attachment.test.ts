@@ -12,7 +12,7 @@ import JSZip from 'jszip';
 import type { Page, Worker } from 'playwright-core';
 import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
-import { completedDownloads, dumpDb, exportInPopup, preserveInPopup, storeCount, verifyCli } from './helpers';
+import { completedDownloads, dumpDb, exportInPopup, inWorkerDb, preserveInPopup, storeCount, verifyCli } from './helpers';
 
 let server: FixtureServer;
 let b: ExtensionBrowser;
@@ -39,26 +39,17 @@ interface StoredAttachment {
 
 /** Every stored attachment without its bytes (read and hashed inside the worker). */
 function storedAttachments(worker: Worker): Promise<StoredAttachment[]> {
-  return worker.evaluate(async () => {
-    const open = indexedDB.open('threadkeeper');
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      open.onsuccess = () => res(open.result);
-      open.onerror = () => rej(open.error);
+  return inWorkerDb(worker, async (db) => {
+    const rows: { sha256: string; size: number; mediaType: string; sha512?: string; crc32?: number; bytes: Uint8Array<ArrayBuffer> }[] = await new Promise((res, rej) => {
+      const r = db.transaction('attachments').objectStore('attachments').getAll();
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
     });
-    try {
-      const rows: { sha256: string; size: number; mediaType: string; sha512?: string; crc32?: number; bytes: Uint8Array<ArrayBuffer> }[] = await new Promise((res, rej) => {
-        const r = db.transaction('attachments').objectStore('attachments').getAll();
-        r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
-      });
-      const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
-      return Promise.all(rows.map(async (a) => ({
-        sha256: a.sha256, size: a.size, mediaType: a.mediaType, sha512: a.sha512 ?? null, crc32: a.crc32 ?? null,
-        bytesSha256: hex(await crypto.subtle.digest('SHA-256', a.bytes)),
-      })));
-    } finally {
-      db.close();
-    }
+    const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return Promise.all(rows.map(async (a) => ({
+      sha256: a.sha256, size: a.size, mediaType: a.mediaType, sha512: a.sha512 ?? null, crc32: a.crc32 ?? null,
+      bytesSha256: hex(await crypto.subtle.digest('SHA-256', a.bytes)),
+    })));
   });
 }
 

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
 import { expectedMessages, longThreadPage } from '../fixtures/long-thread/whatsapp-long-thread';
-import { completedDownloads, dumpDb, exportInPopup, preserveInPopup, setExtensionStorage, verifyCli } from './helpers';
+import { completedDownloads, dumpDb, exportInPopup, inWorkerDb, preserveInPopup, setExtensionStorage, verifyCli } from './helpers';
 
 let server: FixtureServer;
 
@@ -247,14 +247,11 @@ describe('versions, a stopped service worker, and auto-capture', () => {
   it('two tabs on the same thread, preserved at the same time, keep each message once', async () => {
     // As a first capture: ingest writes batches of a new thread without reading stored rows
     // first, and falls back to reading them when the other tab stored a message already.
-    await b.worker.evaluate(async () => {
-      const open = indexedDB.open('threadkeeper');
-      const db: IDBDatabase = await new Promise((res) => (open.onsuccess = () => res(open.result)));
+    await inWorkerDb(b.worker, async (db) => {
       const stores = ['threads', 'messages', 'versions', 'captures'];
       const tx = db.transaction(stores, 'readwrite');
       for (const s of stores) tx.objectStore(s).clear();
       await new Promise((res) => (tx.oncomplete = res));
-      db.close();
     });
     const first = await openChat(b, 'n=400&cached=400&delay=50');
     const second = await openChat(b, 'n=400&cached=400&delay=50');

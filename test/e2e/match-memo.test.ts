@@ -36,37 +36,36 @@ afterAll(async () => {
   await browser?.close();
 });
 
-function run(seed: number, steps: number, inList: boolean): Promise<ChaosResult> {
-  return page.evaluate(
-    ([s, n, selectors, list]) => {
-      const w = window as unknown as { TKCHAOS: Chaos };
-      return w.TKCHAOS.chaos(document, s, n, selectors, list ? (d) => d.querySelector('.list') : undefined);
-    },
-    [seed, steps, SELECTORS, inList] as const,
-  );
+/**
+ * 1,500 bursts of random changes for each seed, the memo set against a fresh query after each
+ * (in the document, or in the `.list` pane); expects no disagreement and returns how many reads
+ * the memo answered from the changes alone, over all seeds.
+ */
+async function rememberedOver(seeds: readonly number[], inList: boolean): Promise<number> {
+  let remembered = 0;
+  for (const seed of seeds) {
+    const r: ChaosResult = await page.evaluate(
+      ([s, selectors, list]) => {
+        const w = window as unknown as { TKCHAOS: Chaos };
+        return w.TKCHAOS.chaos(document, s, 1500, selectors, list ? (d) => d.querySelector('.list') : undefined);
+      },
+      [seed, SELECTORS, inList] as const,
+    );
+    expect(r.failure).toBeNull();
+    remembered += r.remembered;
+  }
+  return remembered;
 }
 
 describe('RowMemo.matching in Chromium, with selectors that name an ancestor', () => {
   it('agrees with a fresh query of the document after every burst of random changes', async () => {
-    let remembered = 0;
-    for (const seed of [11, 12, 13, 14, 15, 16]) {
-      const r = await run(seed, 1500, false);
-      expect(r.failure).toBeNull();
-      remembered += r.remembered;
-    }
     // The memo answered from the changes often (a page left with no #main row matches nothing, and teaches nothing).
-    expect(remembered).toBeGreaterThan(900);
+    expect(await rememberedOver([11, 12, 13, 14, 15, 16], false)).toBeGreaterThan(900);
   });
 
   it('agrees with a fresh query of an element (a pane that may itself move out of #main)', async () => {
-    let remembered = 0;
-    for (const seed of [21, 22, 23, 24, 25, 26]) {
-      const r = await run(seed, 1500, true);
-      expect(r.failure).toBeNull();
-      remembered += r.remembered;
-    }
     // Fewer: the pane itself is often removed, replaced or moved out of #main by the changes.
-    expect(remembered).toBeGreaterThan(100);
+    expect(await rememberedOver([21, 22, 23, 24, 25, 26], true)).toBeGreaterThan(100);
   });
 
   it('in an element: its rows stop matching when it, or a wrapper around it, leaves #main (no record names anything inside it)', async () => {

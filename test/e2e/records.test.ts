@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { makeCertificate, startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
 import { startIntake, type IntakeServer } from '../../intake/server';
-import { completedDownloads, fixture, preserveInPopup, setExtensionStorage, storeCount, storeRows, verifyCli } from './helpers';
+import { completedDownloads, fixture, inWorkerDb, preserveInPopup, setExtensionStorage, storeCount, storeRows, verifyCli } from './helpers';
 import { bundleFiles } from './seeded';
 
 const TOKEN = 't0ken-for-tests';
@@ -164,8 +164,8 @@ describe('records workflow', () => {
         await w.write(new Uint8Array(r.bytes));
         await w.close();
       }
-      const open = indexedDB.open('threadkeeper');
-      const db: IDBDatabase = await new Promise((res) => (open.onsuccess = () => res(open.result)));
+    }, restore);
+    await inWorkerDb(b.worker, async (db, restore) => {
       const tx = db.transaction('uploads', 'readwrite');
       const all: { id: string; status: string; nextAttemptAt: number }[] = await new Promise((res) => {
         const r = tx.objectStore('uploads').getAll();
@@ -176,8 +176,7 @@ describe('records workflow', () => {
         if (r) tx.objectStore('uploads').put({ ...u, status: 'queued', nextAttemptAt: 0, file: r.file });
       }
       await new Promise((res) => (tx.oncomplete = res));
-      db.close();
-    }, restore);
+    }, restore.map(({ id, file }) => ({ id, file })));
     await dashboard.getByRole('button', { name: 'Retry uploads now' }).click();
     await expect.poll(async () => (await exportsTable()).join('\n'), { timeout: 20_000 }).toContain(`receipt ${before.receiptId}`);
     expect(readdirSync(store).filter((f) => f.endsWith('.zip'))).toHaveLength(storedBefore);

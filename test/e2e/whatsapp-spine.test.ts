@@ -13,7 +13,7 @@ import addFormats from 'ajv-formats';
 import type { Page } from 'playwright-core';
 import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
-import { completedDownloads, fixture, verifyCli } from './helpers';
+import { completedDownloads, fixture, storeCount, verifyCli } from './helpers';
 
 let server: FixtureServer;
 let browser: ExtensionBrowser;
@@ -73,14 +73,12 @@ describe('WhatsApp Web → signed bundle', () => {
     await popup.getByRole('button', { name: 'Preserve thread' }).click();
     await expect.poll(() => popup.getByTestId('preserve-result').textContent()).toContain('12 messages, 1 attachment, 0 new');
     await expect.poll(() => popup.getByTestId('stored').textContent()).toBe('Kept so far: 12 messages, 1 attachment');
-    const counts = await browser.worker.evaluate(async () => {
-      const open = indexedDB.open('threadkeeper');
-      const db: IDBDatabase = await new Promise((res, rej) => { open.onsuccess = () => res(open.result); open.onerror = () => rej(open.error); });
-      const count = (store: string) => new Promise<number>((res) => { const r = db.transaction(store).objectStore(store).count(); r.onsuccess = () => res(r.result); });
-      const out = { messages: await count('messages'), versions: await count('versions'), attachments: await count('attachments'), captures: await count('captures') };
-      db.close();
-      return out;
-    });
+    const counts = {
+      messages: await storeCount(browser.worker, 'messages'),
+      versions: await storeCount(browser.worker, 'versions'),
+      attachments: await storeCount(browser.worker, 'attachments'),
+      captures: await storeCount(browser.worker, 'captures'),
+    };
     // 12 messages plus the system events, each with exactly one version; one image stored once.
     expect(counts.versions).toBe(counts.messages);
     expect(counts.messages).toBeGreaterThan(12);

@@ -22,6 +22,21 @@
  */
 import { firstMatching } from './dom';
 
+/**
+ * A mutation record's fields, read once per record (RowMemo.apply): every read of a record's
+ * property is a call into the page's bindings, which in a content script's world costs more than
+ * the work done with it. `added` and `removed` are null for records other than child-list ones.
+ */
+export interface Change {
+  type: MutationRecordType;
+  /** The record's target element (a text node's parent); null when detached. */
+  target: Element | null;
+  /** The changed attribute's name (attributes records only). */
+  attributeName: string | null;
+  added: NodeList | null;
+  removed: NodeList | null;
+}
+
 interface Found {
   root: Node & ParentNode;
   selectors: readonly string[];
@@ -69,12 +84,12 @@ export class MatchMemo {
   static readonly MAX_CHANGED = 1000;
 
   /** One mutation record of the document `found` is in, in the order they came. */
-  consider(r: MutationRecord): void {
+  consider(r: Change): void {
     const found = this.found;
     if (!found || this.stale) return;
-    if (r.type === 'childList') {
-      collectElements(r.addedNodes, this.added);
-      collectElements(r.removedNodes, this.removed);
+    if (r.added && r.removed) {
+      collectElements(r.added, this.added);
+      collectElements(r.removed, this.removed);
       if (this.added.length + this.removed.length > MatchMemo.MAX_CHANGED) this.stale = true;
     } else if (r.type === 'attributes' && r.attributeName !== null && found.watched.has(r.attributeName.toLowerCase())) {
       this.stale = true;
@@ -149,7 +164,7 @@ export class MatchMemo {
 }
 
 function collectElements(nodes: NodeList, into: Element[]): void {
-  for (let i = 0; i < nodes.length; i++) {
+  for (let i = 0, n = nodes.length; i < n; i++) {
     const node = nodes[i]!;
     if (node.nodeType === 1) into.push(node as Element);
   }

@@ -1,4 +1,5 @@
 import { MatchMemo } from './match-memo';
+import type { Change } from './match-memo';
 
 /**
  * What each message row shows, remembered between reads of the same page until the row changes.
@@ -121,9 +122,20 @@ export class RowMemo<T> {
    * was a remembered row (the walk forgets them, so a second walk would not find them).
    */
   private apply(records: MutationRecord[], walked: Map<Element, boolean>): void {
-    for (const r of records) {
-      const target = r.target.nodeType === 1 ? (r.target as Element) : r.target.parentElement;
-      for (const region of this.regions) region.consider(r, target);
+    for (let k = 0; k < records.length; k++) {
+      const record = records[k]!;
+      const type = record.type;
+      const source = record.target;
+      const target = source.nodeType === 1 ? (source as Element) : source.parentElement;
+      const list = type === 'childList';
+      const r: Change = {
+        type,
+        target,
+        attributeName: type === 'attributes' ? record.attributeName : null,
+        added: list ? record.addedNodes : null,
+        removed: list ? record.removedNodes : null,
+      };
+      for (const region of this.regions) region.consider(r);
       this.matches.consider(r);
       if (!target) continue;
       let inRow = walked.get(target);
@@ -134,10 +146,10 @@ export class RowMemo<T> {
         }
         walked.set(target, inRow);
       }
-      if (r.type === 'childList') {
+      if (r.added) {
         // Indexed loops: a NodeList's iterator costs as much again in a content script's world (dom.ts, queryAll).
-        const addedNodes = r.addedNodes;
-        for (let i = 0; i < addedNodes.length; i++) {
+        const addedNodes = r.added;
+        for (let i = 0, n = addedNodes.length; i < n; i++) {
           const node = addedNodes[i]!;
           if (node.nodeType !== 1) continue;
           const el = node as Element;
@@ -145,7 +157,7 @@ export class RowMemo<T> {
           const inner = el.querySelectorAll(this.rowSelector);
           for (let j = 0; j < inner.length; j++) this.cache.delete(inner[j]!);
         }
-      } else if (r.type === 'attributes' && !inRow && target.querySelector(this.rowSelector)) {
+      } else if (type === 'attributes' && !inRow && target.querySelector(this.rowSelector)) {
         this.cache = new WeakMap();
       }
     }
@@ -179,18 +191,20 @@ export class RegionMemo<V> {
     this.kept = null;
   }
 
-  /** Applies one record; `target` is its target element (a text node's parent), null when detached. */
-  consider(r: MutationRecord, target: Element | null): void {
+  /** Applies one record. */
+  consider(r: Change): void {
     const kept = this.kept;
     if (!kept) return;
-    if (r.type === 'attributes' && r.attributeName === 'id') return this.forget();
+    if (r.attributeName === 'id') return this.forget();
+    const target = r.target;
     if (!target) return;
     for (const el of kept.from) {
       if (el.contains(target) || target.contains(el)) return this.forget();
     }
-    if (r.type !== 'childList') return;
-    for (let i = 0; i < r.addedNodes.length; i++) {
-      const node = r.addedNodes[i]!;
+    const added = r.added;
+    if (!added) return;
+    for (let i = 0, n = added.length; i < n; i++) {
+      const node = added[i]!;
       if (node.nodeType !== 1) continue;
       const el = node as Element;
       if (el.matches(this.shapes) || el.querySelector(this.shapes)) return this.forget();

@@ -162,11 +162,13 @@ export function resolveDayMonthOrder(e: OrderEvidence): { order: DayMonthOrder; 
   const long = e.longChipsMonthFirst[0];
   if (long !== undefined) return { order: long ? 'MDY' : 'DMY', rule: 'long-chip' };
   const chronological = (['DMY', 'MDY'] as const).filter((order) => {
+    // year·10⁴ + month·10² + day orders valid dates as the calendar does, without a Date.
     let last = -Infinity;
     for (const d of ambiguous) {
       const date = resolveNumericDate(d, order);
-      if (!date || dayNumber(date) < last) return false;
-      last = dayNumber(date);
+      const key = date ? date.year * 10_000 + date.month * 100 + date.day : Number.NaN;
+      if (!(key >= last)) return false;
+      last = key;
     }
     return true;
   });

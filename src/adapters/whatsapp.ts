@@ -76,18 +76,25 @@ function findRows(doc: Document): Element[] {
 }
 
 /** Day/month order, chip dates and the date of every row's section (rows up to the next chip). */
-function datesOf(doc: Document, facts: RowFacts[]): { order: DayMonthOrder; sectionDate: (CalendarDate | null)[] } {
+function datesOf(doc: Document, facts: readonly RowFacts[]): { order: DayMonthOrder; sectionDate: (CalendarDate | null)[] } {
+  // Indexed loops over plain arrays: a read runs these over every row of the pane, and an
+  // iterator costs more than the work while the read's code is not yet optimized.
   const numericDates: NumericDate[] = [];
   const longChipsMonthFirst: boolean[] = [];
   let twelveHour = false;
-  for (const f of facts) {
-    if (f.kind === 'message' && f.facts.pre) {
-      numericDates.push(f.facts.pre.date);
-      twelveHour ||= f.facts.pre.time.twelveHour;
+  for (let i = 0; i < facts.length; i++) {
+    const f = facts[i]!;
+    if (f.kind === 'message') {
+      const pre = f.facts.pre;
+      if (pre) {
+        numericDates.push(pre.date);
+        twelveHour ||= pre.time.twelveHour;
+      }
+      twelveHour ||= f.facts.visibleTime?.time.twelveHour ?? false;
+    } else if (f.kind === 'chip') {
+      if (f.chip.kind === 'numeric') numericDates.push(f.chip.date);
+      else if (f.chip.kind === 'long') longChipsMonthFirst.push(f.chip.monthFirst);
     }
-    if (f.kind === 'message') twelveHour ||= f.facts.visibleTime?.time.twelveHour ?? false;
-    if (f.kind === 'chip' && f.chip.kind === 'numeric') numericDates.push(f.chip.date);
-    if (f.kind === 'chip' && f.chip.kind === 'long') longChipsMonthFirst.push(f.chip.monthFirst);
   }
   const lang = doc.documentElement.getAttribute('lang');
   const { order } = resolveDayMonthOrder({ numericDates, longChipsMonthFirst, lang, twelveHour });
@@ -96,7 +103,8 @@ function datesOf(doc: Document, facts: RowFacts[]): { order: DayMonthOrder; sect
   const chips: ChipSlot[] = [];
   const section: number[] = []; // chip index per row, -1 before the first chip
   let topEvidence: CalendarDate | null = null;
-  for (const [position, f] of facts.entries()) {
+  for (let position = 0; position < facts.length; position++) {
+    const f = facts[position]!;
     if (f.kind === 'chip') chips.push({ value: f.chip, position, evidence: null });
     section.push(chips.length - 1);
     const date = f.kind === 'message' && f.facts.pre ? resolveNumericDate(f.facts.pre.date, order) : null;
@@ -107,7 +115,12 @@ function datesOf(doc: Document, facts: RowFacts[]): { order: DayMonthOrder; sect
     else topEvidence ??= date;
   }
   const chipDates = resolveChipDates(chips, points, order);
-  return { order, sectionDate: section.map((c) => (c < 0 ? topEvidence : (chipDates[c] ?? null))) };
+  const sectionDate: (CalendarDate | null)[] = new Array<CalendarDate | null>(section.length);
+  for (let i = 0; i < section.length; i++) {
+    const c = section[i]!;
+    sectionDate[i] = c < 0 ? topEvidence : (chipDates[c] ?? null);
+  }
+  return { order, sectionDate };
 }
 
 function blankMessage(pageOrder: number): Omit<PageMessage, 'messageId' | 'type' | 'text'> {
@@ -241,15 +254,28 @@ function read(doc: Document): PageRead {
 /** Everything `read` gives, read from the page (after the row memo's sync). */
 function readPane(doc: Document): PageRead {
   const header = headerMemo.get(() => ({ value: readHeader(doc), from: headerSources(doc) }));
-  const facts = findRows(doc).map((row) => rowMemo.get(row, readRow));
+  const rows = findRows(doc);
+  const facts: RowFacts[] = new Array<RowFacts>(rows.length);
+  for (let i = 0; i < rows.length; i++) facts[i] = rowMemo.get(rows[i]!, readRow);
   const { order, sectionDate } = datesOf(doc, facts);
-  const messageFacts = facts.flatMap((f) => (f.kind === 'message' ? [f.facts] : []));
-  const ids = facts.flatMap((f) => (f.kind === 'message' ? [f.facts.id] : f.kind === 'event' ? [f.id] : []));
+  // The first chat id, owner's name and owner's word the rows show (one pass, indexed: see datesOf).
+  let chatJid: string | null = null;
+  let selfName: string | null = null;
+  let selfLabel: string | null = null;
+  for (let i = 0; i < facts.length; i++) {
+    const f = facts[i]!;
+    const id = f.kind === 'message' ? f.facts.id : f.kind === 'event' ? f.id : null;
+    chatJid ??= id?.chatJid ?? null;
+    if (f.kind !== 'message') continue;
+    const m = f.facts;
+    if (selfName === null && m.ownDirection === 'out' && m.pre) selfName = m.pre.sender;
+    if (selfLabel === null && m.labelIsSelf) selfLabel = m.label;
+  }
   const ctx: PageContext = {
     order,
-    thread: threadOf(header, ids.find((id) => id?.chatJid)?.chatJid ?? null),
-    selfName: messageFacts.find((m) => m.ownDirection === 'out' && m.pre)?.pre?.sender ?? null,
-    selfWord: header.selfWord ?? messageFacts.find((m) => m.labelIsSelf)?.label ?? 'You',
+    thread: threadOf(header, chatJid),
+    selfName,
+    selfWord: header.selfWord ?? selfLabel ?? 'You',
     derivedId: idDeriver(),
   };
 
@@ -257,7 +283,8 @@ function readPane(doc: Document): PageRead {
   const context = contextKey(ctx);
   const built = new WeakMap<MessageFacts, Built>();
   let previous: PageMessage | null = null; // the run of bubbles the next row may continue
-  for (const [i, f] of facts.entries()) {
+  for (let i = 0; i < facts.length; i++) {
+    const f = facts[i]!;
     const day = sectionDate[i] ?? null;
     if (f.kind === 'message') {
       const inputs: Built['inputs'] = { day, fromSelf: previous?.fromSelf ?? false, sender: previous?.sender ?? null, context };

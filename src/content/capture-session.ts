@@ -172,15 +172,20 @@ export class CaptureSession {
 
   /** Send whatever in this read is new or changed. Returns how many messages were sent. */
   async push(read: PageRead): Promise<number> {
-    const positions = this.order.place(read.messages.map((m) => m.messageId));
+    // Indexed loops: auto-capture pushes every read, and most of a read's messages were sent before.
+    const page = read.messages;
+    const ids: string[] = new Array<string>(page.length);
+    for (let i = 0; i < page.length; i++) ids[i] = page[i]!.messageId;
+    const positions = this.order.place(ids);
     const changed: { m: PageMessage; version: SentVersion; pos: number }[] = [];
-    read.messages.forEach((m, i) => {
+    for (let i = 0; i < page.length; i++) {
+      const m = page[i]!;
       const last = this.sent.get(m.messageId);
       // Unchanged since it was sent: its time was looked at then.
-      if (last && this.verified.get(m) === last) return;
+      if (last && this.verified.get(m) === last) continue;
       if (last && sameVersion(m, last)) {
         this.verified.set(m, last);
-        return;
+        continue;
       }
       changed.push({ m, version: versionOf(m), pos: positions[i]! });
       const t = m.sentAt ? Date.parse(m.sentAt) : Number.NaN;
@@ -188,7 +193,7 @@ export class CaptureSession {
         this.oldestMs = t;
         this.oldestSentAt = m.sentAt;
       }
-    });
+    }
     if (changed.length === 0) return 0;
 
     const blobs = new Map<string, ReadBlob>();

@@ -13,8 +13,13 @@ export class PageOrder {
 
   /** Positions for the ids of one read, in document order. */
   place(ids: readonly string[]): number[] {
-    const out: (number | undefined)[] = ids.map((id) => this.pos.get(id));
-    const firstKnown = out.findIndex((p) => p !== undefined);
+    // Indexed loops: called on every read with every message of the pane.
+    const out: (number | undefined)[] = new Array<number | undefined>(ids.length);
+    let firstKnown = -1;
+    for (let i = 0; i < ids.length; i++) {
+      out[i] = this.pos.get(ids[i]!);
+      if (firstKnown === -1 && out[i] !== undefined) firstKnown = i;
+    }
     this.lastOverlapped = this.pos.size === 0 || firstKnown !== -1;
     if (firstKnown === -1) {
       // Nothing known yet in this read: lay it after everything seen so far.
@@ -35,9 +40,9 @@ export class PageOrder {
       const step = next === undefined ? GAP : Math.max(1, Math.floor((next - prev) / (count + 1)));
       for (let k = 0; k < count; k++) out[i + k] = prev + step * (k + 1);
     }
-    ids.forEach((id, i) => {
-      if (!this.pos.has(id)) this.pos.set(id, out[i]!);
-    });
+    for (let i = 0; i < ids.length; i++) {
+      if (!this.pos.has(ids[i]!)) this.pos.set(ids[i]!, out[i]!);
+    }
     return out as number[];
   }
 }

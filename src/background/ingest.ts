@@ -216,10 +216,17 @@ export async function ingestBatch(
           }
           continue;
         }
-        const prevContent =
-          earlier?.content ??
-          ((await db.versions.where('[threadId+messageId+version]').equals([threadId, m.messageId, existing.versionCount]).first()) as VersionRow | undefined)?.content;
+        const prevRow = earlier ? undefined : ((await db.versions.where('[threadId+messageId+version]').equals([threadId, m.messageId, existing.versionCount]).first()) as VersionRow | undefined);
+        const prevContent = earlier?.content ?? prevRow?.content;
         if (!prevContent) throw new IngestError(`version ${existing.versionCount} of message ${m.messageId} is missing`);
+        // This capture counted the version this one replaces: its attachments count as they are
+        // now, so bytes read on a later attempt (CaptureSession's retries) are no longer "missing".
+        if (earlier || prevRow?.captureId === batch.captureId) {
+          for (const a of prevContent.attachments) {
+            attachmentCount--;
+            if (a.sha256 === null) attachmentsMissing--;
+          }
+        }
         const version = existing.versionCount + 1;
         // A deleted message no longer shows its sender or time on some pages; keep what we knew.
         const kept: MessageContent = { ...content, sender: content.sender ?? prevContent.sender, sentAt: content.sentAt ?? prevContent.sentAt };

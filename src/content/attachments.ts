@@ -45,15 +45,28 @@ function readable(url: string, hosts: readonly string[]): boolean {
   }
 }
 
+export interface ReadAttachment {
+  ref: CapturedAttachmentRef;
+  blob: ReadBlob | LargeBlob | null;
+  /**
+   * The bytes were not read, but reading again later may succeed: the page's URL failed (an
+   * expired blob: URL the page may make again, an HTTP error from a CDN) or the page's process
+   * could not hold the file. Not for media the page has not downloaded (its URL appears when it
+   * does, which is a change of the message), links only, or a file over the size limit.
+   */
+  retryable: boolean;
+}
+
 export async function readAttachment(
   a: PageAttachment,
   fetchImpl: typeof fetch = fetch,
   hosts: readonly string[] = [],
-): Promise<{ ref: CapturedAttachmentRef; blob: ReadBlob | LargeBlob | null }> {
+): Promise<ReadAttachment> {
   const base = { kind: a.kind, originalName: a.originalName, thumbnail: a.thumbnail };
-  const missing = (reason: string) => ({
+  const missing = (reason: string, retryable = false): ReadAttachment => ({
     ref: { ...base, mediaType: a.mediaType, sha256: null, size: null, missingReason: reason },
     blob: null,
+    retryable,
   });
   if (!a.sourceUrl) return missing(a.missingReason ?? 'not downloaded in the page');
   if (!readable(a.sourceUrl, hosts)) return missing('the page only links to it (not downloaded in the page)');
@@ -62,23 +75,23 @@ export async function readAttachment(
   let source: Blob;
   try {
     const res = await fetchImpl(a.sourceUrl, { credentials: 'omit' });
-    if (!res.ok) return missing(`the page could not provide it (HTTP ${res.status})`);
+    if (!res.ok) return missing(`the page could not provide it (HTTP ${res.status})`, true);
     source = await res.blob();
     if (source.size > LIMITS.attachmentBytes) {
       return missing(`too large to capture (${mb(source.size)} MB; the largest kept is ${mb(LIMITS.attachmentBytes)} MB)`);
     }
     mediaType = source.type || a.mediaType || 'application/octet-stream';
   } catch {
-    return missing('expired: the page no longer holds it');
+    return missing('expired: the page no longer holds it', true);
   }
   try {
     bytes = new Uint8Array(await source.arrayBuffer());
   } catch (err) {
     // A file of hundreds of megabytes the page's process cannot hold at once, say.
-    return missing(`could not be read in the page (${mb(source.size)} MB): ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000));
+    return missing(`could not be read in the page (${mb(source.size)} MB): ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000), true);
   }
   const sha256 = await sha256Hex(bytes);
   const ref = { ...base, mediaType, sha256, size: bytes.length, missingReason: null };
-  if (bytes.length > LIMITS.blobBytesPerBatch) return { ref, blob: { sha256, mediaType, size: bytes.length, source } };
-  return { ref, blob: { sha256, mediaType, bytes } };
+  if (bytes.length > LIMITS.blobBytesPerBatch) return { ref, blob: { sha256, mediaType, size: bytes.length, source }, retryable: false };
+  return { ref, blob: { sha256, mediaType, bytes }, retryable: false };
 }

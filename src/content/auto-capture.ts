@@ -14,7 +14,9 @@
  * "Auto-capture cost": with a message every 250 ms, 330 reads instead of 34, and about four times
  * the content script's CPU time over the run). One that reads every row each time gains nothing
  * per read from smaller batches, so it keeps 400 ms and 2 s. A read that finds nothing new sends
- * nothing.
+ * nothing. When an attachment's bytes could not be read and may be on a later attempt, the page
+ * is also read when that attempt is due (CaptureSession, ATTACHMENT_RETRY_DELAYS_MS), even if it
+ * does not change.
  */
 import type { Adapter } from '../adapters/types';
 import type { CaptureSession } from './capture-session';
@@ -44,6 +46,8 @@ export function startAutoCapture(adapter: Adapter, session: CaptureSession, opts
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** `maxWaitMs` after the first mutation not yet read. */
   let deadline: ReturnType<typeof setTimeout> | null = null;
+  /** When the session's next attachment read is due (CaptureSession.nextRetryAt): a page that stays still is read then. */
+  let retry: ReturnType<typeof setTimeout> | null = null;
   let running = false;
   let again = false;
 
@@ -60,6 +64,11 @@ export function startAutoCapture(adapter: Adapter, session: CaptureSession, opts
         // is deleted by a missing row), so auto mode keeps reading what it can.
         if (adapter.conversationOpen(doc)) await session.push(adapter.read(doc));
       } while (again && !opts.signal.aborted);
+      const at = session.nextRetryAt();
+      if (at !== null && !opts.signal.aborted) {
+        if (retry !== null) clearTimeout(retry);
+        retry = setTimeout(fire, Math.max(0, at - Date.now()));
+      }
     } catch (err) {
       // Reported; for a layout we cannot read the observer keeps going (the next render may be
       // readable), while the caller stops on anything else (e.g. the background refused).
@@ -72,8 +81,10 @@ export function startAutoCapture(adapter: Adapter, session: CaptureSession, opts
   const cancel = () => {
     if (timer !== null) clearTimeout(timer);
     if (deadline !== null) clearTimeout(deadline);
+    if (retry !== null) clearTimeout(retry);
     timer = null;
     deadline = null;
+    retry = null;
   };
   const fire = () => {
     cancel();

@@ -13,6 +13,32 @@ import { planBatches } from './batches';
 import { PageOrder } from './page-order';
 
 export type SendBatch = (batch: ContentBatch) => Promise<BatchAck>;
+
+/**
+ * How long after a failed read an attachment is read again (a retryable failure: an expired
+ * blob: URL the page may make again, a CDN's HTTP error, a file the page could not hold, a worker
+ * that did not take the parts of a large file), one delay per attempt. The message itself was
+ * sent and kept with the reason; a later read that gets the bytes sends it again with them (an
+ * "updated" version). Only while the message is still on the page and the capture runs.
+ */
+export const ATTACHMENT_RETRY_DELAYS_MS = [2_000, 15_000, 60_000] as const;
+
+/** A message whose attachment bytes may still be read: how often they were tried, and when next. */
+interface Retry {
+  attempts: number;
+  dueAt: number;
+  /** How many of its attachments had bytes when it was last sent. */
+  kept: number;
+}
+
+/** A message's attachments as this capture sends them, and the small files among them to send along. */
+interface Captured {
+  attachments: CapturedAttachmentRef[];
+  blobs: ReadBlob[];
+  kept: number;
+  /** Attachments whose bytes were not read but may be on a later attempt. */
+  retryable: number;
+}
 export type SendPart = (part: ContentBlobPart) => Promise<BlobPartAck>;
 
 const noParts: SendPart = () => Promise.reject(new Error('this page cannot send attachments in parts'));
@@ -98,6 +124,8 @@ export class CaptureSession {
    */
   private readonly keptLarge = new Map<string, Pick<CapturedAttachmentRef, 'mediaType' | 'sha256' | 'size'>>();
   private readonly order = new PageOrder();
+  /** Messages sent without some attachment's bytes that a later read may get (ATTACHMENT_RETRY_DELAYS_MS). */
+  private readonly retries = new Map<string, Retry>();
   private seq = 0;
   /** Messages (and events) acknowledged so far. */
   acknowledged = 0;
@@ -110,7 +138,15 @@ export class CaptureSession {
     private readonly send: SendBatch,
     private readonly fetchImpl: typeof fetch = fetch,
     private readonly sendPart: SendPart = noParts,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** When the next attachment read is due (ms, as `now` gives it), or null when none waits. */
+  nextRetryAt(): number | null {
+    let at: number | null = null;
+    for (const r of this.retries.values()) if (at === null || r.dueAt < at) at = r.dueAt;
+    return at;
+  }
 
   /**
    * An attachment too large for a batch goes first, in parts, at most two on their way at once and
@@ -178,13 +214,21 @@ export class CaptureSession {
     for (let i = 0; i < page.length; i++) ids[i] = page[i]!.messageId;
     const positions = this.order.place(ids);
     const changed: { m: PageMessage; version: SentVersion; pos: number }[] = [];
+    /** Unchanged messages whose attachment read is due again. */
+    const due: { m: PageMessage; version: SentVersion; pos: number }[] = [];
+    const retrying = this.retries.size > 0;
+    const now = retrying ? this.now() : 0;
     for (let i = 0; i < page.length; i++) {
       const m = page[i]!;
       const last = this.sent.get(m.messageId);
       // Unchanged since it was sent: its time was looked at then.
-      if (last && this.verified.get(m) === last) continue;
-      if (last && sameVersion(m, last)) {
+      let same = last !== undefined && this.verified.get(m) === last;
+      if (!same && last && sameVersion(m, last)) {
         this.verified.set(m, last);
+        same = true;
+      }
+      if (same) {
+        if (retrying && (this.retries.get(m.messageId)?.dueAt ?? Infinity) <= now) due.push({ m, version: last!, pos: positions[i]! });
         continue;
       }
       changed.push({ m, version: versionOf(m), pos: positions[i]! });
@@ -194,30 +238,24 @@ export class CaptureSession {
         this.oldestSentAt = m.sentAt;
       }
     }
-    if (changed.length === 0) return 0;
+    if (changed.length === 0 && due.length === 0) return 0;
 
     const blobs = new Map<string, ReadBlob>();
     const messages: CapturedMessage[] = [];
-    for (const { m, pos } of changed) {
-      const attachments = [];
-      for (const a of m.attachments) {
-        const known = a.sourceUrl !== null ? this.keptLarge.get(a.sourceUrl) : undefined;
-        if (known) {
-          attachments.push({ kind: a.kind, originalName: a.originalName, thumbnail: a.thumbnail, ...known, missingReason: null });
-          continue;
-        }
-        const { ref, blob } = await readAttachment(a, this.fetchImpl, this.adapter.attachmentHosts ?? []);
-        if (blob && isLarge(blob)) {
-          const sent = this.sentBlobs.has(blob.sha256) ? ref : await this.sendLarge(blob, ref);
-          if (sent.sha256 !== null && a.sourceUrl !== null) this.keptLarge.set(a.sourceUrl, { mediaType: sent.mediaType, sha256: sent.sha256, size: sent.size });
-          attachments.push(sent);
-        } else {
-          if (blob && !this.sentBlobs.has(blob.sha256)) blobs.set(blob.sha256, blob);
-          attachments.push(ref);
-        }
-      }
-      messages.push({ ...m, pageOrder: pos, attachments });
+    const sending: { m: PageMessage; version: SentVersion; captured: Captured }[] = [];
+    const add = (c: { m: PageMessage; version: SentVersion; pos: number }, captured: Captured): void => {
+      for (const b of captured.blobs) blobs.set(b.sha256, b);
+      messages.push({ ...c.m, pageOrder: c.pos, attachments: captured.attachments });
+      sending.push({ m: c.m, version: c.version, captured });
+    };
+    for (const c of changed) add(c, await this.capture(c.m));
+    for (const c of due) {
+      const captured = await this.capture(c.m);
+      // Sent again only with more bytes than before: the same reasons again are no new version.
+      if (captured.kept > this.retries.get(c.m.messageId)!.kept) add(c, captured);
+      else this.scheduleRetry(c.m.messageId, captured);
     }
+    if (messages.length === 0) return 0;
     for (const p of planBatches(messages, blobs)) {
       await this.send({
         type: 'content/batch',
@@ -231,11 +269,51 @@ export class CaptureSession {
       p.blobs.forEach((b) => this.sentBlobs.add(b.sha256));
     }
     // Only after every batch was acknowledged do we consider these sent.
-    for (const { m, version } of changed) {
+    for (const { m, version, captured } of sending) {
       this.sent.set(m.messageId, version);
       this.verified.set(m, version);
+      this.scheduleRetry(m.messageId, captured);
     }
     this.acknowledged = this.sent.size;
-    return changed.length;
+    return sending.length;
+  }
+
+  /** The message's attachments as sent: bytes read (small ones to go with the batch, large ones sent in parts first) or the reason. */
+  private async capture(m: PageMessage): Promise<Captured> {
+    const captured: Captured = { attachments: [], blobs: [], kept: 0, retryable: 0 };
+    for (const a of m.attachments) {
+      const known = a.sourceUrl !== null ? this.keptLarge.get(a.sourceUrl) : undefined;
+      let ref: CapturedAttachmentRef;
+      if (known) {
+        ref = { kind: a.kind, originalName: a.originalName, thumbnail: a.thumbnail, ...known, missingReason: null };
+      } else {
+        const read = await readAttachment(a, this.fetchImpl, this.adapter.attachmentHosts ?? []);
+        ref = read.ref;
+        if (read.retryable) captured.retryable++;
+        const blob = read.blob;
+        if (blob && isLarge(blob)) {
+          ref = this.sentBlobs.has(blob.sha256) ? ref : await this.sendLarge(blob, ref);
+          if (ref.sha256 === null) captured.retryable++;
+          else if (a.sourceUrl !== null) this.keptLarge.set(a.sourceUrl, { mediaType: ref.mediaType, sha256: ref.sha256, size: ref.size });
+        } else if (blob && !this.sentBlobs.has(blob.sha256)) {
+          captured.blobs.push(blob);
+        }
+      }
+      if (ref.sha256 !== null) captured.kept++;
+      captured.attachments.push(ref);
+    }
+    return captured;
+  }
+
+  /** Another read of the message's attachments later, while attempts are left and one may still succeed; else none. */
+  private scheduleRetry(messageId: string, captured: Captured): void {
+    const before = this.retries.get(messageId);
+    const attempts = (before?.attempts ?? 0) + 1;
+    const delay = ATTACHMENT_RETRY_DELAYS_MS[attempts - 1];
+    if (captured.retryable === 0 || delay === undefined) {
+      this.retries.delete(messageId);
+      return;
+    }
+    this.retries.set(messageId, { attempts, dueAt: this.now() + delay, kept: captured.kept });
   }
 }

@@ -3,37 +3,23 @@
  * the bundle is written again without it, names it with the reason, carries the audit entry, and
  * verifies; the popup says so. Real Chromium, the built extension, the long WhatsApp fixture.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import JSZip from 'jszip';
-import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
-import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
-import { longThreadPage } from '../fixtures/long-thread/whatsapp-long-thread';
-import { completedDownloads, exportInPopup, inWorkerDb, preserveInPopup, verifyCli } from './helpers';
+import { completedDownloads, exportInPopup, inWorkerDb, longThreadBrowser, preserveInPopup, verifyCli } from './helpers';
 
-let server: FixtureServer;
-let b: ExtensionBrowser;
-
-beforeAll(async () => {
-  server = await startFixtureServer(['web.whatsapp.com']);
-  server.route('web.whatsapp.com', '/', { body: longThreadPage() });
-  b = await launchWithExtension(server);
-});
-afterAll(async () => {
-  await b?.close();
-  await server?.close();
-});
+const session = longThreadBrowser();
 
 describe('a stored attachment damaged after capture', () => {
   it('is left out of the bundle, named with the reason; the rest is exported and verifies', async () => {
-    const chat = await b.context.newPage();
+    const chat = await session.browser.context.newPage();
     await chat.goto('https://web.whatsapp.com/?n=100&media=50&initial=100&cached=100');
     await chat.waitForSelector('#main [role=row]');
-    const popup = await b.openPopup(await b.tabIdOf(chat));
+    const popup = await session.browser.openPopup(await session.browser.tabIdOf(chat));
     expect((await preserveInPopup(popup, 60_000)).result).toContain('Kept: 100 messages, 2 attachments');
 
     // Flip one bit of one stored picture, as a failing disk would: its recorded digests stay.
-    const damaged = await inWorkerDb(b.worker, (db) =>
+    const damaged = await inWorkerDb(session.browser.worker, (db) =>
       new Promise<string>((res, rej) => {
         const tx = db.transaction('attachments', 'readwrite');
         const cursor = tx.objectStore('attachments').openCursor();
@@ -57,7 +43,7 @@ describe('a stored attachment damaged after capture', () => {
       '1 attachment was left out: the stored copy was damaged after capture. The bundle names it with that reason.',
     );
 
-    const file = (await completedDownloads(b.worker, 1, 30_000)).at(-1)!.filename;
+    const file = (await completedDownloads(session.browser.worker, 1, 30_000)).at(-1)!.filename;
     const verdict = await verifyCli(file);
     expect(verdict.code, verdict.stdout).toBe(0);
     expect(verdict.stdout).toMatch(/valid: .*1 thread, 100 messages, 1 attachment$/m);

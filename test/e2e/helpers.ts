@@ -4,8 +4,11 @@ import { promisify } from 'node:util';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { ExtensionBrowser } from '../../scripts/lib/browser';
+import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
+import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
+import { longThreadPage } from '../fixtures/long-thread/whatsapp-long-thread';
 import type { Worker } from 'playwright-core';
 
 const run = promisify(execFile);
@@ -158,4 +161,29 @@ export async function preserveInPopup(popup: Page, timeout = 240_000): Promise<{
   const result = (await done.textContent()) ?? '';
   const completeness = (await popup.getByTestId('completeness').textContent().catch(() => '')) ?? '';
   return { result, completeness };
+}
+
+/**
+ * The built extension in Chromium, with the long WhatsApp fixture served as
+ * https://web.whatsapp.com/ (its options in the query string): started before the calling file's
+ * tests, closed after them. `browser` throws if read before that.
+ */
+export function longThreadBrowser(): { readonly browser: ExtensionBrowser } {
+  let server: FixtureServer | undefined;
+  let browser: ExtensionBrowser | undefined;
+  beforeAll(async () => {
+    server = await startFixtureServer(['web.whatsapp.com']);
+    server.route('web.whatsapp.com', '/', { body: longThreadPage() });
+    browser = await launchWithExtension(server);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('the browser is not open: beforeAll did not finish');
+      return browser;
+    },
+  };
 }

@@ -5,27 +5,14 @@
  * Real Chromium, the built extension, the long WhatsApp fixture with its newest picture padded
  * (`big=<MiB>`).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import JSZip from 'jszip';
 import type { Page, Worker } from 'playwright-core';
-import { startFixtureServer, type FixtureServer } from '../../scripts/lib/fixture-server';
-import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/browser';
-import { completedDownloads, dumpDb, exportInPopup, inWorkerDb, preserveInPopup, storeCount, verifyCli } from './helpers';
+import { completedDownloads, dumpDb, exportInPopup, inWorkerDb, longThreadBrowser, preserveInPopup, storeCount, verifyCli } from './helpers';
 
-let server: FixtureServer;
-let b: ExtensionBrowser;
-
-beforeAll(async () => {
-  server = await startFixtureServer(['web.whatsapp.com']);
-  server.route('web.whatsapp.com', '/', { body: (await import('../fixtures/long-thread/whatsapp-long-thread')).longThreadPage() });
-  b = await launchWithExtension(server);
-});
-afterAll(async () => {
-  await b?.close();
-  await server?.close();
-});
+const session = longThreadBrowser();
 
 interface StoredAttachment {
   sha256: string;
@@ -64,7 +51,7 @@ async function newestPicture(chat: Page): Promise<{ sha256: string; size: number
 }
 
 async function openChat(query: string): Promise<Page> {
-  const chat = await b.context.newPage();
+  const chat = await session.browser.context.newPage();
   await chat.goto(`https://web.whatsapp.com/?${query}`);
   await chat.waitForSelector('#main [role=row]');
   return chat;
@@ -75,21 +62,21 @@ describe('an attachment over 24 MiB', () => {
     const chat = await openChat('n=300&media=100&initial=300&cached=300&big=40');
     const picture = await newestPicture(chat);
     expect(picture.size).toBeGreaterThan(40 * 1048576);
-    const popup = await b.openPopup(await b.tabIdOf(chat));
+    const popup = await session.browser.openPopup(await session.browser.tabIdOf(chat));
     const { result, completeness } = await preserveInPopup(popup, 120_000);
     expect(result).toContain('Kept: 300 messages, 3 attachments, 300 new');
     expect(completeness).toContain('back to its beginning');
 
-    const stored = await storedAttachments(b.worker);
+    const stored = await storedAttachments(session.browser.worker);
     const big = stored.find((a) => a.sha256 === picture.sha256);
     expect(big).toMatchObject({ size: picture.size, mediaType: 'image/png', bytesSha256: picture.sha256 });
     expect(big!.sha512).toMatch(/^[0-9a-f]{128}$/);
     expect(typeof big!.crc32).toBe('number');
-    expect(await storeCount(b.worker, 'blobParts')).toBe(0);
-    expect((await dumpDb(b.worker)).captures.at(-1)!.counts).toMatchObject({ attachments: 3, attachmentsMissing: 0 });
+    expect(await storeCount(session.browser.worker, 'blobParts')).toBe(0);
+    expect((await dumpDb(session.browser.worker)).captures.at(-1)!.counts).toMatchObject({ attachments: 3, attachmentsMissing: 0 });
 
     await exportInPopup(popup, 120_000);
-    const file = (await completedDownloads(b.worker, 1, 60_000)).at(-1)!.filename;
+    const file = (await completedDownloads(session.browser.worker, 1, 60_000)).at(-1)!.filename;
     const verdict = await verifyCli(file);
     expect(verdict.code).toBe(0);
     expect(verdict.stdout).toContain('3 attachments');
@@ -104,23 +91,23 @@ describe('an attachment over 24 MiB', () => {
   it('a service worker stopped while the parts travel: the attachment is still kept whole, once', async () => {
     const chat = await openChat('n=200&media=199&initial=200&cached=200&big=96');
     const picture = await newestPicture(chat);
-    const popup = await b.openPopup(await b.tabIdOf(chat));
-    await b.worker.evaluate(() => ((globalThis as { __beforeStop?: boolean }).__beforeStop = true));
+    const popup = await session.browser.openPopup(await session.browser.tabIdOf(chat));
+    await session.browser.worker.evaluate(() => ((globalThis as { __beforeStop?: boolean }).__beforeStop = true));
     await popup.getByRole('button', { name: 'Preserve thread' }).click();
     // Parts are staged and not yet put together (that drops them): stop the worker now.
-    await expect.poll(() => storeCount(b.worker, 'blobParts'), { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
-    const cdp = await b.context.newCDPSession(popup);
+    await expect.poll(() => storeCount(session.browser.worker, 'blobParts'), { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
+    const cdp = await session.browser.context.newCDPSession(popup);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
 
     const done = popup.getByTestId('preserve-result').or(popup.getByTestId('preserve-error'));
     await done.waitFor({ timeout: 120_000 });
     expect(await done.textContent()).toContain('Kept: 200 messages, 1 attachment');
-    expect(await b.worker.evaluate(() => (globalThis as { __beforeStop?: boolean }).__beforeStop)).toBeUndefined();
-    const kept = (await storedAttachments(b.worker)).filter((a) => a.sha256 === picture.sha256);
+    expect(await session.browser.worker.evaluate(() => (globalThis as { __beforeStop?: boolean }).__beforeStop)).toBeUndefined();
+    const kept = (await storedAttachments(session.browser.worker)).filter((a) => a.sha256 === picture.sha256);
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ size: picture.size, bytesSha256: picture.sha256 });
-    expect(await storeCount(b.worker, 'blobParts')).toBe(0);
+    expect(await storeCount(session.browser.worker, 'blobParts')).toBe(0);
     await chat.close();
   });
 });

@@ -13,6 +13,9 @@ import { planBatches } from './batches';
 import { PageOrder } from './page-order';
 
 export type SendBatch = (batch: ContentBatch) => Promise<BatchAck>;
+export type SendPart = (part: ContentBlobPart) => Promise<BlobPartAck>;
+
+const noParts: SendPart = () => Promise.reject(new Error('this page cannot send attachments in parts'));
 
 /**
  * How long after a failed read an attachment is read again (a retryable failure: an expired
@@ -39,9 +42,6 @@ interface Captured {
   /** Attachments whose bytes were not read but may be on a later attempt. */
   retryable: number;
 }
-export type SendPart = (part: ContentBlobPart) => Promise<BlobPartAck>;
-
-const noParts: SendPart = () => Promise.reject(new Error('this page cannot send attachments in parts'));
 
 /**
  * The fields of a page message a change in which is a new version to send. The others: its
@@ -249,10 +249,15 @@ export class CaptureSession {
       sending.push({ m: c.m, version: c.version, captured });
     };
     for (const c of changed) add(c, await this.capture(c.m));
+    const tried = new Set<string>();
     for (const c of due) {
+      const before = this.retries.get(c.m.messageId);
+      // One attempt per message and read, also when a read shows the same id twice.
+      if (!before || tried.has(c.m.messageId)) continue;
+      tried.add(c.m.messageId);
       const captured = await this.capture(c.m);
       // Sent again only with more bytes than before: the same reasons again are no new version.
-      if (captured.kept > this.retries.get(c.m.messageId)!.kept) add(c, captured);
+      if (captured.kept > before.kept) add(c, captured);
       else this.scheduleRetry(c.m.messageId, captured);
     }
     if (messages.length === 0) return 0;

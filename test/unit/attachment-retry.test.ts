@@ -104,6 +104,18 @@ describe('CaptureSession: attachments read again', () => {
     expect(p.fetches).toHaveLength(1 + ATTACHMENT_RETRY_DELAYS_MS.length);
   });
 
+  it('one attempt per message and read, when a read shows the same message twice', async () => {
+    const p = page([false]);
+    const s = p.session();
+    const m = pageMessage('M1', [picture()]);
+    await s.push(read(m));
+    p.clock.advance(ATTACHMENT_RETRY_DELAYS_MS[0]);
+    expect(await s.push(read(m, { ...m }))).toBe(0);
+    expect(p.fetches).toHaveLength(2);
+    // The next attempt is the second delay's, not the third's.
+    expect(s.nextRetryAt()).toBe(p.clock.now() + ATTACHMENT_RETRY_DELAYS_MS[1]);
+  });
+
   it('never reads again what reading cannot bring: media not downloaded, a link, a file over the limit', async () => {
     const p = page([true]);
     const s = p.session();

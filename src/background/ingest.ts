@@ -160,6 +160,8 @@ export async function ingestBatch(
       let newVersions = 0;
       let attachmentsMissing = 0;
       let attachmentCount = 0;
+      /** Messages, events and cut-short messages this capture already counted, met again as a new version. */
+      const recounted = { messages: 0, events: 0, truncated: 0 };
       const assumeNew = mayAssumeNew && (!existingThread || allNewSoFar(capture.counts));
       const existingRows = assumeNew
         ? incoming.map(() => undefined)
@@ -219,9 +221,13 @@ export async function ingestBatch(
         const prevRow = earlier ? undefined : ((await db.versions.where('[threadId+messageId+version]').equals([threadId, m.messageId, existing.versionCount]).first()) as VersionRow | undefined);
         const prevContent = earlier?.content ?? prevRow?.content;
         if (!prevContent) throw new IngestError(`version ${existing.versionCount} of message ${m.messageId} is missing`);
-        // This capture counted the version this one replaces: its attachments count as they are
-        // now, so bytes read on a later attempt (CaptureSession's retries) are no longer "missing".
+        // This capture counted the version this one replaces: the message counts once, as it is
+        // now (an edit seen by auto mode is not a second message; bytes read on a later attempt,
+        // CaptureSession's retries, are no longer "missing").
         if (earlier || prevRow?.captureId === batch.captureId) {
+          if (m.type === 'message') recounted.messages++;
+          else recounted.events++;
+          if (prevContent.truncated) recounted.truncated++;
           for (const a of prevContent.attachments) {
             attachmentCount--;
             if (a.sha256 === null) attachmentsMissing--;
@@ -275,15 +281,15 @@ export async function ingestBatch(
         lastActivityAt: at,
         appliedSeqs: [...capture.appliedSeqs, batch.seq],
         counts: {
-          messages: capture.counts.messages + messagesInBatch,
-          events: capture.counts.events + (batch.messages.length - messagesInBatch),
+          messages: capture.counts.messages + messagesInBatch - recounted.messages,
+          events: capture.counts.events + (batch.messages.length - messagesInBatch) - recounted.events,
           newMessages: capture.counts.newMessages + newMessages,
           newEvents: capture.counts.newEvents + newEvents,
           newVersions: capture.counts.newVersions + newVersions,
           attachments: capture.counts.attachments + attachmentCount,
           attachmentsMissing: capture.counts.attachmentsMissing + attachmentsMissing,
           // Counted once there is one: a capture without any keeps its counts as they were.
-          ...(truncatedInBatch > 0 || capture.counts.truncated ? { truncated: (capture.counts.truncated ?? 0) + truncatedInBatch } : {}),
+          ...(truncatedInBatch > 0 || capture.counts.truncated ? { truncated: (capture.counts.truncated ?? 0) + truncatedInBatch - recounted.truncated } : {}),
         },
       });
       return { threadId, newMessages, newEvents, newVersions, duplicateBatch: false };

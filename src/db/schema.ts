@@ -186,6 +186,11 @@ export interface CaptureRow {
   selector: string | null;
   /** Batch sequence numbers already committed (a re-sent batch is acknowledged, not re-counted). */
   appliedSeqs: number[];
+  /**
+   * What this capture kept. A message (or event) counts once, as last sent: a new version of
+   * one this capture already counted (an edit seen by auto mode, an attachment read on a later
+   * attempt) replaces its counts. newVersions counts each such version.
+   */
   counts: {
     messages: number;
     events: number;

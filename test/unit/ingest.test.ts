@@ -77,6 +77,21 @@ describe('ingestBatch', () => {
     expect(await db.versions.count()).toBe(4);
   });
 
+  it('a message this capture already counted counts once when it comes again as a new version; another capture counts it for itself', async () => {
+    const cut = message('A', { text: 'the start of a long', truncated: true });
+    await ingestBatch(db, batch('c1', 0, [cut, message('E', { type: 'event', sender: null, text: 'Ana joined' })]));
+    expect((await db.captures.get('c1'))!.counts.truncated).toBe(1);
+    // Later in the same capture: A made whole, the event's text changed; in one batch, B twice.
+    await ingestBatch(db, batch('c1', 1, [message('A', { text: 'the start of a long message, whole' }), message('E', { type: 'event', sender: null, text: 'Ana joined the group' })]));
+    expect((await db.captures.get('c1'))!.counts.truncated ?? 0).toBe(0);
+    await ingestBatch(db, batch('c1', 2, [message('B'), message('B', { text: 'B, edited', edited: true })]));
+    expect((await db.captures.get('c1'))!.counts).toMatchObject({ messages: 2, events: 1, newMessages: 2, newEvents: 1, newVersions: 3 });
+    // A second capture meets A edited: it counts A once for itself; c1 is unchanged.
+    await ingestBatch(db, batch('c2', 0, [message('A', { text: 'edited again', edited: true })]));
+    expect((await db.captures.get('c2'))!.counts).toMatchObject({ messages: 1, newMessages: 0, newVersions: 1 });
+    expect((await db.captures.get('c1'))!.counts).toMatchObject({ messages: 2, events: 1 });
+  });
+
   it('a re-sent batch (same capture, same sequence number) is acknowledged but not counted twice', async () => {
     const b = batch('c1', 0, [message('A')]);
     await ingestBatch(db, b);

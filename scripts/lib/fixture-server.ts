@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export interface Certificate {
   cert: string;
@@ -36,20 +37,27 @@ export function makeCertificate(hosts: string[]): Certificate {
   }
 }
 
-export type Page = { body: string | Buffer; contentType?: string };
+export type Page = {
+  body: string | Buffer;
+  contentType?: string;
+  /** 200 unless given (a CDN's error, say). */
+  status?: number;
+  /** More response headers (e.g. a CDN's Access-Control-Allow-Origin). */
+  headers?: Record<string, string>;
+};
 
 export interface FixtureServer {
   port: number;
   hosts: string[];
   certificate: Certificate;
-  /** Serve `page` at https://host/path (path without query; a function may look at the query). */
-  route(host: string, path: string, page: Page | ((url: URL) => Page)): void;
+  /** Serve `page` at https://host/path (path without query; a function may look at the query and the request's headers). */
+  route(host: string, path: string, page: Page | ((url: URL, headers: IncomingHttpHeaders) => Page)): void;
   close(): Promise<void>;
 }
 
 export async function startFixtureServer(hosts: string[]): Promise<FixtureServer> {
   const certificate = makeCertificate(hosts);
-  const routes = new Map<string, Page | ((url: URL) => Page)>();
+  const routes = new Map<string, Page | ((url: URL, headers: IncomingHttpHeaders) => Page)>();
   const server: Server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
     const host = (req.headers.host ?? '').split(':')[0] ?? '';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -59,8 +67,8 @@ export async function startFixtureServer(hosts: string[]): Promise<FixtureServer
       res.end(`no fixture for ${host}${path}`);
       return;
     }
-    const page = typeof found === 'function' ? found(new URL(req.url ?? '/', `https://${host}`)) : found;
-    res.writeHead(200, { 'content-type': page.contentType ?? 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    const page = typeof found === 'function' ? found(new URL(req.url ?? '/', `https://${host}`), req.headers) : found;
+    res.writeHead(page.status ?? 200, { 'content-type': page.contentType ?? 'text/html; charset=utf-8', 'cache-control': 'no-store', ...page.headers });
     res.end(page.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { inWorkerDb, longThreadBrowser, setExtensionStorage, storeRows } from './helpers';
+import { longThreadBrowser, setExtensionStorage, storedAttachmentBytes, storeRows } from './helpers';
 
 interface Fixture {
   append(text: string, sender?: string, picture?: boolean): { index: number; messageId: string };
@@ -60,16 +60,7 @@ describe('an attachment read again after its page URL expired', () => {
     expect(second!.kind).toBe('updated');
     expect(second!.content.attachments).toEqual([expect.objectContaining({ sha256, missingReason: null })]);
     // The bytes are stored under that hash, as the page gave them.
-    const stored = await inWorkerDb(
-      session.browser.worker,
-      (db, key) =>
-        new Promise<number[] | null>((res, rej) => {
-          const r = db.transaction('attachments').objectStore('attachments').get(key);
-          r.onsuccess = () => res(r.result ? Array.from(r.result.bytes as Uint8Array) : null);
-          r.onerror = () => rej(r.error);
-        }),
-      sha256,
-    );
+    const stored = await storedAttachmentBytes(session.browser.worker, sha256);
     expect(stored).toEqual(bytes);
     const capture = (await storeRows<{ mode: string; status: string; counts: { attachments: number; attachmentsMissing: number } }>(session.browser.worker, 'captures')).find((c) => c.mode === 'auto' && c.status === 'running')!;
     expect(capture.counts).toMatchObject({ attachments: 1, attachmentsMissing: 0 });

@@ -4,7 +4,7 @@
  * extension loaded, Preserve thread and Export bundle clicked in the popup, the bundle checked
  * by the real verifier CLI; and a channel whose layout the adapter does not know, which must
  * fail loudly. The demo's picture is a blob: URL made by the page (test/fixtures/discord/README.md),
- * so this test does not depend on the runner reading Discord's CDN hosts.
+ * so this test does not depend on the runner reading Discord's CDN hosts (discord-cdn.test.ts does).
  */
 import { describe, expect, it } from 'vitest';
 import { preserveAndExport, type PreservedAndExported } from './helpers';

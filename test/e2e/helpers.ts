@@ -148,6 +148,20 @@ export async function storeCount(worker: Worker, store: string): Promise<number>
   return (await readStore(worker, store, 'count')) as number;
 }
 
+/** The bytes the extension's database keeps under one attachment's SHA-256 (read in the worker), or null. */
+export async function storedAttachmentBytes(worker: Worker, sha256: string): Promise<number[] | null> {
+  return inWorkerDb(
+    worker,
+    (db, key) =>
+      new Promise<number[] | null>((res, rej) => {
+        const r = db.transaction('attachments').objectStore('attachments').get(key);
+        r.onsuccess = () => res(r.result ? Array.from(r.result.bytes as Uint8Array) : null);
+        r.onerror = () => rej(r.error);
+      }),
+    sha256,
+  );
+}
+
 /** Write to the extension's chrome.storage.local (settings, capture limits) from the worker. */
 export async function setExtensionStorage(worker: Worker, values: Record<string, unknown>): Promise<void> {
   await worker.evaluate((v) => chrome.storage.local.set(v), values);

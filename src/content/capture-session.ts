@@ -148,6 +148,12 @@ export class CaptureSession {
     return at;
   }
 
+  /** How long until the next attachment read is due (0 when it is), or null when none waits. */
+  nextRetryIn(): number | null {
+    const at = this.nextRetryAt();
+    return at === null ? null : Math.max(0, at - this.now());
+  }
+
   /**
    * An attachment too large for a batch goes first, in parts, at most two on their way at once and
    * the last alone, once every other was acknowledged.

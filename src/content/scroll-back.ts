@@ -7,7 +7,7 @@
  */
 import { AdapterReadError, type Adapter, type HistoryNavigation } from '../adapters/types';
 import type { CaptureLimits, ContentProgress, EndReason } from '../shared/protocol';
-import type { CaptureSession } from './capture-session';
+import { ATTACHMENT_RETRY_DELAYS_MS, type CaptureSession } from './capture-session';
 
 export interface ScrollBackResult {
   reason: EndReason;
@@ -76,7 +76,36 @@ async function readAndPush(adapter: Adapter, session: CaptureSession, doc: Docum
   return session.push(adapter.read(doc));
 }
 
+/** Ends after which the page is still there to read, and reading it again is worth a wait. */
+const SETTLED: readonly EndReason[] = ['beginning', 'visible-only', 'history-refused', 'timed-out', 'budget'];
+
+/**
+ * Scrolls back through the whole history, sending what each read finds (scrollBackOnce); then,
+ * when an attachment could not be read and its first attempt is due within a few seconds
+ * (ATTACHMENT_RETRY_DELAYS_MS[0]), waits for it and reads the page once more, back where the
+ * user was: a short thread, or the newest messages of a long one, get their pictures when the
+ * page or its CDN failed only for a moment. What a later attempt would find is left to
+ * preserving again.
+ */
 export async function scrollBack(adapter: Adapter, session: CaptureSession, hooks: ScrollBackHooks): Promise<ScrollBackResult> {
+  const result = await scrollBackOnce(adapter, session, hooks);
+  if (!SETTLED.includes(result.reason)) return result;
+  const wait = session.nextRetryIn();
+  if (wait === null || wait > ATTACHMENT_RETRY_DELAYS_MS[0] || hooks.signal.aborted) return result;
+  const doc = hooks.doc ?? document;
+  hooks.progress('reading');
+  await sleep(wait, hooks.signal);
+  if (hooks.signal.aborted || !adapter.conversationOpen(doc)) return result;
+  try {
+    await readAndPush(adapter, session, doc);
+  } catch (err) {
+    // The capture's end stands: everything it sent is kept, the attachment with its reason.
+    console.warn('Threadkeeper: the last attachment attempt failed:', err);
+  }
+  return result;
+}
+
+async function scrollBackOnce(adapter: Adapter, session: CaptureSession, hooks: ScrollBackHooks): Promise<ScrollBackResult> {
   const doc = hooks.doc ?? document;
   const now = hooks.now ?? (() => Date.now());
   const started = now();

@@ -3,8 +3,9 @@
  * its picture served as https://cdn.discordapp.com/attachments/… (a signed URL, as Discord gives
  * it; the fixture server plays the CDN host and answers, as the real CDN does, with the uploading
  * site's origin in Access-Control-Allow-Origin). The content script reads the bytes itself,
- * without cookies. When the CDN answers an error at first, auto mode reads the picture again
- * and keeps it as an "updated" version (CaptureSession's attempts).
+ * without cookies. When the CDN answers an error at first, the picture is read again and kept
+ * as an "updated" version (CaptureSession's attempts): in auto mode, and at the end of Preserve
+ * thread, which waits for a first attempt due within seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -14,10 +15,12 @@ import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/br
 import { fixture, preserveInPopup, setExtensionStorage, storedAttachmentBytes, storeRows } from './helpers';
 
 const DEMO_CHANNEL = '1457780686848131119';
-/** The same page under another channel id (every id of it rewritten): another thread, for the auto-mode case. */
+/** The same page under other channel ids (every id of it rewritten): other threads, for the cases where the CDN fails first. */
 const AUTO_CHANNEL = '1457780686848131555';
+const RETRY_CHANNEL = '1457780686848131777';
 const CHANNEL = `/channels/1379127420518531120/${DEMO_CHANNEL}`;
 const CHANNEL_AUTO = `/channels/1379127420518531120/${AUTO_CHANNEL}`;
+const CHANNEL_RETRY = `/channels/1379127420518531120/${RETRY_CHANNEL}`;
 const PICTURE_MESSAGE = '1483091117867139117';
 const cdnPath = (channel: string, attachmentId: string) => `/attachments/${channel}/${attachmentId}/site-photo.png`;
 const SIGNED = '?ex=69b8e4d5&is=69b79355&hm=5f0e6c1d2b3a4958677a8b9c0d1e2f30415263748596a7b8c9d0e1f2a3b4c5d6&';
@@ -52,12 +55,14 @@ let server: FixtureServer;
 let b: ExtensionBrowser;
 const preserved = cdn(0);
 const auto = cdn(1);
+const preservedAgain = cdn(1);
 
 beforeAll(async () => {
   server = await startFixtureServer(['discord.com', 'cdn.discordapp.com']);
   for (const [channel, path, cdnAt, answer] of [
     [DEMO_CHANNEL, CHANNEL, cdnPath(DEMO_CHANNEL, '1483091117867139200'), preserved.answer],
     [AUTO_CHANNEL, CHANNEL_AUTO, cdnPath(AUTO_CHANNEL, '1483091117867139300'), auto.answer],
+    [RETRY_CHANNEL, CHANNEL_RETRY, cdnPath(RETRY_CHANNEL, '1483091117867139400'), preservedAgain.answer],
   ] as const) {
     server.route('discord.com', path, { body: channelWithPicture(channel, `https://cdn.discordapp.com${cdnAt}${SIGNED}`) });
     server.route('cdn.discordapp.com', cdnAt, answer);
@@ -97,6 +102,24 @@ describe('Discord pictures read from the CDN', () => {
     const [only] = await pictureVersions(DEMO_CHANNEL);
     expect(only!.content.attachments).toEqual([expect.objectContaining({ sha256: PNG_SHA256, originalName: 'site-photo.png', missingReason: null })]);
     expect(await storedAttachmentBytes(b.worker, PNG_SHA256)).toEqual(Array.from(PNG));
+    await popup.close();
+    await chat.close();
+  });
+
+  it('Preserve thread waits for the first attempt after a CDN error, so the picture is kept and the popup says so', async () => {
+    const chat = await b.context.newPage();
+    await chat.goto(`https://discord.com${CHANNEL_RETRY}`);
+    await chat.waitForFunction(() => (document.querySelector('[id^="message-accessories-"] img') as HTMLImageElement | null)?.complete === true);
+    const popup = await b.openPopup(await b.tabIdOf(chat));
+    const { result } = await preserveInPopup(popup, 60_000);
+    expect(result).toContain('Kept: 5 messages, 1 attachment, 5 new, 1 new version');
+    expect(await popup.textContent('body')).not.toContain('could not be read');
+    expect(preservedAgain.reads).toHaveLength(2);
+    const versions = await pictureVersions(RETRY_CHANNEL);
+    expect(versions.map((v) => [v.kind, v.content.attachments[0]!.sha256, v.content.attachments[0]!.missingReason])).toEqual([
+      ['original', null, 'the page could not provide it (HTTP 503)'],
+      ['updated', PNG_SHA256, null],
+    ]);
     await popup.close();
     await chat.close();
   });

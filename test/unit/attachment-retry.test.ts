@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Adapter, PageAttachment, PageMessage, PageRead } from '../../src/adapters/types';
 import { ATTACHMENT_RETRY_DELAYS_MS, CaptureSession } from '../../src/content/capture-session';
 import { startAutoCapture } from '../../src/content/auto-capture';
+import { scrollBack } from '../../src/content/scroll-back';
 import { LIMITS, type BlobPartAck, type ContentBatch, type ContentBlobPart } from '../../src/shared/protocol';
 import { openDb } from '../../src/db/schema';
 import { ingestBatch } from '../../src/background/ingest';
@@ -240,6 +241,83 @@ describe('auto mode and attempts due', () => {
     stop.abort();
     await vi.advanceTimersByTimeAsync(5 * 60_000);
     expect(reads).toBe(readsBefore);
+  });
+});
+
+describe('Preserve thread and the first attempt', () => {
+  beforeEach(() => {
+    document.body.replaceChildren();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A chat of one message with a picture whose first read fails; `scroller` null makes the layout unreadable for scrolling. */
+  function chat(scroller: 'none' | 'missing', failures = 1) {
+    const m = pageMessage('M1', [picture()]);
+    let fetches = 0;
+    let reads = 0;
+    const fetchImpl = (async () => {
+      if (fetches++ < failures) throw new TypeError('Failed to fetch');
+      return new Response(new Blob([PNG], { type: 'image/png' }));
+    }) as unknown as typeof fetch;
+    const adapter: Adapter = {
+      ...({ id: 'whatsapp', attachmentHosts: [] } as unknown as Adapter),
+      name: 'Fake', matches: [], matchesUrl: () => true, conversationOpen: () => true, read: () => (reads++, read(m)),
+      ...(scroller === 'missing' ? { history: { scroller: () => null, olderHistoryControl: () => null, atBeginning: () => false } } : {}),
+    };
+    const batches: ContentBatch[] = [];
+    const session = new CaptureSession(adapter, 'c1', async (b) => (batches.push(b), { ok: true, seq: b.seq, newMessages: 1, newVersions: 0 }), fetchImpl);
+    return { adapter, session, batches, fetches: () => fetches, reads: () => reads, m };
+  }
+  const hooks = (signal: AbortSignal) => ({ signal, limits: { idleTimeoutMs: 300, hiddenTimeoutMs: 200, maxDurationMs: 60_000 }, progress: () => undefined });
+
+  it('waits for an attempt due within the first delay and reads the page once more', async () => {
+    const c = chat('none');
+    const stop = new AbortController();
+    const done = scrollBack(c.adapter, c.session, hooks(stop.signal));
+    await vi.advanceTimersByTimeAsync(ATTACHMENT_RETRY_DELAYS_MS[0] + 10);
+    await vi.waitFor(() => expect(c.batches).toHaveLength(2));
+    expect((await done).reason).toBe('visible-only');
+    expect(c.batches[1]!.messages[0]!.attachments[0]).toMatchObject({ missingReason: null, size: PNG.length });
+  });
+
+  it('does not wait after an end that leaves nothing to read: a layout it cannot scroll, or a cancel', async () => {
+    const c = chat('missing');
+    const result = await scrollBack(c.adapter, c.session, hooks(new AbortController().signal));
+    expect(result.reason).toBe('layout-changed');
+    expect(c.fetches()).toBe(1);
+
+    const d = chat('none');
+    const stop = new AbortController();
+    const done = scrollBack(d.adapter, d.session, hooks(stop.signal));
+    await vi.advanceTimersByTimeAsync(100);
+    stop.abort();
+    await done;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(d.fetches()).toBe(1);
+    expect(d.batches).toHaveLength(1);
+  });
+  it('does not wait for a later attempt, nor read after a cancel during the wait', async () => {
+    // Two failed reads before the capture: the next attempt is the second delay's.
+    const c = chat('none', 2);
+    await c.session.push(read(c.m));
+    await vi.advanceTimersByTimeAsync(ATTACHMENT_RETRY_DELAYS_MS[0]);
+    await c.session.push(read(c.m));
+    expect(c.fetches()).toBe(2);
+    expect((await scrollBack(c.adapter, c.session, hooks(new AbortController().signal))).reason).toBe('visible-only');
+    expect(c.fetches()).toBe(2);
+
+    const d = chat('none');
+    const stop = new AbortController();
+    const done = scrollBack(d.adapter, d.session, hooks(stop.signal));
+    await vi.advanceTimersByTimeAsync(ATTACHMENT_RETRY_DELAYS_MS[0] / 2);
+    stop.abort();
+    expect((await done).reason).toBe('visible-only');
+    await vi.advanceTimersByTimeAsync(ATTACHMENT_RETRY_DELAYS_MS[0]);
+    expect(d.fetches()).toBe(1);
+    expect(d.reads()).toBe(1);
   });
 });
 

@@ -76,6 +76,24 @@ function allNewSoFar(counts: CaptureRow['counts']): boolean {
   return counts.messages + counts.events > 0 && counts.newMessages === counts.messages && counts.newEvents === counts.events && counts.newVersions === 0;
 }
 
+/**
+ * `next` with each attachment the read could not get bytes for, but the message's previous
+ * version holds, taken from that version (the same place in the list, kind and name): a page URL
+ * that expired, a CDN that failed or media the page no longer holds since do not make the kept
+ * bytes a "missing" attachment, nor a new version by themselves. `next` itself when none is.
+ */
+export function withKeptBytes(next: MessageContent, prev: MessageContent): MessageContent {
+  if (next.attachments.length !== prev.attachments.length) return next;
+  let attachments: MessageContent['attachments'] | null = null;
+  next.attachments.forEach((a, i) => {
+    const kept = prev.attachments[i]!;
+    if (a.sha256 !== null || kept.sha256 === null || a.kind !== kept.kind || a.originalName !== kept.originalName) return;
+    attachments ??= next.attachments.slice();
+    attachments[i] = kept;
+  });
+  return attachments ? { ...next, attachments } : next;
+}
+
 function versionKind(prev: MessageContent, next: MessageContent): VersionKind {
   if (next.deleted && !prev.deleted) return 'deleted';
   if (next.text !== prev.text || (next.edited && !prev.edited)) return 'edited';
@@ -175,7 +193,9 @@ export async function ingestBatch(
       // A batch may carry the same message twice (a re-render between reads): the later read
       // is compared with the earlier one, as if it had come in the next batch.
       const seenInBatch = new Map<string, { row: MessageRow; content: MessageContent }>();
-      for (const [i, { m, content, fingerprint }] of incoming.entries()) {
+      for (const [i, read] of incoming.entries()) {
+        const m = read.m;
+        let { content, fingerprint } = read;
         // A reference that claims bytes we never received would be a silent gap: refuse it.
         for (const a of content.attachments) {
           attachmentCount++;
@@ -210,17 +230,30 @@ export async function ingestBatch(
           else newEvents++;
           continue;
         }
+        /** Seen again as its newest version is: only the time it was last seen changes. */
+        const seenAgain = (): void => {
+          if (earlier) return;
+          const row = { ...existing, lastSeenAt: at };
+          messageRows.push(row);
+          seenInBatch.set(m.messageId, { row, content });
+        };
         if (existing.latestFingerprint === fingerprint) {
-          if (!earlier) {
-            const row = { ...existing, lastSeenAt: at };
-            messageRows.push(row);
-            seenInBatch.set(m.messageId, { row, content });
-          }
+          seenAgain();
           continue;
         }
         const prevRow = earlier ? undefined : ((await db.versions.where('[threadId+messageId+version]').equals([threadId, m.messageId, existing.versionCount]).first()) as VersionRow | undefined);
         const prevContent = earlier?.content ?? prevRow?.content;
         if (!prevContent) throw new IngestError(`version ${existing.versionCount} of message ${m.messageId} is missing`);
+        const withBytes = withKeptBytes(content, prevContent);
+        if (withBytes !== content) {
+          for (let k = 0; k < content.attachments.length; k++) if (content.attachments[k] !== withBytes.attachments[k]) attachmentsMissing--;
+          content = withBytes;
+          fingerprint = fingerprintOf(content);
+          if (fingerprint === existing.latestFingerprint) {
+            seenAgain(); // nothing changed but bytes this read could not get, which the message keeps
+            continue;
+          }
+        }
         // This capture counted the version this one replaces: the message counts once, as it is
         // now (an edit seen by auto mode is not a second message; bytes read on a later attempt,
         // CaptureSession's retries, are no longer "missing").

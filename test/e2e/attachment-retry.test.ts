@@ -3,7 +3,8 @@
  * built extension: the message is kept at once with the reason, and when WhatsApp makes the
  * picture again under a new blob: URL (the row looks the same: a new URL is no change of the
  * message), the bytes are read on the next attempt and kept as an "updated" version. The capture
- * then no longer counts the picture as missing.
+ * then no longer counts the picture as missing, and a later edit read while the URL has expired
+ * again keeps the bytes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -11,6 +12,7 @@ import { longThreadBrowser, setExtensionStorage, storedAttachmentBytes, storeRow
 
 interface Fixture {
   append(text: string, sender?: string, picture?: boolean): { index: number; messageId: string };
+  edit(i: number, text: string): void;
   expirePicture(i: number): void;
   renewPicture(i: number): void;
 }
@@ -64,6 +66,17 @@ describe('an attachment read again after its page URL expired', () => {
     expect(stored).toEqual(bytes);
     const capture = (await storeRows<{ mode: string; status: string; counts: { attachments: number; attachmentsMissing: number } }>(session.browser.worker, 'captures')).find((c) => c.mode === 'auto' && c.status === 'running')!;
     expect(capture.counts).toMatchObject({ attachments: 1, attachmentsMissing: 0 });
+
+    // The URL expires again and the message is edited: the edit is a version that keeps the bytes.
+    await chat.evaluate((i) => {
+      const f = (window as unknown as { __fixture: Fixture }).__fixture;
+      f.expirePicture(i);
+      f.edit(i, 'Site photo of the loading dock, north side');
+    }, added.index);
+    await expect.poll(async () => (await versionsOf(added.messageId)).length, { timeout: 10_000 }).toBe(3);
+    const [, , third] = await versionsOf(added.messageId);
+    expect(third!.kind).toBe('edited');
+    expect(third!.content.attachments).toEqual([expect.objectContaining({ sha256, missingReason: null })]);
     await chat.close();
   });
 });

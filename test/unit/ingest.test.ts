@@ -92,6 +92,54 @@ describe('ingestBatch', () => {
     expect((await db.captures.get('c1'))!.counts).toMatchObject({ messages: 2, events: 1 });
   });
 
+  describe('a later read that cannot get bytes the message keeps', () => {
+    const png = new Uint8Array([137, 80, 78, 71, 9, 9, 9]);
+    async function keptPicture(ids = ['A']) {
+      const sha = await sha256Hex(png);
+      const kept = { kind: 'image' as const, originalName: 'plan.png', mediaType: 'image/png', sha256: sha, size: png.length, missingReason: null, thumbnail: false };
+      await ingestBatch(db, batch('c1', 0, ids.map((id) => message(id, { attachments: [kept] })), { blobs: [{ sha256: sha, mediaType: 'image/png', base64: bytesToBase64(png) }] }));
+      return { sha, kept, expired: { ...kept, mediaType: null, sha256: null, size: null, missingReason: 'expired: the page no longer holds it' } };
+    }
+    const versionsOf = async (id: string) => (await db.versions.toArray()).filter((v) => v.messageId === id).sort((x, y) => x.version - y.version);
+    const versionsOfA = () => versionsOf('A');
+
+    it('is no new version, and the capture does not count the picture missing', async () => {
+      const { expired } = await keptPicture();
+      const r = await ingestBatch(db, batch('c2', 0, [message('A', { attachments: [expired] })]), () => '2026-09-29T08:00:00.000Z');
+      expect(r.newVersions).toBe(0);
+      expect((await versionsOfA()).map((v) => v.version)).toEqual([1]);
+      expect((await db.messages.get(['whatsapp:120363025246125244@g.us', 'A']))!.lastSeenAt).toBe('2026-09-29T08:00:00.000Z');
+      expect((await db.captures.get('c2'))!.counts).toMatchObject({ messages: 1, attachments: 1, attachmentsMissing: 0 });
+    });
+
+    it('with another change, is a version that keeps the bytes', async () => {
+      const { sha, expired } = await keptPicture();
+      await ingestBatch(db, batch('c2', 0, [message('A', { text: 'plan, revised', edited: true, attachments: [expired] })]));
+      const versions = await versionsOfA();
+      expect(versions.map((v) => [v.kind, v.content.text, v.content.attachments[0]!.sha256, v.content.attachments[0]!.missingReason])).toEqual([
+        ['original', 'text of A', sha, null],
+        ['edited', 'plan, revised', sha, null],
+      ]);
+      // The stored fingerprint is that of what was stored: the same read again adds nothing.
+      const again = await ingestBatch(db, batch('c2', 1, [message('A', { text: 'plan, revised', edited: true, attachments: [expired] })]));
+      expect(again.newVersions).toBe(0);
+    });
+
+    it('is a version when the attachment is not the same one: another name, kind or count', async () => {
+      const { expired } = await keptPicture(['A', 'B', 'C']);
+      await ingestBatch(db, batch('c2', 0, [
+        message('A', { attachments: [{ ...expired, originalName: 'other.png' }] }),
+        message('B', { attachments: [{ ...expired, kind: 'document' }] }),
+        message('C', { attachments: [expired, expired] }),
+      ]));
+      for (const id of ['A', 'B', 'C']) {
+        const versions = await versionsOf(id);
+        expect([id, versions.length]).toEqual([id, 2]);
+        expect(versions[1]!.content.attachments.every((a) => a.sha256 === null)).toBe(true);
+      }
+    });
+  });
+
   it('a re-sent batch (same capture, same sequence number) is acknowledged but not counted twice', async () => {
     const b = batch('c1', 0, [message('A')]);
     await ingestBatch(db, b);

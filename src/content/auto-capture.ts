@@ -46,7 +46,7 @@ export function startAutoCapture(adapter: Adapter, session: CaptureSession, opts
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** `maxWaitMs` after the first mutation not yet read. */
   let deadline: ReturnType<typeof setTimeout> | null = null;
-  /** When the session's next attachment read is due (CaptureSession.nextRetryAt): a page that stays still is read then. */
+  /** When the session's next attachment read is due (CaptureSession.nextRetryIn): a page that stays still is read then. */
   let retry: ReturnType<typeof setTimeout> | null = null;
   let running = false;
   let again = false;
@@ -64,10 +64,10 @@ export function startAutoCapture(adapter: Adapter, session: CaptureSession, opts
         // is deleted by a missing row), so auto mode keeps reading what it can.
         if (adapter.conversationOpen(doc)) await session.push(adapter.read(doc));
       } while (again && !opts.signal.aborted);
-      const at = session.nextRetryAt();
-      if (at !== null && !opts.signal.aborted) {
+      const wait = session.nextRetryIn();
+      if (wait !== null && !opts.signal.aborted) {
         if (retry !== null) clearTimeout(retry);
-        retry = setTimeout(fire, Math.max(0, at - Date.now()));
+        retry = setTimeout(fire, wait);
       }
     } catch (err) {
       // Reported; for a layout we cannot read the observer keeps going (the next render may be

@@ -34,6 +34,13 @@ interface Retry {
   kept: number;
 }
 
+/** A message of a read to send: the version it is sent as, and its place in the capture's order. */
+interface ToSend {
+  m: PageMessage;
+  version: SentVersion;
+  pos: number;
+}
+
 /** A message's attachments as this capture sends them, and the small files among them to send along. */
 interface Captured {
   attachments: CapturedAttachmentRef[];
@@ -219,9 +226,9 @@ export class CaptureSession {
     const ids: string[] = new Array<string>(page.length);
     for (let i = 0; i < page.length; i++) ids[i] = page[i]!.messageId;
     const positions = this.order.place(ids);
-    const changed: { m: PageMessage; version: SentVersion; pos: number }[] = [];
+    const changed: ToSend[] = [];
     /** Unchanged messages whose attachment read is due again. */
-    const due: { m: PageMessage; version: SentVersion; pos: number }[] = [];
+    const due: ToSend[] = [];
     const retrying = this.retries.size > 0;
     const now = retrying ? this.now() : 0;
     for (let i = 0; i < page.length; i++) {
@@ -249,7 +256,7 @@ export class CaptureSession {
     const blobs = new Map<string, ReadBlob>();
     const messages: CapturedMessage[] = [];
     const sending: { m: PageMessage; version: SentVersion; captured: Captured }[] = [];
-    const add = (c: { m: PageMessage; version: SentVersion; pos: number }, captured: Captured): void => {
+    const add = (c: ToSend, captured: Captured): void => {
       for (const b of captured.blobs) blobs.set(b.sha256, b);
       messages.push({ ...c.m, pageOrder: c.pos, attachments: captured.attachments });
       sending.push({ m: c.m, version: c.version, captured });

@@ -192,7 +192,8 @@ describe('CaptureSession: attachments read again', () => {
   });
 });
 
-describe('auto mode and attempts due', () => {
+/** Each test of the calling describe on a fake clock (timers and Date), with an empty page. */
+function onFakeClock(): void {
   beforeEach(() => {
     document.body.replaceChildren();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -200,6 +201,10 @@ describe('auto mode and attempts due', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
+}
+
+describe('auto mode and attempts due', () => {
+  onFakeClock();
 
   it('reads a page that stays still when an attachment attempt is due, and keeps the bytes', async () => {
     let reads = 0;
@@ -245,13 +250,7 @@ describe('auto mode and attempts due', () => {
 });
 
 describe('Preserve thread and the first attempt', () => {
-  beforeEach(() => {
-    document.body.replaceChildren();
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  onFakeClock();
 
   /** A chat of one message with a picture whose first read fails; `scroller` null makes the layout unreadable for scrolling. */
   function chat(scroller: 'none' | 'missing', failures = 1) {
